@@ -1,0 +1,51 @@
+# Sluice — `make run` and `make test` set up a fresh Debian machine and do the rest.
+SWIFT      ?= swift
+PYTHON     ?= python3
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# C libraries the build links against, and the peers/oracles the tests run.
+BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev
+TEST_DEBS  := dcmtk dicom3tools zip unzip sqlite3
+TEST_PIPS  := pydicom hl7 hl7apy numpy jsonschema
+
+.PHONY: all deps test-deps build release run test bench clean
+
+all: build
+
+# Installs only what is missing, so a second run costs a dpkg query.
+deps:
+	@missing=""; for p in $(BUILD_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+test-deps: deps
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@$(PYTHON) -c "import pydicom, hl7, hl7apy, numpy, jsonschema" 2>/dev/null || \
+	  $(PYTHON) -m pip install -q --disable-pip-version-check $(TEST_PIPS)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# The main job: samples (generated once), one pass of the local demo pipeline, then where to look.
+run: release
+	@BIN=$$($(SWIFT) build -c release --show-bin-path)/sluice; \
+	if [ ! -d var/inbox ] || [ -z "$$(ls -A var/inbox 2>/dev/null)" ] && [ ! -d var/archive ]; then \
+	  $$BIN samples var/inbox; fi; \
+	$$BIN run pipelines/local-demo.yaml --once; rc=$$?; \
+	$$BIN status pipelines/local-demo.yaml; \
+	echo; echo "Reports are in var/outbox/local-demo/ (one folder per batch; manifest.json lists every output)."; \
+	exit $$rc
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	SLUICE_BIN=$$($(SWIFT) build --show-bin-path)/sluice $(SWIFT) test --skip-build --parallel --num-workers 2
+
+bench: test-deps release
+	$(PYTHON) tools/bench.py
+
+clean:
+	rm -rf .build var

@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers, lowest first (see README "Architecture"): a target imports only targets listed
+// before it. C libraries enter as system-library targets owned by exactly one Swift target.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries (Debian -dev packages; `make deps` installs them).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZip", path: "Sources/CZip", providers: [.apt(["libzip-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
+        .target(name: "DICOM", dependencies: ["CZlib", "Checksum"], swiftSettings: strict),
+        .target(name: "HL7", swiftSettings: strict),
+        .target(name: "Kernels", swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["DICOM", "HL7"], swiftSettings: strict),
+        .target(name: "Delivery", dependencies: ["Checksum"], swiftSettings: strict),
+        .target(name: "Samples", dependencies: ["DICOM", "HL7", "Checksum"], swiftSettings: strict),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "DICOM", "HL7", "Kernels", "Reports", "Delivery", "Samples", "Checksum",
+                "CZip", "CSQLite",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sluice",
+            dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "TestSupport"], swiftSettings: strict),
+    ]
+)

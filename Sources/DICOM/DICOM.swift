@@ -1,0 +1,1 @@
+// The DICOM layer; see README "Architecture".

@@ -1,0 +1,1 @@
+// The Delivery layer; see README "Architecture".

@@ -1,0 +1,1 @@
+// The HL7 layer; see README "Architecture".

@@ -1,0 +1,1 @@
+// The Pipeline layer; see README "Architecture".

@@ -1,0 +1,1 @@
+// The Reports layer; see README "Architecture".

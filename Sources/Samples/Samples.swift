@@ -1,0 +1,1 @@
+// The Samples layer; see README "Architecture".
