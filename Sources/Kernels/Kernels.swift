@@ -1,1 +1,1 @@
-// The Kernels layer; see README "Architecture".
+// Vectorized numeric kernels; see README "Architecture".

@@ -1,1 +1,0 @@
-// The DICOM layer; see README "Architecture".
