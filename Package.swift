@@ -31,12 +31,13 @@ let package = Package(
         .target(name: "Kernels", swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DICOM", "HL7"], swiftSettings: strict),
         .target(name: "Delivery", dependencies: ["Checksum"], swiftSettings: strict),
-        .target(name: "Samples", dependencies: ["DICOM", "HL7", "Checksum"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["CZip"], swiftSettings: strict),
+        .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: strict),
         .target(
             name: "Pipeline",
             dependencies: [
-                "DICOM", "HL7", "Kernels", "Reports", "Delivery", "Samples", "Checksum",
-                "CZip", "CSQLite",
+                "DICOM", "HL7", "Kernels", "Reports", "Delivery", "Samples", "Archive", "Checksum",
+                "CSQLite",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
