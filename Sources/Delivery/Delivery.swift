@@ -1,1 +1,0 @@
-// The Delivery layer; see README "Architecture".

@@ -1,0 +1,114 @@
+import Checksum
+import Foundation
+
+/// Delivers into a local folder: copy to a temporary name beside the target, fsync, rename,
+/// fsync the folder. The old file is replaced only by a complete new one.
+public struct LocalFolderOutbox: Outbox {
+    public let root: String
+    public let conflict: ConflictPolicy
+    public var id: String { "local:" + root }
+
+    public init(root: String, conflict: ConflictPolicy = .replace) {
+        self.root = root
+        self.conflict = conflict
+    }
+
+    public func deliver(file localPath: String, as relativePath: String) async throws -> DeliveryOutcome {
+        let target = root + "/" + relativePath
+        let folder = (target as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DeliveryError(outbox: id, name: relativePath, reason: "cannot create folder: \(error.localizedDescription)")
+        }
+        if FileManager.default.fileExists(atPath: target) {
+            if try SHA256.hex(fileAt: target) == SHA256.hex(fileAt: localPath) { return .alreadyPresent }
+            if conflict == .fail {
+                throw DeliveryError(outbox: id, name: relativePath, reason: "a different file with this name exists (conflict: fail)")
+            }
+        }
+        let temporary = folder + "/." + (target as NSString).lastPathComponent + ".sluice-\(getpid()).tmp"
+        do {
+            try FileIO.copyDurably(from: localPath, to: temporary)
+            guard rename(temporary, target) == 0 else { throw FileIO.Failure(errno: errno, path: target) }
+            try FileIO.syncDirectory(folder)
+        } catch {
+            unlink(temporary)
+            throw DeliveryError(outbox: id, name: relativePath, reason: "\(error)")
+        }
+        return .delivered
+    }
+}
+
+/// Durable file operations shared by outboxes and the engine.
+public enum FileIO {
+    public struct Failure: Error, CustomStringConvertible {
+        public let errno: Int32
+        public let path: String
+        public init(errno: Int32, path: String) {
+            self.errno = errno
+            self.path = path
+        }
+        public var description: String { "\(path): \(String(cString: strerror(errno)))" }
+    }
+
+    /// Copies in 1 MiB chunks and fsyncs the copy before returning.
+    public static func copyDurably(from source: String, to destination: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw Failure(errno: errno, path: source) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw Failure(errno: errno, path: destination) }
+        defer { close(output) }
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(input, buffer, size)
+            if n < 0 { throw Failure(errno: errno, path: source) }
+            if n == 0 { break }
+            var done = 0
+            while done < n {
+                let w = write(output, buffer + done, n - done)
+                if w < 0 { throw Failure(errno: errno, path: destination) }
+                done += w
+            }
+        }
+        guard fsync(output) == 0 else { throw Failure(errno: errno, path: destination) }
+    }
+
+    /// Writes bytes to `path` atomically (temp + fsync + rename).
+    public static func writeAtomically(_ data: Data, to path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = folder + "/." + (path as NSString).lastPathComponent + ".sluice-\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(errno: errno, path: temporary) }
+        var failure: Failure?
+        data.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let w = write(fd, raw.baseAddress! + done, raw.count - done)
+                if w < 0 { failure = Failure(errno: errno, path: temporary); return }
+                done += w
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = Failure(errno: errno, path: temporary) }
+        close(fd)
+        if let failure { unlink(temporary); throw failure }
+        guard rename(temporary, path) == 0 else {
+            let f = Failure(errno: errno, path: path)
+            unlink(temporary)
+            throw f
+        }
+        try syncDirectory(folder)
+    }
+
+    /// Makes a rename durable: fsync on the folder itself.
+    public static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(errno: errno, path: path) }
+        defer { close(fd) }
+        _ = fsync(fd)
+    }
+}

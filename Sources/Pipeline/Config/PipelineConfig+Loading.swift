@@ -1,0 +1,295 @@
+import Archive
+import DICOM
+import Foundation
+import Yams
+
+extension PipelineConfig {
+    /// Reads and checks a pipeline file; every problem names the file, line and key.
+    public static func load(_ path: String) throws(ConfigError) -> PipelineConfig {
+        let absolute = absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
+        let display = path
+        guard let data = FileManager.default.contents(atPath: absolute) else {
+            throw ConfigError(file: display, line: nil, key: "", "cannot read the pipeline file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: display, line: nil, key: "", "the pipeline file is not UTF-8 text")
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError(file: display, line: nil, key: "", "the pipeline file is empty")
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigError(file: display, line: yamlErrorLine(error), key: "", "not valid YAML: \(error)")
+        } catch {
+            throw ConfigError(file: display, line: nil, key: "", "not valid YAML: \(error)")
+        }
+        let base = (absolute as NSString).deletingLastPathComponent
+        let reader = ConfigReader(file: display, base: base)
+        return try reader.pipeline(root)
+    }
+
+    static func absolutePath(_ path: String, relativeTo base: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        let joined = expanded.hasPrefix("/") ? expanded : base + "/" + expanded
+        return (joined as NSString).standardizingPath
+    }
+
+    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            return mark.line
+        default:
+            return nil
+        }
+    }
+}
+
+/// Walks the YAML tree keeping the key path, so errors can say exactly where.
+struct ConfigReader {
+    let file: String
+    let base: String
+
+    func fail(_ node: Node?, _ key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node?.mark?.line, key: key, message)
+    }
+
+    /// The mapping's pairs; unknown keys are errors (a typo must not silently disable a feature).
+    func mapping(_ node: Node, _ key: String, allowed: Set<String>) throws(ConfigError) -> [String: Node] {
+        guard case .mapping(let mapping) = node else { throw fail(node, key, "expected a mapping of keys") }
+        var result: [String: Node] = [:]
+        for (k, v) in mapping {
+            guard let name = k.string else { throw fail(k, key, "keys must be strings") }
+            let path = key.isEmpty ? name : key + "." + name
+            guard allowed.contains(name) else {
+                let known = allowed.sorted().joined(separator: ", ")
+                throw fail(k, path, "unknown key (known keys: \(known))")
+            }
+            if result[name] != nil { throw fail(k, path, "appears twice") }
+            result[name] = v
+        }
+        return result
+    }
+
+    func string(_ node: Node, _ key: String) throws(ConfigError) -> String {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            throw fail(node, key, "expected a non-empty text value")
+        }
+        return scalar.string
+    }
+
+    func strings(_ node: Node, _ key: String) throws(ConfigError) -> [String] {
+        if case .scalar = node { return [try string(node, key)] }
+        guard case .sequence(let seq) = node else { throw fail(node, key, "expected a list") }
+        var out: [String] = []
+        for (i, item) in seq.enumerated() { out.append(try string(item, "\(key)[\(i)]")) }
+        return out
+    }
+
+    func duration(_ node: Node, _ key: String) throws(ConfigError) -> Duration {
+        let text = try string(node, key)
+        guard let d = Duration(parsing: text) else {
+            throw fail(node, key, "'\(text)' is not a duration (use e.g. 500ms, 30s, 5m, 1h)")
+        }
+        return d
+    }
+
+    func number(_ node: Node, _ key: String, in range: ClosedRange<Double>) throws(ConfigError) -> Double {
+        guard let value = node.float ?? node.int.map(Double.init), range.contains(value) else {
+            throw fail(node, key, "expected a number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func integer(_ node: Node, _ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let value = node.int, range.contains(value) else {
+            throw fail(node, key, "expected a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func path(_ node: Node, _ key: String) throws(ConfigError) -> String {
+        PipelineConfig.absolutePath(try string(node, key), relativeTo: base)
+    }
+
+    func pipeline(_ root: Node) throws(ConfigError) -> PipelineConfig {
+        let keys: Set = [
+            "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
+            "outbox", "critical", "spool", "workers", "zip",
+        ]
+        let m = try mapping(root, "", allowed: keys)
+        guard let nameNode = m["name"] else { throw fail(root, "name", "is required") }
+        let name = try string(nameNode, "name")
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
+            throw fail(nameNode, "name", "use letters, digits, '.', '_' and '-' only (it names output folders)")
+        }
+        guard let inboxNode = m["inbox"] else { throw fail(root, "inbox", "is required") }
+        let inboxes = try self.inboxes(inboxNode)
+        let firstInbox: String
+        switch inboxes[0] { case .local(let p): firstInbox = p }
+        let spool = try m["spool"].map { n throws(ConfigError) in try path(n, "spool") }
+            ?? (firstInbox as NSString).deletingLastPathComponent
+
+        let ledger: PipelineConfig.LedgerLocation
+        if let node = m["ledger"] {
+            ledger = try self.ledger(node, spool: spool)
+        } else {
+            ledger = .sqlite(path: spool + "/sluice.db")
+        }
+        let poll = try m["poll"].map { n throws(ConfigError) in try duration(n, "poll") } ?? .seconds(10)
+        if poll < .milliseconds(50) { throw fail(m["poll"], "poll", "must be at least 50ms") }
+        let settle = try m["settle"].map { n throws(ConfigError) in try duration(n, "settle") } ?? .seconds(30)
+        let marker = try m["marker"].map { n throws(ConfigError) in try string(n, "marker") }
+        let group: PipelineConfig.Grouping
+        if let node = m["group"] {
+            let text = try string(node, "group")
+            guard let g = PipelineConfig.Grouping(rawValue: text) else {
+                throw fail(node, "group", "'\(text)' is not one of study, series, patient")
+            }
+            group = g
+        } else {
+            group = .study
+        }
+        let render = try m["render"].map { n throws(ConfigError) in try formats(n) } ?? ["json", "csv"]
+        guard let outboxNode = m["outbox"] else { throw fail(root, "outbox", "is required") }
+        let workers = try m["workers"].map { n throws(ConfigError) in try integer(n, "workers", in: 1...256) }
+            ?? ProcessInfo.processInfo.activeProcessorCount
+
+        return PipelineConfig(
+            file: PipelineConfig.absolutePath(file, relativeTo: FileManager.default.currentDirectoryPath),
+            name: name, ledger: ledger, inboxes: inboxes, poll: poll, settle: settle, marker: marker,
+            spool: spool,
+            validate: try m["validate"].map { n throws(ConfigError) in try validate(n) } ?? .init(),
+            group: group,
+            infer: try m["infer"].map { n throws(ConfigError) in try infer(n) },
+            render: render,
+            outboxes: try outboxes(outboxNode),
+            critical: try m["critical"].map { n throws(ConfigError) in try critical(n) },
+            workers: workers,
+            zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
+    }
+
+    func ledger(_ node: Node, spool: String) throws(ConfigError) -> PipelineConfig.LedgerLocation {
+        let text = try string(node, "ledger")
+        if text.hasPrefix("sqlite:") {
+            let rest = String(text.dropFirst("sqlite:".count))
+            guard !rest.isEmpty else { throw fail(node, "ledger", "sqlite: needs a file path") }
+            return .sqlite(path: PipelineConfig.absolutePath(rest, relativeTo: base))
+        }
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            if text.contains("@"), text.split(separator: "@")[0].contains(":"), !text.contains("${") {
+                throw fail(node, "ledger", "put the database password in PGPASSWORD or ~/.pgpass, not in the pipeline file")
+            }
+            return .postgres(url: text)
+        }
+        throw fail(node, "ledger", "expected sqlite:PATH or postgres://…")
+    }
+
+    func inboxes(_ node: Node) throws(ConfigError) -> [PipelineConfig.InboxLocation] {
+        let items: [Node]
+        if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
+        guard !items.isEmpty else { throw fail(node, "inbox", "needs at least one inbox") }
+        var out: [PipelineConfig.InboxLocation] = []
+        for (i, item) in items.enumerated() {
+            let key = items.count > 1 ? "inbox[\(i)]" : "inbox"
+            if case .scalar = item { out.append(.local(path: try path(item, key))); continue }
+            let m = try mapping(item, key, allowed: ["local", "sftp", "identity", "known_hosts", "password", "recursive", "after"])
+            if let local = m["local"] {
+                out.append(.local(path: try path(local, key + ".local")))
+            } else if let sftp = m["sftp"] {
+                throw fail(sftp, key + ".sftp", "SFTP inboxes are not available in this build yet; use a local inbox")
+            } else {
+                throw fail(item, key, "needs 'local: PATH'")
+            }
+        }
+        return out
+    }
+
+    func outboxes(_ node: Node) throws(ConfigError) -> [PipelineConfig.OutboxLocation] {
+        let items: [Node]
+        if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
+        guard !items.isEmpty else { throw fail(node, "outbox", "needs at least one outbox") }
+        var out: [PipelineConfig.OutboxLocation] = []
+        for (i, item) in items.enumerated() {
+            let key = items.count > 1 ? "outbox[\(i)]" : "outbox"
+            if case .scalar = item { out.append(.local(path: try path(item, key))); continue }
+            let m = try mapping(
+                item, key,
+                allowed: ["local", "sftp", "smtp", "identity", "known_hosts", "password", "from", "to", "digest",
+                          "attach", "starttls", "marker", "conflict"])
+            if let local = m["local"] {
+                out.append(.local(path: try path(local, key + ".local")))
+            } else if let other = m["sftp"] ?? m["smtp"] {
+                let kind = m["sftp"] != nil ? "SFTP" : "SMTP"
+                throw fail(other, key, "\(kind) outboxes are not available in this build yet; use a local outbox")
+            } else {
+                throw fail(item, key, "needs 'local: PATH'")
+            }
+        }
+        return out
+    }
+
+    func validate(_ node: Node) throws(ConfigError) -> PipelineConfig.Validate {
+        let m = try mapping(node, "validate", allowed: ["modalities", "require"])
+        var v = PipelineConfig.Validate()
+        if let n = m["modalities"] { v.modalities = try strings(n, "validate.modalities").map { $0.uppercased() } }
+        if let n = m["require"] {
+            for keyword in try strings(n, "validate.require") {
+                guard let entry = DataDictionary.entry(forKeyword: keyword) else {
+                    throw fail(n, "validate.require", "'\(keyword)' is not a DICOM attribute keyword")
+                }
+                v.require.append((keyword, entry.tag))
+            }
+        }
+        return v
+    }
+
+    func formats(_ node: Node) throws(ConfigError) -> [String] {
+        let list = try strings(node, "render")
+        for format in list where !PipelineConfig.availableFormats.contains(format) {
+            if PipelineConfig.plannedFormats.contains(format) {
+                throw fail(node, "render", "format '\(format)' is not available in this build yet (available: \(PipelineConfig.availableFormats.joined(separator: ", ")))")
+            }
+            throw fail(node, "render", "unknown format '\(format)' (available: \(PipelineConfig.availableFormats.joined(separator: ", ")))")
+        }
+        return list
+    }
+
+    func infer(_ node: Node) throws(ConfigError) -> PipelineConfig.Infer {
+        let m = try mapping(node, "infer", allowed: ["model", "labels", "critical", "urgent"])
+        guard let model = m["model"] else { throw fail(node, "infer.model", "is required") }
+        throw fail(model, "infer.model", "model inference is not available in this build yet; remove the 'infer' key")
+    }
+
+    func critical(_ node: Node) throws(ConfigError) -> PipelineConfig.Critical {
+        let m = try mapping(node, "critical", allowed: ["smtp", "to", "from"])
+        throw fail(m["smtp"] ?? node, "critical", "critical-finding alerts need SMTP, which is not available in this build yet")
+    }
+
+    func zip(_ node: Node) throws(ConfigError) -> ZipLimits {
+        let m = try mapping(node, "zip", allowed: ["max_entries", "max_entry_size", "max_total_size", "max_ratio"])
+        var limits = ZipLimits()
+        if let n = m["max_entries"] { limits.maxEntries = try integer(n, "zip.max_entries", in: 1...10_000_000) }
+        if let n = m["max_entry_size"] { limits.maxEntrySize = try byteSize(n, "zip.max_entry_size") }
+        if let n = m["max_total_size"] { limits.maxTotalSize = try byteSize(n, "zip.max_total_size") }
+        if let n = m["max_ratio"] { limits.maxRatio = try number(n, "zip.max_ratio", in: 2...100_000) }
+        return limits
+    }
+
+    /// `512MB`, `4GB`, `100KiB` or a plain byte count.
+    func byteSize(_ node: Node, _ key: String) throws(ConfigError) -> UInt64 {
+        let text = try string(node, key).replacingOccurrences(of: " ", with: "")
+        let units: [(String, UInt64)] = [
+            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
+            ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1),
+        ]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let v = Double(text.dropLast(suffix.count)), v > 0 { return UInt64(v * Double(scale)) }
+        }
+        if let v = UInt64(text), v > 0 { return v }
+        throw fail(node, key, "'\(text)' is not a size (use e.g. 512MB, 4GiB)")
+    }
+}

@@ -1,0 +1,67 @@
+import Archive
+import DICOM
+import Foundation
+
+/// A parsed, checked pipeline file. Paths are absolute (resolved against the file's folder).
+public struct PipelineConfig: Sendable {
+    public enum LedgerLocation: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    public enum InboxLocation: Sendable, Equatable {
+        case local(path: String)
+    }
+
+    public enum OutboxLocation: Sendable, Equatable {
+        case local(path: String)
+    }
+
+    public struct Validate: Sendable {
+        /// Accepted modalities; empty accepts all.
+        public var modalities: [String] = []
+        /// Attributes every DICOM instance must have (non-empty), as dictionary keywords.
+        public var require: [(keyword: String, tag: Tag)] = []
+    }
+
+    public struct Infer: Sendable {
+        public var model: String
+        public var labels: String?
+        public var critical: Double?
+        public var urgent: Double?
+    }
+
+    public struct Critical: Sendable {
+        public var smtp: String
+        public var to: [String]
+    }
+
+    public enum Grouping: String, Sendable { case study, series, patient }
+
+    public var file: String
+    public var name: String
+    public var ledger: LedgerLocation
+    public var inboxes: [InboxLocation]
+    public var poll: Duration
+    public var settle: Duration
+    public var marker: String?
+    /// Holds processing/, archive/, error/ and work/; on the inbox's file system so claims are renames.
+    public var spool: String
+    public var validate: Validate
+    public var group: Grouping
+    public var infer: Infer?
+    public var render: [String]
+    public var outboxes: [OutboxLocation]
+    public var critical: Critical?
+    public var workers: Int
+    public var zipLimits: ZipLimits
+
+    public var processingDirectory: String { spool + "/processing" }
+    public var archiveDirectory: String { spool + "/archive" }
+    public var errorDirectory: String { spool + "/error" }
+    public var workDirectory: String { spool + "/work" }
+
+    /// The render formats this build can produce; richer formats plug in as their renderers land.
+    public static let availableFormats = ["json", "csv"]
+    static let plannedFormats = ["sr", "pdf", "png", "hl7", "fhir", "encapsulated-pdf", "secondary-capture"]
+}

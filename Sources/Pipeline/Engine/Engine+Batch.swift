@@ -1,0 +1,212 @@
+import Delivery
+import Foundation
+import Reports
+
+extension Engine {
+    /// Takes the batch's newest run from wherever the ledger says it stands to a final state
+    /// (or to `held` / `rendered` when it must wait). Returns the state reached.
+    @discardableResult
+    public func drive(batchID: String, allowDuplicate: Bool) async throws -> BatchState {
+        guard let batch = try ledger.batch(batchID), let run = try ledger.latestRun(batchID: batchID) else {
+            throw LedgerError("no batch \(batchID) in the ledger")
+        }
+        let context = try self.context(batch, run: run.run, allowDuplicate: allowDuplicate || run.run > 1)
+        var state = run.state
+        if BatchLifecycle.resumePoint(for: state) == .start {
+            if state != .claimed {
+                state = try ledger.transition(batchID: batchID, run: run.run, on: .restart, error: nil)
+                log.info("batch \(batchID): resuming run \(run.run) from its input")
+            }
+            do {
+                state = try await process(context)
+            } catch let failure as BatchFailure {
+                return try fail(context, batch: batch, reason: failure.description)
+            }
+        }
+        if state == .rendered {
+            state = try await publish(context)
+        }
+        if state == .published {
+            state = try archive(context, batch: batch)
+        }
+        return state
+    }
+
+    func context(_ batch: BatchRecord, run: Int, allowDuplicate: Bool) throws -> BatchContext {
+        let work = config.workDirectory + "/" + batch.id + "/run-\(run)"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        return BatchContext(
+            config: config, batchID: batch.id, run: run, sourceName: batch.sourceName,
+            inputPath: batch.inputPath ?? config.processingDirectory + "/" + batch.id + "/" + batch.sourceName,
+            workDirectory: work, log: log, clock: clock, allowDuplicate: allowDuplicate)
+    }
+
+    /// unpack → validate → group → infer → render, each recorded before the next starts.
+    func process(_ c: BatchContext) async throws -> BatchState {
+        let unpacked = try await UnpackStage().run((), context: c)
+        try ledger.updateBatch(c.batchID, fingerprint: unpacked.fingerprint, duplicateOf: nil, inputPath: nil)
+        _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .unpacked, error: nil)
+
+        if !c.allowDuplicate, let original = try ledger.completedBatch(withFingerprint: unpacked.fingerprint, excluding: c.batchID) {
+            try ledger.updateBatch(c.batchID, fingerprint: nil, duplicateOf: original, inputPath: nil)
+            let state = try ledger.transition(
+                batchID: c.batchID, run: c.run, on: .duplicateFound,
+                error: "same content as batch \(original); not processed again")
+            try moveInput(c, to: config.archiveDirectory)
+            log.warning("batch \(c.batchID): duplicate of batch \(original) (same content); archived without processing — `sluice rerun --batch \(c.batchID)` processes it anyway")
+            return state
+        }
+
+        let validated = try await ValidateStage().run(unpacked, context: c)
+        try ledger.replaceFiles(batchID: c.batchID, run: c.run, Self.fileRecords(validated))
+        try ledger.updateRun(
+            batchID: c.batchID, run: c.run, outputDirectory: nil, files: unpacked.files.count,
+            quarantined: validated.quarantine.count, studies: 0, bytes: unpacked.files.map(\.size).reduce(0, +))
+        _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .validated, error: nil)
+        for q in validated.quarantine { log.warning("batch \(c.batchID): quarantined \(q.file): \(q.reason)") }
+
+        let grouped = try await GroupStage().run(validated, context: c)
+        if !grouped.held.isEmpty {
+            let why = "\(grouped.held.count) stud\(grouped.held.count == 1 ? "y is" : "ies are") still receiving files (newer than settle): \(grouped.held.joined(separator: ", "))"
+            log.info("batch \(c.batchID): held: \(why)")
+            return try ledger.transition(batchID: c.batchID, run: c.run, on: .hold, error: why)
+        }
+        try ledger.replaceStudies(batchID: c.batchID, run: c.run, grouped.studies.map { s in
+            StudyRecord(
+                studyKey: s.key, studyUID: s.studyInstanceUID,
+                modality: Array(Set(s.instances.map(\.modality))).sorted().joined(separator: "/"),
+                series: s.series.count, instances: s.instances.count, status: s.problems.isEmpty ? "complete" : "problems",
+                problems: s.problems, findingsJSON: "[]")
+        })
+        try ledger.updateRun(
+            batchID: c.batchID, run: c.run, outputDirectory: nil, files: unpacked.files.count,
+            quarantined: validated.quarantine.count, studies: grouped.studies.count,
+            bytes: unpacked.files.map(\.size).reduce(0, +))
+        _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .grouped, error: nil)
+        for s in grouped.studies where !s.problems.isEmpty {
+            log.warning("batch \(c.batchID): \(s.key): \(s.problems.joined(separator: "; "))")
+        }
+
+        let inferred = try await infer.run(grouped, context: c)
+        _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .inferred, error: nil)
+
+        let rendered = try await render.run(inferred, context: c)
+        try ledger.replaceOutputs(batchID: c.batchID, run: c.run, rendered.outputs.map {
+            OutputRecord(name: $0.name, sha256: $0.sha256, size: $0.size)
+        })
+        try ledger.updateRun(
+            batchID: c.batchID, run: c.run, outputDirectory: outputFolder(c), files: unpacked.files.count,
+            quarantined: validated.quarantine.count, studies: grouped.studies.count,
+            bytes: unpacked.files.map(\.size).reduce(0, +))
+        log.info("batch \(c.batchID): \(grouped.studies.count) stud\(grouped.studies.count == 1 ? "y" : "ies"), \(validated.instances.count) instances, \(validated.orders.count) orders, \(validated.quarantine.count) quarantined; \(rendered.outputs.count) outputs rendered")
+        return try ledger.transition(batchID: c.batchID, run: c.run, on: .rendered, error: nil)
+    }
+
+    /// `<pipeline>/<batch-id>` for run 1, `<pipeline>/<batch-id>.run<n>` for reruns.
+    func outputFolder(_ c: BatchContext) -> String {
+        config.name + "/" + c.batchID + (c.run > 1 ? ".run\(c.run)" : "")
+    }
+
+    /// Delivers every rendered output to every outbox; the manifest goes last. Each delivery is
+    /// recorded, so a restart skips what already arrived.
+    func publish(_ c: BatchContext) async throws -> BatchState {
+        let outputs = try ledger.outputs(batchID: c.batchID, run: c.run)
+        let ordered = outputs.filter { $0.name != Manifest.fileName } + outputs.filter { $0.name == Manifest.fileName }
+        var failures: [String] = []
+        for outbox in outboxes {
+            for output in ordered {
+                if let done = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: output.name),
+                   done.state == .delivered { continue }
+                let local = c.stagingDirectory + "/" + output.name
+                let attempts = (try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: output.name)?.attempts ?? 0) + 1
+                do {
+                    guard FileManager.default.fileExists(atPath: local) else {
+                        throw DeliveryError(outbox: outbox.id, name: output.name, reason: "staged output is missing from \(c.stagingDirectory)")
+                    }
+                    _ = try await outbox.deliver(file: local, as: outputFolder(c) + "/" + output.name)
+                    try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
+                        outbox: outbox.id, name: output.name, state: .delivered, attempts: attempts, lastError: nil))
+                } catch {
+                    try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
+                        outbox: outbox.id, name: output.name, state: .pending, attempts: attempts, lastError: "\(error)"))
+                    failures.append("\(error)")
+                    log.error("batch \(c.batchID): \(error)")
+                    break  // keep this outbox's order: the manifest must not arrive before the rest
+                }
+            }
+        }
+        if !failures.isEmpty {
+            throw DeliveryError(outbox: "outbox", name: c.batchID, reason: "\(failures.count) delivery failure(s); will retry on the next pass")
+        }
+        log.info("batch \(c.batchID): delivered \(outputs.count) outputs to \(outboxes.count) outbox\(outboxes.count == 1 ? "" : "es")")
+        return try ledger.transition(batchID: c.batchID, run: c.run, on: .published, error: nil)
+    }
+
+    /// Moves the input to archive/ (after delivery, never before) and clears the work folder.
+    func archive(_ c: BatchContext, batch: BatchRecord) throws -> BatchState {
+        if c.inputPath.hasPrefix(config.processingDirectory + "/") {
+            try moveInput(c, to: config.archiveDirectory)
+        }
+        try? FileManager.default.removeItem(atPath: c.workDirectory)
+        try? FileManager.default.removeItem(atPath: config.workDirectory + "/" + c.batchID)
+        return try ledger.transition(batchID: c.batchID, run: c.run, on: .archived, error: nil)
+    }
+
+    /// A batch that cannot be read at all: input to error/<id>/ with `error.json` beside it.
+    func fail(_ c: BatchContext, batch: BatchRecord, reason: String) throws -> BatchState {
+        log.error("batch \(c.batchID): cannot be processed: \(reason); moved to error/")
+        if c.inputPath.hasPrefix(config.processingDirectory + "/") {
+            try moveInput(c, to: config.errorDirectory)
+        }
+        let report: [String: String] = [
+            "batchID": c.batchID, "sourceName": c.sourceName, "reason": reason, "run": String(c.run),
+            "at": Timestamps.iso8601(clock.now()),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
+        try FileIO.writeAtomically(data, to: config.errorDirectory + "/" + c.batchID + "/error.json")
+        try? FileManager.default.removeItem(atPath: config.workDirectory + "/" + c.batchID)
+        return try ledger.transition(batchID: c.batchID, run: c.run, on: .failed, error: reason)
+    }
+
+    /// Renames processing/<id>/ to `<destination>/<id>/` and records where the input now is.
+    func moveInput(_ c: BatchContext, to destination: String) throws {
+        let from = config.processingDirectory + "/" + c.batchID
+        let to = destination + "/" + c.batchID
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: from) {
+            guard rename(from, to) == 0 else { throw FileIO.Failure(errno: errno, path: from) }
+            try FileIO.syncDirectory(destination)
+        }
+        try ledger.updateBatch(c.batchID, fingerprint: nil, duplicateOf: nil, inputPath: to + "/" + c.sourceName)
+    }
+
+    static func fileRecords(_ v: ValidatedBatch) -> [FileRecord] {
+        let byFile = Dictionary(v.instances.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        var records = v.unpacked.files.map { f in
+            let status = v.fileStatus[f.relativePath]
+            return FileRecord(
+                path: f.relativePath, kind: status?.kind ?? "unknown", size: f.size, sha256: f.sha256,
+                status: status?.status ?? "ok", reason: status?.reason, stage: status?.status == "quarantined" ? "validate" : nil,
+                studyUID: byFile[f.relativePath]?.studyInstanceUID, sopInstanceUID: byFile[f.relativePath]?.sopInstanceUID)
+        }
+        for (path, reason) in v.unpacked.ignored {
+            records.append(FileRecord(path: path, kind: "other", size: 0, sha256: "", status: "ignored", reason: reason))
+        }
+        return records
+    }
+
+    /// Reprocesses an archived batch into a new run that supersedes the previous one.
+    public func rerun(batchID: String) async throws -> (run: Int, state: BatchState) {
+        guard let batch = try ledger.batch(batchID) else { throw LedgerError("no batch \(batchID) in the ledger") }
+        guard let last = try ledger.latestRun(batchID: batchID), last.state.isFinal else {
+            throw LedgerError("batch \(batchID) is still in progress; rerun it once it is archived")
+        }
+        guard let input = batch.inputPath, FileManager.default.fileExists(atPath: input) else {
+            throw LedgerError("batch \(batchID): its input is no longer in the archive")
+        }
+        let run = try ledger.startRun(batchID: batchID, supersedes: last.run)
+        log.info("batch \(batchID): rerun as run \(run) (supersedes run \(last.run))")
+        let state = try await drive(batchID: batchID, allowDuplicate: true)
+        return (run, state)
+    }
+}

@@ -1,0 +1,170 @@
+import Checksum
+import Delivery
+import Foundation
+import Reports
+
+/// Drives batches through the stages, recording every step in the ledger before the next, so a
+/// killed process resumes where it stopped and never delivers an output twice.
+public final class Engine: Sendable {
+    public let config: PipelineConfig
+    public let ledger: any Ledger
+    public let log: Log
+    public let clock: Clock
+    let inboxes: [LocalInbox]
+    let outboxes: [any Outbox]
+    let infer: any Stage<GroupedBatch, InferredBatch>
+    let render: RenderStage
+
+    public init(
+        config: PipelineConfig, ledger: any Ledger, log: Log, clock: Clock,
+        infer: (any Stage<GroupedBatch, InferredBatch>)? = nil, renderers: [any Renderer]? = nil,
+        outboxes: [any Outbox]? = nil
+    ) {
+        self.config = config
+        self.ledger = ledger
+        self.log = log
+        self.clock = clock
+        self.infer = infer ?? NoModelStage()
+        self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render))
+        self.inboxes = config.inboxes.map { inbox in
+            switch inbox { case .local(let path): LocalInbox(path: path, marker: config.marker) }
+        }
+        self.outboxes = outboxes ?? config.outboxes.map { outbox in
+            switch outbox { case .local(let path): LocalFolderOutbox(root: path) }
+        }
+    }
+
+    /// What one pass did, for logs and the exit code.
+    public struct PassResult: Sendable {
+        public var finished: [String: BatchState] = [:]
+        public var waiting = 0
+        public var errors: [String] = []
+        public var quarantined = 0
+    }
+
+    // MARK: Passes
+
+    /// One pass: resume unfinished runs, claim every ready entry, process what was claimed.
+    public func pass(watcher: inout Watcher, stop: StopFlag = StopFlag()) async -> PassResult {
+        var result = PassResult()
+        for id in adoptOrphans() + unfinishedBatches() where !stop.isSet {
+            await drive(batchID: id, into: &result)
+        }
+        for inbox in inboxes where !stop.isSet {
+            let entries: [InboxEntry]
+            do { entries = try inbox.list() } catch {
+                result.errors.append("\(inbox.id): cannot list: \(error)")
+                log.error("\(inbox.id): cannot list the inbox: \(error)")
+                continue
+            }
+            for (entry, verdict) in watcher.poll(entries, now: Date()) where !stop.isSet {
+                guard verdict == .ready else {
+                    if case .waiting(let why) = verdict {
+                        result.waiting += 1
+                        log.debug("\(inbox.id): \(entry.name) not ready: \(why)")
+                    }
+                    continue
+                }
+                guard let id = claim(entry, from: inbox, result: &result) else { continue }
+                await drive(batchID: id, into: &result)
+            }
+        }
+        return result
+    }
+
+    /// Claims: rename into processing/<id>/ (the arbiter between workers), then the ledger row.
+    func claim(_ entry: InboxEntry, from inbox: LocalInbox, result: inout PassResult) -> String? {
+        let id = newBatchID(for: entry.name)
+        do {
+            guard try inbox.claim(entry, into: config.processingDirectory + "/" + id) else {
+                log.info("\(entry.name): claimed by another worker")
+                return nil
+            }
+            try register(id: id, sourceName: entry.name, inbox: inbox.id, kind: entry.kind.rawValue)
+            log.info("batch \(id): claimed \(entry.kind.rawValue) (\(entry.fileCount) file\(entry.fileCount == 1 ? "" : "s"), \(entry.totalSize) bytes)")
+            return id
+        } catch {
+            result.errors.append("cannot claim an inbox entry: \(error)")
+            log.error("\(inbox.id): cannot claim an entry: \(error)")
+            return nil
+        }
+    }
+
+    func register(id: String, sourceName: String, inbox: String, kind: String) throws {
+        try ledger.insertBatch(BatchRecord(
+            id: id, pipeline: config.name, sourceName: sourceName, inbox: inbox, kind: kind,
+            claimedAt: clock.now(), fingerprint: nil, duplicateOf: nil,
+            inputPath: config.processingDirectory + "/" + id + "/" + sourceName))
+        _ = try ledger.startRun(batchID: id, supersedes: nil)
+    }
+
+    /// `20250110-063000-3fa2c1`: claim time plus a hash, sortable and free of patient data.
+    func newBatchID(for name: String) -> String {
+        let stamp = Timestamps.compact(clock.now())
+        var salt = 0
+        while true {
+            let seed = "\(name)|\(stamp)|\(salt)|\(clock.fixed == nil ? UUID().uuidString : "")"
+            let id = stamp + "-" + String(SHA256.hex(seed).prefix(6))
+            if (try? ledger.batch(id)) == nil, !FileManager.default.fileExists(atPath: config.processingDirectory + "/" + id) {
+                return id
+            }
+            salt += 1
+        }
+    }
+
+    /// Folders in processing/ without a ledger row: a crash between the rename and the insert.
+    func adoptOrphans() -> [String] {
+        let folder = config.processingDirectory
+        guard let ids = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var adopted: [String] = []
+        for id in ids.sorted() where !id.hasPrefix(".") {
+            guard (try? ledger.batch(id)) == nil else { continue }
+            let children = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/" + id)) ?? []).filter {
+                !$0.hasPrefix(".") && !(config.marker.map { m in $0 == m || $0.hasSuffix("." + m) } ?? false)
+            }
+            guard let name = children.first, children.count == 1 else { continue }
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: folder + "/" + id + "/" + name, isDirectory: &isDir)
+            let kind = isDir.boolValue ? "folder" : name.lowercased().hasSuffix(".zip") ? "zip" : "file"
+            do {
+                try register(id: id, sourceName: name, inbox: "recovered", kind: kind)
+                log.warning("batch \(id): found in processing/ without a ledger row (interrupted claim); adopted")
+                adopted.append(id)
+            } catch {
+                log.error("batch \(id): cannot adopt: \(error)")
+            }
+        }
+        return adopted
+    }
+
+    func unfinishedBatches() -> [String] {
+        ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b in
+            guard let run = try? ledger.latestRun(batchID: b.id), !run.state.isFinal else { return nil }
+            return b.id
+        }
+    }
+
+    func drive(batchID: String, into result: inout PassResult) async {
+        do {
+            let state = try await drive(batchID: batchID, allowDuplicate: false)
+            result.finished[batchID] = state
+            if state == .failed { result.errors.append("batch \(batchID) failed") }
+            if let run = try ledger.latestRun(batchID: batchID) {
+                result.quarantined += run.quarantined
+                if state == .rendered, let error = run.error { result.errors.append(error) }
+            }
+        } catch {
+            result.errors.append("batch \(batchID): \(error)")
+            log.error("batch \(batchID): \(error)")
+        }
+    }
+}
+
+/// Set by SIGINT/SIGTERM: the engine finishes the batch in hand, then stops.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    public init() {}
+    public var isSet: Bool { lock.withLock { value } }
+    public func set() { lock.withLock { value = true } }
+}

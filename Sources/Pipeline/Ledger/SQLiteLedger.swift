@@ -1,0 +1,274 @@
+import Foundation
+
+/// The embedded ledger: one SQLite file in WAL mode, schema versioned by `PRAGMA user_version`.
+public final class SQLiteLedger: Ledger, @unchecked Sendable {
+    private let db: SQLiteConnection
+    public let path: String
+
+    /// Each entry migrates the schema from version i to i+1. Append only; never edit a shipped one.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE batches(
+          id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, source_name TEXT NOT NULL, inbox TEXT NOT NULL,
+          kind TEXT NOT NULL, claimed_at REAL NOT NULL, fingerprint TEXT, duplicate_of TEXT, input_path TEXT);
+        CREATE INDEX batches_fingerprint ON batches(fingerprint);
+        CREATE TABLE runs(
+          batch_id TEXT NOT NULL REFERENCES batches(id), run INTEGER NOT NULL, state TEXT NOT NULL,
+          supersedes INTEGER, started_at REAL NOT NULL, updated_at REAL NOT NULL, error TEXT, output_dir TEXT,
+          files INTEGER NOT NULL DEFAULT 0, quarantined INTEGER NOT NULL DEFAULT 0,
+          studies INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY(batch_id, run));
+        CREATE TABLE events(
+          id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT NOT NULL, run INTEGER NOT NULL,
+          at REAL NOT NULL, state TEXT NOT NULL, detail TEXT);
+        CREATE TABLE files(
+          batch_id TEXT NOT NULL, run INTEGER NOT NULL, path TEXT NOT NULL, kind TEXT NOT NULL,
+          size INTEGER NOT NULL, sha256 TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, stage TEXT,
+          study_uid TEXT, sop_instance_uid TEXT, PRIMARY KEY(batch_id, run, path));
+        CREATE TABLE studies(
+          batch_id TEXT NOT NULL, run INTEGER NOT NULL, study_key TEXT NOT NULL, study_uid TEXT NOT NULL,
+          modality TEXT NOT NULL, series INTEGER NOT NULL, instances INTEGER NOT NULL, status TEXT NOT NULL,
+          problems TEXT NOT NULL, findings TEXT NOT NULL, PRIMARY KEY(batch_id, run, study_key));
+        CREATE TABLE outputs(
+          batch_id TEXT NOT NULL, run INTEGER NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,
+          size INTEGER NOT NULL, PRIMARY KEY(batch_id, run, name));
+        CREATE TABLE deliveries(
+          batch_id TEXT NOT NULL, run INTEGER NOT NULL, outbox TEXT NOT NULL, name TEXT NOT NULL,
+          state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, updated_at REAL NOT NULL,
+          PRIMARY KEY(batch_id, run, outbox, name));
+        """,
+    ]
+
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        db = try SQLiteConnection(path: path)
+        try migrate()
+    }
+
+    public var schemaVersion: Int { (try? db.query("PRAGMA user_version").first?["user_version"]?.int) ?? 0 }
+
+    private func migrate() throws {
+        try db.transaction {
+            let current = try db.queryInTransaction("PRAGMA user_version").first?["user_version"]?.int ?? 0
+            guard current < Self.migrations.count else { return }
+            for version in current..<Self.migrations.count {
+                for statement in Self.migrations[version].split(separator: ";") where
+                    !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    try db.queryInTransaction(String(statement))
+                }
+            }
+            try db.queryInTransaction("PRAGMA user_version = \(Self.migrations.count)")
+        }
+    }
+
+    private var now: Double { Date().timeIntervalSince1970 }
+
+    // MARK: Batches
+
+    public func insertBatch(_ b: BatchRecord) throws {
+        try db.query(
+            "INSERT INTO batches(id, pipeline, source_name, inbox, kind, claimed_at, fingerprint, duplicate_of, input_path) VALUES (?,?,?,?,?,?,?,?,?)",
+            [.text(b.id), .text(b.pipeline), .text(b.sourceName), .text(b.inbox), .text(b.kind),
+             .double(b.claimedAt.timeIntervalSince1970), .optional(b.fingerprint), .optional(b.duplicateOf),
+             .optional(b.inputPath)])
+    }
+
+    public func batch(_ id: String) throws -> BatchRecord? {
+        try db.query("SELECT * FROM batches WHERE id = ?", [.text(id)]).first.map(Self.batch)
+    }
+
+    public func batches(pipeline: String) throws -> [BatchRecord] {
+        try db.query("SELECT * FROM batches WHERE pipeline = ? ORDER BY claimed_at, id", [.text(pipeline)]).map(Self.batch)
+    }
+
+    public func updateBatch(_ id: String, fingerprint: String?, duplicateOf: String?, inputPath: String?) throws {
+        try db.query(
+            "UPDATE batches SET fingerprint = COALESCE(?, fingerprint), duplicate_of = COALESCE(?, duplicate_of), input_path = COALESCE(?, input_path) WHERE id = ?",
+            [.optional(fingerprint), .optional(duplicateOf), .optional(inputPath), .text(id)])
+    }
+
+    public func completedBatch(withFingerprint fingerprint: String, excluding: String) throws -> String? {
+        try db.query(
+            """
+            SELECT b.id FROM batches b JOIN runs r ON r.batch_id = b.id
+            WHERE b.fingerprint = ? AND b.id != ? AND r.state IN ('archived','rendered','published')
+            ORDER BY b.claimed_at DESC LIMIT 1
+            """, [.text(fingerprint), .text(excluding)]
+        ).first?["id"]?.text
+    }
+
+    private static func batch(_ row: SQLiteConnection.Row) -> BatchRecord {
+        BatchRecord(
+            id: row["id"]?.text ?? "", pipeline: row["pipeline"]?.text ?? "",
+            sourceName: row["source_name"]?.text ?? "", inbox: row["inbox"]?.text ?? "",
+            kind: row["kind"]?.text ?? "",
+            claimedAt: Date(timeIntervalSince1970: row["claimed_at"]?.double ?? 0),
+            fingerprint: row["fingerprint"]?.text, duplicateOf: row["duplicate_of"]?.text,
+            inputPath: row["input_path"]?.text)
+    }
+
+    // MARK: Runs
+
+    public func startRun(batchID: String, supersedes: Int?) throws -> Int {
+        try db.transaction {
+            let next = (try db.queryInTransaction(
+                "SELECT COALESCE(MAX(run), 0) + 1 AS n FROM runs WHERE batch_id = ?", [.text(batchID)]
+            ).first?["n"]?.int) ?? 1
+            try db.queryInTransaction(
+                "INSERT INTO runs(batch_id, run, state, supersedes, started_at, updated_at) VALUES (?,?,?,?,?,?)",
+                [.text(batchID), .int(Int64(next)), .text(BatchState.claimed.rawValue),
+                 supersedes.map { .int(Int64($0)) } ?? .null, .double(now), .double(now)])
+            try db.queryInTransaction(
+                "INSERT INTO events(batch_id, run, at, state, detail) VALUES (?,?,?,?,?)",
+                [.text(batchID), .int(Int64(next)), .double(now), .text("claimed"), .null])
+            return next
+        }
+    }
+
+    public func runs(batchID: String) throws -> [RunRecord] {
+        try db.query("SELECT * FROM runs WHERE batch_id = ? ORDER BY run", [.text(batchID)]).map { row in
+            RunRecord(
+                batchID: row["batch_id"]?.text ?? "", run: row["run"]?.int ?? 0,
+                state: BatchState(rawValue: row["state"]?.text ?? "") ?? .failed,
+                supersedes: row["supersedes"]?.int,
+                startedAt: Date(timeIntervalSince1970: row["started_at"]?.double ?? 0),
+                updatedAt: Date(timeIntervalSince1970: row["updated_at"]?.double ?? 0),
+                error: row["error"]?.text, outputDirectory: row["output_dir"]?.text,
+                files: row["files"]?.int ?? 0, quarantined: row["quarantined"]?.int ?? 0,
+                studies: row["studies"]?.int ?? 0, bytes: row["bytes"]?.int ?? 0)
+        }
+    }
+
+    /// Applies the lifecycle in one transaction: read state, compute the next (pure), write it.
+    public func transition(batchID: String, run: Int, on event: BatchEvent, error: String?) throws -> BatchState {
+        try db.transaction {
+            guard let current = try db.queryInTransaction(
+                "SELECT state FROM runs WHERE batch_id = ? AND run = ?", [.text(batchID), .int(Int64(run))]
+            ).first?["state"]?.text.flatMap(BatchState.init(rawValue:)) else {
+                throw LedgerError("ledger: no run \(run) of batch \(batchID)")
+            }
+            let next = try BatchLifecycle.next(current, on: event)
+            try db.queryInTransaction(
+                "UPDATE runs SET state = ?, updated_at = ?, error = ? WHERE batch_id = ? AND run = ?",
+                [.text(next.rawValue), .double(now), .optional(error), .text(batchID), .int(Int64(run))])
+            try db.queryInTransaction(
+                "INSERT INTO events(batch_id, run, at, state, detail) VALUES (?,?,?,?,?)",
+                [.text(batchID), .int(Int64(run)), .double(now), .text(next.rawValue), .optional(error)])
+            return next
+        }
+    }
+
+    public func updateRun(batchID: String, run: Int, outputDirectory: String?, files: Int, quarantined: Int, studies: Int, bytes: Int) throws {
+        try db.query(
+            "UPDATE runs SET output_dir = COALESCE(?, output_dir), files = ?, quarantined = ?, studies = ?, bytes = ?, updated_at = ? WHERE batch_id = ? AND run = ?",
+            [.optional(outputDirectory), .int(Int64(files)), .int(Int64(quarantined)), .int(Int64(studies)),
+             .int(Int64(bytes)), .double(now), .text(batchID), .int(Int64(run))])
+    }
+
+    // MARK: Files, studies, outputs
+
+    public func replaceFiles(batchID: String, run: Int, _ files: [FileRecord]) throws {
+        try db.transaction {
+            try db.queryInTransaction("DELETE FROM files WHERE batch_id = ? AND run = ?", [.text(batchID), .int(Int64(run))])
+            for f in files {
+                try db.queryInTransaction(
+                    "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [.text(batchID), .int(Int64(run)), .text(f.path), .text(f.kind), .int(Int64(f.size)),
+                     .text(f.sha256), .text(f.status), .optional(f.reason), .optional(f.stage),
+                     .optional(f.studyUID), .optional(f.sopInstanceUID)])
+            }
+        }
+    }
+
+    public func files(batchID: String, run: Int) throws -> [FileRecord] {
+        try db.query("SELECT * FROM files WHERE batch_id = ? AND run = ? ORDER BY path", [.text(batchID), .int(Int64(run))]).map { r in
+            FileRecord(
+                path: r["path"]?.text ?? "", kind: r["kind"]?.text ?? "", size: r["size"]?.int ?? 0,
+                sha256: r["sha256"]?.text ?? "", status: r["status"]?.text ?? "", reason: r["reason"]?.text,
+                stage: r["stage"]?.text, studyUID: r["study_uid"]?.text, sopInstanceUID: r["sop_instance_uid"]?.text)
+        }
+    }
+
+    public func replaceStudies(batchID: String, run: Int, _ studies: [StudyRecord]) throws {
+        try db.transaction {
+            try db.queryInTransaction("DELETE FROM studies WHERE batch_id = ? AND run = ?", [.text(batchID), .int(Int64(run))])
+            for s in studies {
+                try db.queryInTransaction(
+                    "INSERT INTO studies VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [.text(batchID), .int(Int64(run)), .text(s.studyKey), .text(s.studyUID), .text(s.modality),
+                     .int(Int64(s.series)), .int(Int64(s.instances)), .text(s.status),
+                     .text(s.problems.joined(separator: "\n")), .text(s.findingsJSON)])
+            }
+        }
+    }
+
+    public func studies(batchID: String, run: Int) throws -> [StudyRecord] {
+        try db.query("SELECT * FROM studies WHERE batch_id = ? AND run = ? ORDER BY study_key", [.text(batchID), .int(Int64(run))]).map { r in
+            let problems = r["problems"]?.text ?? ""
+            return StudyRecord(
+                studyKey: r["study_key"]?.text ?? "", studyUID: r["study_uid"]?.text ?? "",
+                modality: r["modality"]?.text ?? "", series: r["series"]?.int ?? 0,
+                instances: r["instances"]?.int ?? 0, status: r["status"]?.text ?? "",
+                problems: problems.isEmpty ? [] : problems.components(separatedBy: "\n"),
+                findingsJSON: r["findings"]?.text ?? "[]")
+        }
+    }
+
+    public func replaceOutputs(batchID: String, run: Int, _ outputs: [OutputRecord]) throws {
+        try db.transaction {
+            try db.queryInTransaction("DELETE FROM outputs WHERE batch_id = ? AND run = ?", [.text(batchID), .int(Int64(run))])
+            for o in outputs {
+                try db.queryInTransaction(
+                    "INSERT INTO outputs VALUES (?,?,?,?,?)",
+                    [.text(batchID), .int(Int64(run)), .text(o.name), .text(o.sha256), .int(Int64(o.size))])
+            }
+        }
+    }
+
+    public func outputs(batchID: String, run: Int) throws -> [OutputRecord] {
+        try db.query("SELECT * FROM outputs WHERE batch_id = ? AND run = ? ORDER BY name", [.text(batchID), .int(Int64(run))]).map { r in
+            OutputRecord(name: r["name"]?.text ?? "", sha256: r["sha256"]?.text ?? "", size: r["size"]?.int ?? 0)
+        }
+    }
+
+    // MARK: Deliveries
+
+    public func delivery(batchID: String, run: Int, outbox: String, name: String) throws -> DeliveryRecord? {
+        try db.query(
+            "SELECT * FROM deliveries WHERE batch_id = ? AND run = ? AND outbox = ? AND name = ?",
+            [.text(batchID), .int(Int64(run)), .text(outbox), .text(name)]
+        ).first.map(Self.delivery)
+    }
+
+    public func recordDelivery(batchID: String, run: Int, _ d: DeliveryRecord) throws {
+        try db.query(
+            """
+            INSERT INTO deliveries VALUES (?,?,?,?,?,?,?,?)
+            ON CONFLICT(batch_id, run, outbox, name) DO UPDATE SET
+              state = excluded.state, attempts = excluded.attempts, last_error = excluded.last_error,
+              updated_at = excluded.updated_at
+            """,
+            [.text(batchID), .int(Int64(run)), .text(d.outbox), .text(d.name), .text(d.state.rawValue),
+             .int(Int64(d.attempts)), .optional(d.lastError), .double(now)])
+    }
+
+    public func deliveries(batchID: String, run: Int) throws -> [DeliveryRecord] {
+        try db.query(
+            "SELECT * FROM deliveries WHERE batch_id = ? AND run = ? ORDER BY outbox, name",
+            [.text(batchID), .int(Int64(run))]
+        ).map(Self.delivery)
+    }
+
+    private static func delivery(_ r: SQLiteConnection.Row) -> DeliveryRecord {
+        DeliveryRecord(
+            outbox: r["outbox"]?.text ?? "", name: r["name"]?.text ?? "",
+            state: DeliveryState(rawValue: r["state"]?.text ?? "") ?? .pending,
+            attempts: r["attempts"]?.int ?? 0, lastError: r["last_error"]?.text)
+    }
+}
+
+extension SQLiteConnection.Value {
+    static func optional(_ s: String?) -> Self { s.map { .text($0) } ?? .null }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Reports
+
+/// A file of the batch after unpacking.
+public struct BatchFile: Sendable, Equatable {
+    /// Path relative to the batch root (what reports and the ledger show).
+    public let relativePath: String
+    public let absolutePath: String
+    public let size: Int
+    public let modified: Date
+    public let sha256: String
+}
+
+public struct UnpackedBatch: Sendable {
+    public let root: String
+    public let files: [BatchFile]
+    /// Ignored entries (dot-files, DICOMDIR …) with the reason, for the ledger.
+    public let ignored: [(path: String, reason: String)]
+    /// sha256 over the sorted content hashes: the same drop under any name has the same one.
+    public let fingerprint: String
+    /// Files from a zip have extraction-time mtimes: the settle check does not apply to them.
+    public let fromArchive: Bool
+}
+
+/// The attributes of one DICOM instance that grouping and reporting need.
+public struct InstanceInfo: Sendable, Equatable {
+    public var file: String
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+    public var sopInstanceUID: String
+    public var sopClassUID: String
+    public var patientID: String
+    public var issuerOfPatientID: String?
+    public var accessionNumber: String
+    public var studyDate: String
+    public var modality: String
+    public var institution: String
+    public var seriesNumber: Int?
+    public var instanceNumber: Int?
+    public var rows: Int?
+    public var columns: Int?
+    public var frames: Int
+    /// Frames the pixel data actually holds (native length or fragment count), when known.
+    public var framesInPixelData: Int?
+    public var imagePosition: [Double]
+    public var imageOrientation: [Double]
+    public var modified: Date
+}
+
+/// An HL7 order/ADT message reduced to what links it to studies.
+public struct OrderInfo: Sendable, Equatable {
+    public var file: String
+    public var messageIndex: Int
+    public var messageType: String
+    public var accessionNumbers: [String]
+    public var placerOrderNumber: String?
+    public var studyInstanceUID: String?
+    public var patientIDs: [String]
+}
+
+public struct ValidatedBatch: Sendable {
+    public let unpacked: UnpackedBatch
+    public var instances: [InstanceInfo]
+    public var orders: [OrderInfo]
+    public var quarantine: [QuarantineEntry]
+    /// Per file: ok / quarantined / ignored, for the ledger.
+    public var fileStatus: [String: (kind: String, status: String, reason: String?)]
+}
+
+public struct SeriesGroup: Sendable {
+    public var seriesInstanceUID: String
+    public var instances: [InstanceInfo]
+    public var problems: [String]
+}
+
+public struct StudyGroup: Sendable {
+    public var key: String
+    public var studyInstanceUID: String
+    public var series: [SeriesGroup]
+    public var orders: [(OrderInfo, linkedBy: String)]
+    public var problems: [String]
+    public var instances: [InstanceInfo] { series.flatMap(\.instances) }
+}
+
+public struct PatientGroup: Sendable {
+    public var patientID: String
+    public var issuer: String?
+    public var studies: [StudyGroup]
+}
+
+public struct GroupedBatch: Sendable {
+    public let validated: ValidatedBatch
+    public var patients: [PatientGroup]
+    public var unmatchedOrders: [OrderInfo]
+    /// Studies still receiving files (newer than `settle`): the batch waits for them.
+    public var held: [String]
+    public var studies: [StudyGroup] { patients.flatMap(\.studies) }
+}
+
+public struct InferredBatch: Sendable {
+    public let grouped: GroupedBatch
+    /// Findings per study key.
+    public var findings: [String: [Finding]]
+    public var modelName: String?
+    public var modelVersion: String?
+}
+
+public struct OutputFile: Sendable, Equatable {
+    public let name: String
+    public let path: String
+    public let sha256: String
+    public let size: Int
+}
+
+public struct RenderedBatch: Sendable {
+    public let outputs: [OutputFile]
+    public let report: BatchReport
+}

@@ -1,0 +1,139 @@
+import Checksum
+import Foundation
+import Reports
+
+/// Groups instances into patients → studies → series, links HL7 orders to studies, and checks
+/// completeness (instance-number and slice gaps, frame counts, mixed matrix sizes).
+public struct GroupStage: Stage {
+    public let name = "group"
+    public init() {}
+
+    public func run(_ batch: ValidatedBatch, context: BatchContext) async throws -> GroupedBatch {
+        let now = context.clock.now()
+        let settle = context.config.settle.seconds
+        var byStudy: [String: [InstanceInfo]] = [:]
+        for instance in batch.instances { byStudy[instance.studyInstanceUID, default: []].append(instance) }
+
+        var studies: [StudyGroup] = []
+        var held: [String] = []
+        for (uid, instances) in byStudy {
+            let key = Self.studyKey(uid)
+            var bySeries: [String: [InstanceInfo]] = [:]
+            for i in instances { bySeries[i.seriesInstanceUID, default: []].append(i) }
+            let series = bySeries.map { seriesUID, members in
+                let sorted = members.sorted { ($0.instanceNumber ?? .max, $0.file) < ($1.instanceNumber ?? .max, $1.file) }
+                return SeriesGroup(seriesInstanceUID: seriesUID, instances: sorted, problems: Completeness.problems(in: sorted))
+            }.sorted { ($0.instances.first?.seriesNumber ?? .max, $0.seriesInstanceUID) < ($1.instances.first?.seriesNumber ?? .max, $1.seriesInstanceUID) }
+            var problems: [String] = []
+            for s in series {
+                let number = s.instances.first?.seriesNumber.map { "series \($0)" } ?? "series \(s.seriesInstanceUID)"
+                problems += s.problems.map { "\(number): \($0)" }
+            }
+            let patientIDs = Set(instances.map(\.patientID))
+            if patientIDs.count > 1 { problems.append("instances disagree on Patient ID (\(patientIDs.count) different values)") }
+            if !batch.unpacked.fromArchive, settle > 0,
+               instances.contains(where: { now.timeIntervalSince($0.modified) < settle }) {
+                held.append(key)
+            }
+            studies.append(StudyGroup(key: key, studyInstanceUID: uid, series: series, orders: [], problems: problems))
+        }
+        studies.sort { $0.key < $1.key }
+
+        // Orders link by Study Instance UID (IPC-3), then accession (OBR-3/ORC-3/IPC-1), then placer number.
+        var unmatched: [OrderInfo] = []
+        for order in batch.orders {
+            if let index = Self.link(order, to: studies) {
+                studies[index.study].orders.append((order, index.by))
+            } else {
+                unmatched.append(order)
+            }
+        }
+
+        var patients: [String: PatientGroup] = [:]
+        for study in studies {
+            let first = study.instances[0]
+            let key = first.patientID + "\u{1}" + (first.issuerOfPatientID ?? "")
+            patients[key, default: PatientGroup(patientID: first.patientID, issuer: first.issuerOfPatientID, studies: [])]
+                .studies.append(study)
+        }
+        let sortedPatients = patients.keys.sorted().map { patients[$0]! }
+        return GroupedBatch(validated: batch, patients: sortedPatients, unmatchedOrders: unmatched, held: held.sorted())
+    }
+
+    /// Path-safe, PHI-free key for a study's output folder.
+    public static func studyKey(_ studyUID: String) -> String {
+        "study-" + SHA256.hex(studyUID).prefix(12)
+    }
+
+    static func link(_ order: OrderInfo, to studies: [StudyGroup]) -> (study: Int, by: String)? {
+        if let uid = order.studyInstanceUID, let i = studies.firstIndex(where: { $0.studyInstanceUID == uid }) {
+            return (i, "study-instance-uid")
+        }
+        for accession in order.accessionNumbers where !accession.isEmpty {
+            let matches = studies.indices.filter { studies[$0].instances.contains { $0.accessionNumber == accession } }
+            if let i = matches.first(where: { i in
+                order.patientIDs.isEmpty || studies[i].instances.contains { order.patientIDs.contains($0.patientID) }
+            }) ?? matches.first {
+                return (i, "accession-number")
+            }
+        }
+        if let placer = order.placerOrderNumber, !placer.isEmpty,
+           let i = studies.firstIndex(where: { $0.instances.contains { $0.accessionNumber == placer } }) {
+            return (i, "placer-order-number")
+        }
+        return nil
+    }
+}
+
+/// Completeness checks a site can act on.
+public enum Completeness {
+    public static func problems(in series: [InstanceInfo]) -> [String] {
+        var problems: [String] = []
+        let numbers = series.compactMap(\.instanceNumber)
+        if numbers.count == series.count, numbers.count >= 2 {
+            let present = Set(numbers)
+            if present.count < numbers.count { problems.append("repeated Instance Numbers") }
+            if let lo = present.min(), let hi = present.max(), hi - lo + 1 > present.count, hi - lo < 100_000 {
+                let missing = (lo...hi).filter { !present.contains($0) }
+                problems.append("Instance Number gap: missing \(ranges(missing)) of \(lo)–\(hi)")
+            }
+        }
+        if let gaps = sliceGaps(series) { problems.append(gaps) }
+        let matrices = Set(series.compactMap { i in i.rows.flatMap { r in i.columns.map { "\(r)×\($0)" } } })
+        if matrices.count > 1 { problems.append("mixed matrix sizes: \(matrices.sorted().joined(separator: ", "))") }
+        for i in series {
+            if let actual = i.framesInPixelData, actual != i.frames {
+                problems.append("\(i.file): Number of Frames is \(i.frames) but the pixel data holds \(actual)")
+            }
+        }
+        return problems
+    }
+
+    /// Gaps along the slice normal: spacing above 1.5× the median step means missing slices.
+    static func sliceGaps(_ series: [InstanceInfo]) -> String? {
+        let usable = series.filter { $0.imagePosition.count == 3 && $0.imageOrientation.count == 6 && $0.frames == 1 }
+        guard usable.count >= 3, usable.count == series.count else { return nil }
+        let o = usable[0].imageOrientation
+        let normal = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]]
+        let distances = usable.map { p in zip(p.imagePosition, normal).map(*).reduce(0, +) }.sorted()
+        let steps = zip(distances.dropFirst(), distances).map { $0 - $1 }
+        let median = steps.sorted()[steps.count / 2]
+        guard median > 1e-6 else { return nil }
+        let gaps = steps.filter { $0 > 1.5 * median }
+        guard !gaps.isEmpty else { return nil }
+        let missing = gaps.map { Int(($0 / median).rounded()) - 1 }.reduce(0, +)
+        return "slice position gap: about \(missing) slice\(missing == 1 ? "" : "s") missing (spacing \(String(format: "%.2f", median)) mm)"
+    }
+
+    static func ranges(_ values: [Int]) -> String {
+        var parts: [String] = []
+        var i = 0
+        while i < values.count, parts.count < 10 {
+            var j = i
+            while j + 1 < values.count, values[j + 1] == values[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(values[i])" : "\(values[i])–\(values[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ", ") + (i < values.count ? ", …" : "")
+    }
+}

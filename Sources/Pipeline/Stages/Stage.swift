@@ -1,0 +1,41 @@
+import Foundation
+
+/// One step of a batch. Stages are typed (each consumes the previous one's output), pure apart
+/// from files under the batch's work folder, and re-runnable: the engine records each finished
+/// stage in the ledger before starting the next.
+public protocol Stage<Input, Output>: Sendable {
+    associatedtype Input: Sendable
+    associatedtype Output: Sendable
+    var name: String { get }
+    func run(_ input: Input, context: BatchContext) async throws -> Output
+}
+
+/// What every stage of one batch run can see.
+public struct BatchContext: Sendable {
+    public let config: PipelineConfig
+    public let batchID: String
+    public let run: Int
+    public let sourceName: String
+    /// The claimed input: processing/<id>/<name> (or archive/<id>/<name> for a rerun).
+    public let inputPath: String
+    /// Scratch space for this run: work/<id>/run-<n>/ (unpacked zips, staged outputs).
+    public let workDirectory: String
+    public let log: Log
+    public let clock: Clock
+    /// Reruns process again even when the content fingerprint matches an earlier batch.
+    public let allowDuplicate: Bool
+
+    public var stagingDirectory: String { workDirectory + "/out" }
+    public var workers: Int { config.workers }
+}
+
+/// A batch-wide failure: the batch cannot be read at all and goes to error/.
+public struct BatchFailure: Error, Sendable, CustomStringConvertible {
+    public let stage: String
+    public let reason: String
+    public init(stage: String, reason: String) {
+        self.stage = stage
+        self.reason = reason
+    }
+    public var description: String { "\(stage): \(reason)" }
+}

@@ -1,0 +1,81 @@
+import Archive
+import Checksum
+import Foundation
+
+/// Lists the batch's files (unzipping a zip batch into the work folder, guarded by the zip
+/// limits) and fingerprints their content.
+public struct UnpackStage: Stage {
+    public let name = "unpack"
+    public init() {}
+
+    public func run(_ input: Void, context: BatchContext) async throws -> UnpackedBatch {
+        let path = context.inputPath
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw BatchFailure(stage: name, reason: "input \(context.sourceName) is missing from \(path)")
+        }
+        var root = path
+        var fromArchive = false
+        if !isDirectory.boolValue, ZipArchive.looksLikeZip(path) || path.lowercased().hasSuffix(".zip") {
+            root = context.workDirectory + "/unpacked"
+            try? FileManager.default.removeItem(atPath: root)
+            do {
+                try ZipArchive.extract(path, into: root, limits: context.config.zipLimits)
+            } catch let error as ZipError {
+                throw BatchFailure(stage: name, reason: error.description)
+            }
+            fromArchive = true
+        }
+        var listed: [(String, String)] = []
+        var ignored: [(path: String, reason: String)] = []
+        if isDirectory.boolValue || fromArchive {
+            Self.walk(root, prefix: "", marker: context.config.marker, into: &listed, ignored: &ignored)
+        } else {
+            root = (path as NSString).deletingLastPathComponent
+            listed = [((path as NSString).lastPathComponent, path)]
+        }
+        let files = try await boundedMap(listed, limit: context.workers) { relative, absolute in
+            var st = stat()
+            guard stat(absolute, &st) == 0 else { throw BatchFailure(stage: "unpack", reason: "\(relative) vanished") }
+            return BatchFile(
+                relativePath: relative, absolutePath: absolute, size: Int(st.st_size),
+                modified: Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9),
+                sha256: try SHA256.hex(fileAt: absolute))
+        }
+        var fingerprint = SHA256()
+        for hash in files.map(\.sha256).sorted() { fingerprint.update(hash) }
+        return UnpackedBatch(
+            root: root, files: files, ignored: ignored, fingerprint: fingerprint.finalize().hexString,
+            fromArchive: fromArchive)
+    }
+
+    /// Regular files in a stable order; dot-files, markers and links are listed as ignored.
+    static func walk(_ folder: String, prefix: String, marker: String?,
+                     into files: inout [(String, String)], ignored: inout [(path: String, reason: String)]) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names.sorted() {
+            let full = folder + "/" + name
+            let relative = prefix.isEmpty ? name : prefix + "/" + name
+            var st = stat()
+            guard lstat(full, &st) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                if name.hasPrefix(".") { ignored.append((relative + "/", "hidden folder")) } else {
+                    walk(full, prefix: relative, marker: marker, into: &files, ignored: &ignored)
+                }
+            case S_IFLNK:
+                ignored.append((relative, "symbolic link, not followed"))
+            case S_IFREG:
+                if name.hasPrefix(".") {
+                    ignored.append((relative, "hidden file"))
+                } else if name == marker {
+                    ignored.append((relative, "completion marker"))
+                } else {
+                    files.append((relative, full))
+                }
+            default:
+                ignored.append((relative, "not a regular file"))
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import DICOM
+import Foundation
+import HL7
+import Reports
+
+/// Parses every file (in parallel, bounded), keeps what is usable, and quarantines the rest with
+/// a reason a person can act on. One bad file never fails the batch.
+public struct ValidateStage: Stage {
+    public let name = "validate"
+    public init() {}
+
+    enum Parsed: Sendable {
+        case instance(InstanceInfo)
+        case orders([OrderInfo], problems: [String])
+        case quarantined(String)
+        case ignored(String)
+    }
+
+    public func run(_ batch: UnpackedBatch, context: BatchContext) async throws -> ValidatedBatch {
+        let rules = context.config.validate
+        let total = batch.files.count
+        let progress = ProgressCounter(label: "\(context.batchID) validate", total: total)
+        let parsed = try await boundedMap(batch.files, limit: context.workers) { file in
+            defer { progress.tick() }
+            return Self.parse(file, rules: rules)
+        }
+        progress.finish()
+
+        var result = ValidatedBatch(unpacked: batch, instances: [], orders: [], quarantine: [], fileStatus: [:])
+        var firstFileForSOP: [String: String] = [:]
+        for (file, outcome) in zip(batch.files, parsed) {
+            switch outcome {
+            case .instance(let info):
+                if let first = firstFileForSOP[info.sopInstanceUID] {
+                    let reason = "duplicate SOP Instance UID: same instance as \(first); kept the first"
+                    result.quarantine.append(QuarantineEntry(file: file.relativePath, stage: name, reason: reason))
+                    result.fileStatus[file.relativePath] = ("dicom", "quarantined", reason)
+                    continue
+                }
+                firstFileForSOP[info.sopInstanceUID] = file.relativePath
+                result.instances.append(info)
+                result.fileStatus[file.relativePath] = ("dicom", "ok", nil)
+            case .orders(let orders, let problems):
+                result.orders += orders
+                for problem in problems {
+                    result.quarantine.append(QuarantineEntry(file: file.relativePath, stage: name, reason: problem))
+                }
+                let status = orders.isEmpty && !problems.isEmpty ? "quarantined" : "ok"
+                result.fileStatus[file.relativePath] = ("hl7", status, problems.isEmpty ? nil : problems.joined(separator: "; "))
+            case .quarantined(let reason):
+                result.quarantine.append(QuarantineEntry(file: file.relativePath, stage: name, reason: reason))
+                result.fileStatus[file.relativePath] = ("unknown", "quarantined", reason)
+            case .ignored(let reason):
+                result.fileStatus[file.relativePath] = ("other", "ignored", reason)
+            }
+        }
+        for (path, reason) in batch.ignored { result.fileStatus[path] = ("other", "ignored", reason) }
+        return result
+    }
+
+    static func parse(_ file: BatchFile, rules: PipelineConfig.Validate) -> Parsed {
+        let name = (file.relativePath as NSString).lastPathComponent
+        if name.uppercased() == "DICOMDIR" { return .ignored("DICOMDIR (media directory), not an image") }
+        guard file.size > 0 else { return .quarantined("empty file") }
+        let prefix = Self.prefix(of: file.absolutePath, count: 132)
+        let hasDICM = prefix.count >= 132 && Array(prefix[128..<132]) == Array("DICM".utf8)
+        if !hasDICM, HL7File.looksLikeHL7(prefix) { return parseHL7(file) }
+        do {
+            let dicom = try DICOMFile.open(path: file.absolutePath)
+            return instance(dicom, file: file, rules: rules)
+        } catch {
+            if !hasDICM && !looksLikeRawDataSet(prefix) {
+                return .quarantined("not a DICOM or HL7 file (no DICM prefix, no data set, no MSH segment)")
+            }
+            return .quarantined("unreadable DICOM: \(error)")
+        }
+    }
+
+    static func instance(_ file: DICOMFile, file batchFile: BatchFile, rules: PipelineConfig.Validate) -> Parsed {
+        let ds = file.dataSet
+        let sopClass = ds.string(.sopClassUID) ?? file.meta?.string(.mediaStorageSOPClassUID) ?? ""
+        if sopClass == "1.2.840.10008.1.3.10" { return .ignored("DICOMDIR (media directory), not an image") }
+        // These identify the instance; without them it cannot be grouped at all.
+        var missing: [String] = []
+        for (keyword, tag) in [("StudyInstanceUID", Tag.studyInstanceUID), ("SeriesInstanceUID", .seriesInstanceUID),
+                               ("SOPInstanceUID", .sopInstanceUID)] where (ds.string(tag) ?? "").isEmpty {
+            missing.append("\(keyword) \(tag)")
+        }
+        for (keyword, tag) in rules.require where (ds.string(tag) ?? "").isEmpty && !missing.contains(where: { $0.hasPrefix(keyword + " ") }) {
+            missing.append("\(keyword) \(tag)")
+        }
+        if !missing.isEmpty { return .quarantined("missing required attribute\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))") }
+        let modality = (ds.string(.modality) ?? "").uppercased()
+        if !rules.modalities.isEmpty, !rules.modalities.contains(modality) {
+            return .quarantined("modality \(modality.isEmpty ? "(none)" : modality) is not accepted (validate.modalities: \(rules.modalities.joined(separator: ", ")))")
+        }
+        let rows = ds.int(.rows), columns = ds.int(.columns)
+        let frames = max(ds.int(.numberOfFrames) ?? 1, 1)
+        var framesInPixelData: Int?
+        switch file.pixelData {
+        case .native(let range)?:
+            let bits = ds.int(.bitsAllocated) ?? 8, samples = ds.int(.samplesPerPixel) ?? 1
+            if let rows, let columns, rows > 0, columns > 0 {
+                let frameBytes = rows * columns * samples * bits / 8
+                if frameBytes > 0 { framesInPixelData = range.count / frameBytes }
+            }
+        case .encapsulated(_, let fragments)?:
+            // One fragment per frame is the common case; more fragments than frames is legal.
+            if fragments.count < frames { framesInPixelData = fragments.count }
+        case nil:
+            break
+        }
+        return .instance(InstanceInfo(
+            file: batchFile.relativePath, studyInstanceUID: ds.string(.studyInstanceUID)!,
+            seriesInstanceUID: ds.string(.seriesInstanceUID)!, sopInstanceUID: ds.string(.sopInstanceUID)!,
+            sopClassUID: sopClass, patientID: ds.string(.patientID) ?? "",
+            issuerOfPatientID: ds.string(.issuerOfPatientID), accessionNumber: ds.string(.accessionNumber) ?? "",
+            studyDate: ds.string(.studyDate) ?? "", modality: modality,
+            institution: ds.string(.institutionName) ?? "", seriesNumber: ds.int(.seriesNumber),
+            instanceNumber: ds.int(.instanceNumber), rows: rows, columns: columns, frames: frames,
+            framesInPixelData: framesInPixelData, imagePosition: ds.doubles(.imagePositionPatient),
+            imageOrientation: ds.doubles(.imageOrientationPatient), modified: batchFile.modified))
+    }
+
+    static func parseHL7(_ file: BatchFile) -> Parsed {
+        do {
+            let hl7 = try HL7File.open(path: file.absolutePath)
+            return HL7Orders.extract(hl7, file: file.relativePath)
+        } catch {
+            return .quarantined("unreadable HL7: \(error)")
+        }
+    }
+
+    static func prefix(of path: String, count: Int) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        return [UInt8]((try? handle.read(upToCount: count)) ?? Data())
+    }
+
+    /// A bare data set (no preamble) starts with a group 0002 or 0008 tag, little endian.
+    static func looksLikeRawDataSet(_ prefix: [UInt8]) -> Bool {
+        prefix.count >= 8 && (prefix[0] == 0x02 || prefix[0] == 0x08) && prefix[1] == 0x00
+    }
+}

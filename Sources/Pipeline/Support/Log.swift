@@ -1,0 +1,63 @@
+import Foundation
+
+/// Line-oriented log on stderr. Messages carry batch IDs, stage names and file paths relative
+/// to the batch — never attribute values, so no patient data reaches a log.
+public struct Log: Sendable {
+    public enum Level: Int, Sendable, Comparable {
+        case debug, info, warning, error
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        var label: String { ["debug", "info", "warning", "error"][rawValue] }
+    }
+
+    public let minimum: Level
+    public let clock: Clock
+
+    public init(minimum: Level = .info, clock: Clock = Clock()) {
+        self.minimum = minimum
+        self.clock = clock
+    }
+
+    /// From `SLUICE_LOG` (debug|info|warning|error).
+    public static func fromEnvironment(clock: Clock = Clock()) -> Log {
+        let env = ProcessInfo.processInfo.environment["SLUICE_LOG"]?.lowercased()
+        let level: Level = ["debug": .debug, "warning": .warning, "error": .error][env ?? ""] ?? .info
+        return Log(minimum: level, clock: clock)
+    }
+
+    public func callAsFunction(_ level: Level, _ message: @autoclosure () -> String) {
+        guard level >= minimum else { return }
+        Terminal.shared.writeLine("\(Timestamps.iso8601(Date())) \(level.label) \(message())")
+    }
+
+    public func debug(_ m: @autoclosure () -> String) { self(.debug, m()) }
+    public func info(_ m: @autoclosure () -> String) { self(.info, m()) }
+    public func warning(_ m: @autoclosure () -> String) { self(.warning, m()) }
+    public func error(_ m: @autoclosure () -> String) { self(.error, m()) }
+}
+
+/// Serializes stderr output and keeps a progress line (on a terminal) below the log lines.
+public final class Terminal: @unchecked Sendable {
+    public static let shared = Terminal()
+    private let lock = NSLock()
+    private var progress: String?
+    public let isInteractive = isatty(STDERR_FILENO) == 1
+
+    public func writeLine(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if progress != nil, isInteractive { fputs("\r\u{1B}[K", stderr) }
+        fputs(line + "\n", stderr)
+        if let progress, isInteractive { fputs(progress, stderr) }
+        fflush(stderr)
+    }
+
+    /// Shows `text` as the progress line (terminal only); nil clears it.
+    public func setProgress(_ text: String?) {
+        guard isInteractive else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        fputs("\r\u{1B}[K" + (text ?? ""), stderr)
+        fflush(stderr)
+        progress = text
+    }
+}

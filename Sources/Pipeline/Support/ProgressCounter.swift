@@ -1,0 +1,28 @@
+import Foundation
+
+/// Counts finished items and shows `label n/total` as the terminal's progress line.
+final class ProgressCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    private var lastShown = Date(timeIntervalSince1970: 0)
+    let label: String
+    let total: Int
+
+    init(label: String, total: Int) {
+        self.label = label
+        self.total = total
+    }
+
+    func tick() {
+        lock.lock()
+        done += 1
+        let now = Date()
+        let show = now.timeIntervalSince(lastShown) > 0.2 || done == total
+        if show { lastShown = now }
+        let text = "\(label) \(done)/\(total) files"
+        lock.unlock()
+        if show, total >= 50 { Terminal.shared.setProgress(text) }
+    }
+
+    func finish() { if total >= 50 { Terminal.shared.setProgress(nil) } }
+}

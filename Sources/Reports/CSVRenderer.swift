@@ -1,0 +1,78 @@
+import Foundation
+
+/// `findings.csv` (one row per study, for EDC import), `quarantine.csv`, and
+/// `findings.dictionary.csv` describing each column. RFC 4180: CRLF, quotes doubled, UTF-8.
+public struct CSVRenderer: Renderer {
+    public let format = "csv"
+    public init() {}
+
+    /// The stable column order. Append new columns at the end; never reorder or rename.
+    public static let columns: [(name: String, description: String)] = [
+        ("site", "Institution Name (0008,0080) of the study's instances"),
+        ("patient_id", "Patient ID (0010,0020) as sent (the subject ID for EDC import)"),
+        ("accession_number", "Accession Number (0008,0050)"),
+        ("study_instance_uid", "Study Instance UID (0020,000D)"),
+        ("study_date", "Study Date (0008,0020), YYYYMMDD"),
+        ("modality", "Modality (0008,0060); several joined with '/'"),
+        ("series", "Number of series received"),
+        ("instances", "Number of instances received"),
+        ("findings", "Findings as label=probability, ';'-separated, highest first; empty when none"),
+        ("max_probability", "Highest finding probability (0-1, 4 decimals); empty when none"),
+        ("urgency", "none, routine, urgent or critical"),
+        ("model", "Model name; empty when no model ran"),
+        ("model_version", "Model version; empty when no model ran"),
+        ("problems", "Completeness problems found while grouping, ';'-separated"),
+        ("report_files", "This study's report files, relative to the batch folder, ';'-separated"),
+        ("batch_id", "Sluice batch ID"),
+        ("run", "Run number of the batch (reruns count up)"),
+    ]
+
+    public func render(batch: BatchReport) throws -> [RenderedFile] {
+        var findings = CSVTable(header: Self.columns.map(\.name))
+        for s in batch.studies {
+            let sorted = s.findings.sorted { $0.probability > $1.probability }
+            findings.append([
+                s.site, s.patientID, s.accessionNumber, s.studyInstanceUID, s.studyDate, s.modality,
+                String(s.series.count), String(s.instances),
+                sorted.map { "\($0.label)=\(Self.probability($0.probability))" }.joined(separator: ";"),
+                s.maxProbability.map(Self.probability) ?? "", s.urgency.rawValue, s.modelName ?? "",
+                s.modelVersion ?? "", s.problems.joined(separator: ";"), s.reportFiles.joined(separator: ";"),
+                batch.batchID, String(batch.run),
+            ])
+        }
+        var quarantine = CSVTable(header: ["file", "stage", "reason"])
+        for q in batch.quarantine { quarantine.append([q.file, q.stage, q.reason]) }
+        var dictionary = CSVTable(header: ["column", "position", "description"])
+        for (i, c) in Self.columns.enumerated() { dictionary.append([c.name, String(i + 1), c.description]) }
+        return [
+            RenderedFile(name: "findings.csv", data: findings.data),
+            RenderedFile(name: "findings.dictionary.csv", data: dictionary.data),
+            RenderedFile(name: "quarantine.csv", data: quarantine.data),
+        ]
+    }
+
+    static func probability(_ p: Double) -> String { String(format: "%.4f", p) }
+}
+
+/// An RFC 4180 table builder.
+public struct CSVTable: Sendable {
+    private var text: String
+
+    public init(header: [String]) {
+        text = ""
+        append(header)
+    }
+
+    public mutating func append(_ row: [String]) {
+        text += row.map(Self.field).joined(separator: ",") + "\r\n"
+    }
+
+    public var data: Data { Data(text.utf8) }
+
+    static func field(_ value: String) -> String {
+        guard value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else {
+            return value
+        }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

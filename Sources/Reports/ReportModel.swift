@@ -1,0 +1,138 @@
+import Foundation
+
+/// Triage tier of a finding or a study (the highest of its findings).
+public enum Urgency: String, Sendable, Codable, Comparable, CaseIterable {
+    case none, routine, urgent, critical
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: Urgency, b: Urgency) -> Bool { a.rank < b.rank }
+}
+
+/// One model finding in one study.
+public struct Finding: Sendable, Codable, Equatable {
+    public var label: String
+    public var code: String?
+    public var codingScheme: String?
+    public var probability: Double
+    public var urgency: Urgency
+    public var sopInstanceUID: String?
+    /// Heatmap peak in pixel coordinates (column, row) of the source image.
+    public var peakPixel: [Double]?
+    /// Heatmap peak in patient coordinates (mm), when the geometry is known.
+    public var peakPatient: [Double]?
+
+    public init(label: String, code: String? = nil, codingScheme: String? = nil, probability: Double,
+                urgency: Urgency, sopInstanceUID: String? = nil, peakPixel: [Double]? = nil, peakPatient: [Double]? = nil) {
+        self.label = label; self.code = code; self.codingScheme = codingScheme; self.probability = probability
+        self.urgency = urgency; self.sopInstanceUID = sopInstanceUID; self.peakPixel = peakPixel; self.peakPatient = peakPatient
+    }
+}
+
+public struct SeriesSummary: Sendable, Codable, Equatable {
+    public var seriesInstanceUID: String
+    public var seriesNumber: Int?
+    public var modality: String
+    public var instances: Int
+    public var frames: Int
+    public var problems: [String]
+
+    public init(seriesInstanceUID: String, seriesNumber: Int?, modality: String, instances: Int, frames: Int, problems: [String]) {
+        self.seriesInstanceUID = seriesInstanceUID; self.seriesNumber = seriesNumber; self.modality = modality
+        self.instances = instances; self.frames = frames; self.problems = problems
+    }
+}
+
+/// An HL7 order linked to a study (or not linked, in the batch's unmatched list).
+public struct OrderSummary: Sendable, Codable, Equatable {
+    public var file: String
+    public var messageIndex: Int
+    public var messageType: String
+    public var accessionNumber: String?
+    public var placerOrderNumber: String?
+    public var studyInstanceUID: String?
+    public var linkedBy: String?
+
+    public init(file: String, messageIndex: Int, messageType: String, accessionNumber: String?,
+                placerOrderNumber: String?, studyInstanceUID: String?, linkedBy: String?) {
+        self.file = file; self.messageIndex = messageIndex; self.messageType = messageType
+        self.accessionNumber = accessionNumber; self.placerOrderNumber = placerOrderNumber
+        self.studyInstanceUID = studyInstanceUID; self.linkedBy = linkedBy
+    }
+}
+
+/// Everything the renderers know about one study.
+public struct StudyReport: Sendable, Codable, Equatable {
+    /// Path-safe key (hash of the Study Instance UID); output folders use it, never patient data.
+    public var studyKey: String
+    public var site: String
+    public var patientID: String
+    public var issuerOfPatientID: String?
+    public var accessionNumber: String
+    public var studyInstanceUID: String
+    public var studyDate: String
+    public var modality: String
+    public var series: [SeriesSummary]
+    public var instances: Int
+    public var files: [String]
+    public var problems: [String]
+    public var orders: [OrderSummary]
+    public var findings: [Finding]
+    public var modelName: String?
+    public var modelVersion: String?
+    /// File names of this study's reports, relative to the batch output folder.
+    public var reportFiles: [String]
+
+    public var maxProbability: Double? { findings.map(\.probability).max() }
+    public var urgency: Urgency { findings.map(\.urgency).max() ?? .none }
+
+    public init(studyKey: String, site: String, patientID: String, issuerOfPatientID: String?, accessionNumber: String,
+                studyInstanceUID: String, studyDate: String, modality: String, series: [SeriesSummary], instances: Int,
+                files: [String], problems: [String], orders: [OrderSummary], findings: [Finding],
+                modelName: String?, modelVersion: String?, reportFiles: [String]) {
+        self.studyKey = studyKey; self.site = site; self.patientID = patientID; self.issuerOfPatientID = issuerOfPatientID
+        self.accessionNumber = accessionNumber; self.studyInstanceUID = studyInstanceUID; self.studyDate = studyDate
+        self.modality = modality; self.series = series; self.instances = instances; self.files = files
+        self.problems = problems; self.orders = orders; self.findings = findings; self.modelName = modelName
+        self.modelVersion = modelVersion; self.reportFiles = reportFiles
+    }
+}
+
+public struct QuarantineEntry: Sendable, Codable, Equatable {
+    public var file: String
+    public var stage: String
+    public var reason: String
+
+    public init(file: String, stage: String, reason: String) {
+        self.file = file; self.stage = stage; self.reason = reason
+    }
+}
+
+/// The whole batch, as rendered into findings.json, findings.csv and the summaries.
+public struct BatchReport: Sendable, Codable, Equatable {
+    public var pipeline: String
+    public var batchID: String
+    public var run: Int
+    public var supersedes: String?
+    public var sourceName: String
+    public var generatedAt: String
+    public var toolVersion: String
+    public var modelName: String?
+    public var modelVersion: String?
+    public var studies: [StudyReport]
+    public var quarantine: [QuarantineEntry]
+    public var unmatchedOrders: [OrderSummary]
+    public var fileCount: Int
+
+    public init(pipeline: String, batchID: String, run: Int, supersedes: String?, sourceName: String, generatedAt: String,
+                toolVersion: String, modelName: String?, modelVersion: String?, studies: [StudyReport],
+                quarantine: [QuarantineEntry], unmatchedOrders: [OrderSummary], fileCount: Int) {
+        self.pipeline = pipeline; self.batchID = batchID; self.run = run; self.supersedes = supersedes
+        self.sourceName = sourceName; self.generatedAt = generatedAt; self.toolVersion = toolVersion
+        self.modelName = modelName; self.modelVersion = modelVersion; self.studies = studies
+        self.quarantine = quarantine; self.unmatchedOrders = unmatchedOrders; self.fileCount = fileCount
+    }
+
+    public var countsByUrgency: [Urgency: Int] {
+        Dictionary(grouping: studies, by: \.urgency).mapValues(\.count)
+    }
+}

@@ -1,1 +1,0 @@
-// The Reports layer; see README "Architecture".
