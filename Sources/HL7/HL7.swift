@@ -1,1 +1,0 @@
-// The HL7 layer; see README "Architecture".

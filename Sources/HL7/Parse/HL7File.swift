@@ -1,0 +1,47 @@
+import Foundation
+
+/// Every message of one file (plain, concatenated, batched or MLLP-framed) and the problems
+/// found, message by message: one bad message never hides the others.
+public struct HL7File: Sendable {
+    /// The file name as given (used in errors).
+    public let name: String
+    /// The messages that passed validation, in file order (see `HL7Message.index`).
+    public let messages: [HL7Message]
+    /// Problems with individual messages and with the batch envelope.
+    public let errors: [HL7Error]
+    /// Number of message units found, valid or not.
+    public let messageUnitCount: Int
+    /// The FHS/BHS/BTS/FTS segments, when the file is a batch.
+    public let batchSegments: [HL7Segment]
+
+    public var isBatch: Bool { !batchSegments.isEmpty }
+
+    /// Reads and parses a file. Throws only when the file cannot be read.
+    public static func open(path: String) throws -> HL7File {
+        let name = (path as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HL7Error(.unreadableFile, file: name)
+        }
+        return parse(bytes: [UInt8](data), name: name)
+    }
+
+    /// A cheap sniff for classifiers: does this prefix start like HL7 v2 (MSH/FHS/BHS, possibly
+    /// after an MLLP start byte, a UTF-8 BOM or blank lines)?
+    public static func looksLikeHL7(_ prefix: [UInt8]) -> Bool {
+        var i = 0
+        if prefix.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
+        while i < prefix.count, [0x0B, 0x0D, 0x0A, 0x20, 0x09].contains(prefix[i]) { i += 1 }
+        guard prefix.count >= i + 4 else { return false }
+        let id = SegmentEntry.pack(prefix[i], prefix[i + 1], prefix[i + 2])
+        guard id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs else { return false }
+        return HL7Delimiters.isLegalDelimiter(prefix[i + 3])
+    }
+
+    public static func parse(bytes: [UInt8], name: String) -> HL7File {
+        HL7FileParser(bytes: bytes, name: name).run()
+    }
+
+    public static func parse(text: String, name: String) -> HL7File {
+        parse(bytes: Array(text.utf8), name: name)
+    }
+}

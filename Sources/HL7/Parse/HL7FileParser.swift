@@ -1,0 +1,226 @@
+/// Splits a file into segments and messages and validates each message on its own.
+///
+/// Segment terminators: CR, CRLF, or LF. A bare LF inside a CR-terminated message is data
+/// (senders put line breaks in report text) unless the next line starts a segment
+/// (`ABC` + the field separator), so LF-only files and mixed concatenations both work.
+/// MLLP start (0x0B) and end (0x1C) bytes end the current message.
+struct HL7FileParser {
+    let bytes: [UInt8]
+    let name: String
+
+    private static let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, vt: UInt8 = 0x0B, fs: UInt8 = 0x1C
+
+    func run() -> HL7File {
+        var segments: [SegmentEntry] = []
+        var frameStarts = Set<Int>()   // segment indices that follow an MLLP frame byte
+        bytes.withUnsafeBufferPointer { p in scan(p, &segments, &frameStarts) }
+        let buffer = HL7Buffer(bytes: bytes, segments: segments)
+        return group(buffer, frameStarts)
+    }
+
+    // MARK: - Segments
+
+    private func scan(_ p: UnsafeBufferPointer<UInt8>, _ segments: inout [SegmentEntry], _ frameStarts: inout Set<Int>) {
+        let n = p.count
+        var i = 0
+        if n >= 3, p[0] == 0xEF, p[1] == 0xBB, p[2] == 0xBF { i = 3 }
+        var lineStart = i
+        var fieldSep: UInt8? = nil
+        segments.reserveCapacity(n / 40)
+
+        func endLine(_ end: Int) {
+            var e = end
+            while e > lineStart, p[e - 1] == Self.lf { e -= 1 }
+            var blank = true
+            for k in lineStart..<e where !(p[k] == 0x20 || p[k] == 0x09 || p[k] == 0x00 || p[k] == 0x1A) { blank = false; break }
+            guard !blank else { return }
+            let id: UInt32 = e - lineStart >= 3 ? SegmentEntry.pack(p[lineStart], p[lineStart + 1], p[lineStart + 2]) : 0
+            let entry = SegmentEntry(start: lineStart, end: e, id: id)
+            segments.append(entry)
+        }
+
+        // The field separator in force: the latest header's, or the current line's when it is one.
+        func noteHeader(_ j: Int) {
+            guard j + 3 < n else { return }
+            let id = SegmentEntry.pack(p[j], p[j + 1], p[j + 2])
+            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs { fieldSep = p[j + 3] }
+        }
+        noteHeader(i)
+
+        func startsSegment(_ j: Int) -> Bool {
+            guard j + 3 < n else { return false }
+            guard isUpper(p[j]), isUpperOrDigit(p[j + 1]), isUpperOrDigit(p[j + 2]) else { return false }
+            let sep = p[j + 3]
+            let id = SegmentEntry.pack(p[j], p[j + 1], p[j + 2])
+            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs {
+                return HL7Delimiters.isLegalDelimiter(sep)
+            }
+            return fieldSep.map { $0 == sep } ?? HL7Delimiters.isLegalDelimiter(sep)
+        }
+
+        while i < n {
+            let b = p[i]
+            if b > Self.cr && b != Self.fs { i += 1; continue }
+            switch b {
+            case Self.cr:
+                endLine(i)
+                i += 1
+                if i < n, p[i] == Self.lf { i += 1 }
+                lineStart = i
+                noteHeader(i)
+            case Self.lf:
+                let j = i + 1
+                if j >= n || p[j] == Self.cr || p[j] == Self.lf || p[j] == Self.vt || p[j] == Self.fs || startsSegment(j) {
+                    endLine(i)
+                    lineStart = j
+                    noteHeader(j)
+                }
+                i = j
+            case Self.vt, Self.fs:
+                endLine(i)
+                frameStarts.insert(segments.count)
+                i += 1
+                lineStart = i
+                noteHeader(i)
+            default:
+                i += 1
+            }
+        }
+        if lineStart < n { endLine(n) }
+    }
+
+    // MARK: - Messages and batches
+
+    private func group(_ buffer: HL7Buffer, _ frameStarts: Set<Int>) -> HL7File {
+        let segs = buffer.segments
+        var messages: [HL7Message] = []
+        var errors: [HL7Error] = []
+        var batchSegments: [HL7Segment] = []
+        var unitCount = 0
+        var current: Int? = nil
+        var messagesInBatch = 0
+        var batchesInFile = 0
+        var envelopeDelimiters = HL7Delimiters.standard
+
+        func close(_ k: Int) {
+            guard let s = current else { return }
+            current = nil
+            unitCount += 1
+            messagesInBatch += 1
+            switch validate(buffer, s..<k, index: unitCount) {
+            case .success(let m): messages.append(m)
+            case .failure(let e): errors.append(e)
+            }
+        }
+
+        func envelope(_ k: Int) -> HL7Segment {
+            HL7Segment(buffer: buffer, entry: segs[k], delimiters: envelopeDelimiters, characterSet: .ascii)
+        }
+
+        func checkCount(_ k: Int, expected: Int, what: String) {
+            let seg = envelope(k)
+            guard case .value(let text) = seg.value(field: 1) else { return }
+            let declared = Int(text.trimmingCharactersSpace)
+            if declared != expected {
+                errors.append(HL7Error(.batchCountMismatch, file: name, messageIndex: nil, segment: seg.id,
+                                       segmentPosition: k + 1, field: 1,
+                                       detail: declared.map { "declares \($0) \(what), found \(expected)" }
+                                           ?? "count is not a number, found \(expected) \(what)"))
+            }
+        }
+
+        for k in segs.indices {
+            if frameStarts.contains(k) { close(k) }
+            let id = segs[k].id
+            switch id {
+            case SegmentEntry.msh:
+                close(k)
+                current = k
+            case SegmentEntry.fhs, SegmentEntry.bhs:
+                close(k)
+                let e = segs[k]
+                envelopeDelimiters = buffer.bytes.withUnsafeBufferPointer {
+                    HL7Delimiters.parse(header: $0, start: e.start, end: e.end)
+                } ?? .standard
+                if id == SegmentEntry.bhs { batchesInFile += 1 } else { batchesInFile = 0 }
+                messagesInBatch = 0
+                batchSegments.append(envelope(k))
+            case SegmentEntry.bts:
+                close(k)
+                batchSegments.append(envelope(k))
+                checkCount(k, expected: messagesInBatch, what: "messages")
+                messagesInBatch = 0
+            case SegmentEntry.fts:
+                close(k)
+                batchSegments.append(envelope(k))
+                if batchesInFile > 0 { checkCount(k, expected: batchesInFile, what: "batches") }
+            default:
+                if current == nil { current = k }
+            }
+        }
+        close(segs.count)
+        if unitCount == 0 && batchSegments.isEmpty {
+            errors.append(HL7Error(.notHL7, file: name, detail: segs.isEmpty ? "no segments" : "no MSH segment"))
+        }
+        return HL7File(name: name, messages: messages, errors: errors, messageUnitCount: unitCount,
+                       batchSegments: batchSegments)
+    }
+
+    private func validate(_ buffer: HL7Buffer, _ range: Range<Int>, index: Int) -> Result<HL7Message, HL7Error> {
+        let segs = buffer.segments
+        let first = segs[range.lowerBound]
+        func fail(_ code: HL7Error.Code, _ seg: SegmentEntry?, _ pos: Int?, field: Int? = nil, detail: String? = nil) -> Result<HL7Message, HL7Error> {
+            .failure(HL7Error(code, file: name, messageIndex: index, segment: seg.map { safeID($0, buffer) },
+                              segmentPosition: pos, field: field, detail: detail))
+        }
+        guard first.id == SegmentEntry.msh else { return fail(.missingMSH, first, 1) }
+        guard first.end - first.start >= 8 else { return fail(.mshTooShort, first, 1) }
+        guard let delimiters = buffer.bytes.withUnsafeBufferPointer({
+            HL7Delimiters.parse(header: $0, start: first.start, end: first.end)
+        }) else { return fail(.badDelimiters, first, 1, field: 2) }
+        let msh = HL7Segment(buffer: buffer, entry: first, delimiters: delimiters, characterSet: .ascii)
+        let fields = msh.fieldCount
+        guard fields >= 12 else {
+            return fail(.mshTooShort, first, 1, field: fields + 1, detail: "\(fields) fields, at least 12 needed")
+        }
+        for (offset, k) in range.enumerated().dropFirst() where !wellFormed(segs[k], buffer, delimiters) {
+            return fail(.badSegment, nil, offset + 1)
+        }
+        guard case .value(let version) = msh.value(field: 12), HL7Version.isKnown(version) else {
+            return fail(.unknownVersion, first, 1, field: 12)
+        }
+        let charsetTerm = msh.value(field: 18).text ?? ""
+        return .success(HL7Message(buffer: buffer, segmentIndices: range, delimiters: delimiters,
+                                   characterSet: HL7CharacterSet(term: charsetTerm.trimmingCharactersSpace), index: index))
+    }
+
+    private func wellFormed(_ e: SegmentEntry, _ buffer: HL7Buffer, _ d: HL7Delimiters) -> Bool {
+        let len = e.end - e.start
+        guard len >= 3 else { return false }
+        let p = buffer.bytes
+        guard isUpper(p[e.start]), isUpperOrDigit(p[e.start + 1]), isUpperOrDigit(p[e.start + 2]) else { return false }
+        return len == 3 || p[e.start + 3] == d.field
+    }
+
+    /// The segment ID for an error message, only when it is a plausible ID (never data).
+    private func safeID(_ e: SegmentEntry, _ buffer: HL7Buffer) -> String {
+        let p = buffer.bytes
+        guard e.end - e.start >= 3, isUpper(p[e.start]), isUpperOrDigit(p[e.start + 1]), isUpperOrDigit(p[e.start + 2])
+        else { return "?" }
+        return e.idString
+    }
+}
+
+@inline(__always) func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
+@inline(__always) func isUpperOrDigit(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) }
+
+/// HL7 v2 versions this reader accepts in MSH-12: 2.1 through 2.8.x.
+public enum HL7Version {
+    public static func isKnown(_ version: String) -> Bool {
+        let parts = version.trimmingCharactersSpace.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, parts[0] == "2",
+              let minor = Int(parts[1]), (1...8).contains(minor), parts[1].count == 1 else { return false }
+        if parts.count == 3 { return !parts[2].isEmpty && parts[2].allSatisfy(\.isNumber) && parts[2].count <= 2 }
+        return true
+    }
+}
