@@ -88,6 +88,15 @@ extension Engine {
         }
 
         let inferred = try await infer.run(grouped, context: c)
+        try ledger.replaceStudies(batchID: c.batchID, run: c.run, grouped.studies.map { s in
+            let findings = inferred.findings[s.key] ?? []
+            let json = (try? JSONEncoder().encode(findings)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+            return StudyRecord(
+                studyKey: s.key, studyUID: s.studyInstanceUID,
+                modality: Array(Set(s.instances.map(\.modality))).sorted().joined(separator: "/"),
+                series: s.series.count, instances: s.instances.count, status: s.problems.isEmpty ? "complete" : "problems",
+                problems: s.problems, findingsJSON: json)
+        })
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .inferred, error: nil)
 
         let rendered = try await render.run(inferred, context: c)

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Opens what a pipeline file names and runs the engine: once (cron) or until a signal.
+public enum Runner {
+    public static func openLedger(_ config: PipelineConfig) throws -> any Ledger {
+        switch config.ledger {
+        case .sqlite(let path):
+            return try SQLiteLedger(path: path)
+        case .postgres:
+            throw ConfigError(file: config.file, line: nil, key: "ledger", "PostgreSQL ledgers are not available in this build yet; use sqlite:PATH")
+        }
+    }
+
+    public static func engine(_ config: PipelineConfig, log: Log? = nil) throws -> Engine {
+        let clock = Clock.fromEnvironment()
+        return Engine(config: config, ledger: try openLedger(config), log: log ?? Log.fromEnvironment(clock: clock), clock: clock)
+    }
+
+    /// One pass for cron: two looks at the inbox a moment apart (readiness needs an unchanged
+    /// second look), then process what is ready. Younger entries are left for the next run.
+    public static func runOnce(_ engine: Engine, stop: StopFlag) async -> Engine.PassResult {
+        var watcher = Watcher(settle: engine.config.settle)
+        for inbox in engine.inboxes { _ = watcher.poll((try? inbox.list()) ?? [], now: Date()) }
+        try? await Task.sleep(for: min(engine.config.poll, .seconds(1)))
+        return await engine.pass(watcher: &watcher, stop: stop)
+    }
+
+    /// Polls until `stop` is set; the batch in hand finishes before returning.
+    public static func runForever(_ engine: Engine, stop: StopFlag) async -> Int {
+        var watcher = Watcher(settle: engine.config.settle)
+        var errors = 0
+        engine.log.info("watching \(engine.inboxes.map(\.path).joined(separator: ", ")) every \(engine.config.poll.seconds)s (settle \(engine.config.settle.seconds)s)")
+        while !stop.isSet {
+            let result = await engine.pass(watcher: &watcher, stop: stop)
+            errors += result.errors.count
+            var slept = Duration.zero
+            while slept < engine.config.poll, !stop.isSet {
+                try? await Task.sleep(for: .milliseconds(100))
+                slept += .milliseconds(100)
+            }
+        }
+        engine.log.info("stopped")
+        return errors
+    }
+}
+
+/// Installs SIGINT/SIGTERM handlers that set `flag`; a second signal exits at once (the ledger
+/// lets the next start resume).
+public enum Signals {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    public static func install(_ flag: StopFlag, log: Log) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if flag.isSet { exit(130) }
+                log.info("signal \(sig): finishing the batch in hand, then stopping (again to stop at once)")
+                flag.set()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

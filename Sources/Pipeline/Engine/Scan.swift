@@ -1,0 +1,97 @@
+import Archive
+import Foundation
+import Reports
+
+/// `sluice scan`: what is in a drop — patients, studies, series, instances, HL7 messages and
+/// problems — using the same unpack/validate/group stages as a run, without a ledger or outputs.
+public struct ScanReport: Codable, Sendable {
+    public struct Series: Codable, Sendable {
+        public var seriesInstanceUID: String
+        public var seriesNumber: Int?
+        public var modality: String
+        public var instances: Int
+        public var problems: [String]
+    }
+
+    public struct Study: Codable, Sendable {
+        public var studyKey: String
+        public var studyInstanceUID: String
+        public var accessionNumber: String
+        public var studyDate: String
+        public var modality: String
+        public var series: [Series]
+        public var orders: Int
+        public var problems: [String]
+    }
+
+    public var path: String
+    public var files: Int
+    public var bytes: Int
+    public var patients: Int
+    public var studies: [Study]
+    public var instances: Int
+    public var hl7Messages: Int
+    public var unmatchedOrders: Int
+    public var quarantine: [QuarantineEntry]
+    public var ignored: Int
+
+    public static func make(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount) async throws -> ScanReport {
+        let absolute = PipelineConfig.absolutePath(path, relativeTo: FileManager.default.currentDirectoryPath)
+        guard FileManager.default.fileExists(atPath: absolute) else {
+            throw BatchFailure(stage: "scan", reason: "\(path): no such file or folder")
+        }
+        let work = FileManager.default.temporaryDirectory.path + "/sluice-scan-\(getpid())-\(UUID().uuidString.prefix(6))"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let config = PipelineConfig(
+            file: "(scan)", name: "scan", ledger: .sqlite(path: "/dev/null"), inboxes: [.local(path: absolute)],
+            poll: .seconds(1), settle: .zero, marker: nil, spool: work, validate: .init(), group: .study, infer: nil,
+            render: [], outboxes: [], critical: nil, workers: workers, zipLimits: ZipLimits())
+        let context = BatchContext(
+            config: config, batchID: "scan", run: 1, sourceName: (absolute as NSString).lastPathComponent,
+            inputPath: absolute, workDirectory: work, log: Log(minimum: .error), clock: Clock(), allowDuplicate: true)
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let unpacked = try await UnpackStage().run((), context: context)
+        let validated = try await ValidateStage().run(unpacked, context: context)
+        let grouped = try await GroupStage().run(validated, context: context)
+        return ScanReport(
+            path: path, files: unpacked.files.count, bytes: unpacked.files.map(\.size).reduce(0, +),
+            patients: grouped.patients.count,
+            studies: grouped.studies.map { s in
+                let first = s.instances[0]
+                return Study(
+                    studyKey: s.key, studyInstanceUID: s.studyInstanceUID, accessionNumber: first.accessionNumber,
+                    studyDate: first.studyDate, modality: Array(Set(s.instances.map(\.modality))).sorted().joined(separator: "/"),
+                    series: s.series.map { se in
+                        Series(seriesInstanceUID: se.seriesInstanceUID, seriesNumber: se.instances.first?.seriesNumber,
+                               modality: se.instances.first?.modality ?? "", instances: se.instances.count, problems: se.problems)
+                    },
+                    orders: s.orders.count, problems: s.problems)
+            },
+            instances: validated.instances.count, hl7Messages: validated.orders.count,
+            unmatchedOrders: grouped.unmatchedOrders.count, quarantine: validated.quarantine,
+            ignored: unpacked.ignored.count + validated.fileStatus.values.filter { $0.status == "ignored" }.count)
+    }
+
+    public var hasProblems: Bool { !quarantine.isEmpty || studies.contains { !$0.problems.isEmpty } }
+
+    public var text: String {
+        var out = "\(path): \(files) files, \(bytes) bytes\n"
+        out += "\(patients) patient\(patients == 1 ? "" : "s"), \(studies.count) stud\(studies.count == 1 ? "y" : "ies"), "
+        out += "\(studies.map(\.series.count).reduce(0, +)) series, \(instances) instances, \(hl7Messages) HL7 messages"
+        out += unmatchedOrders > 0 ? " (\(unmatchedOrders) without images)\n" : "\n"
+        for s in studies {
+            out += "\n\(s.studyKey)  \(s.modality)  date \(s.studyDate)  accession \(s.accessionNumber)  orders \(s.orders)\n"
+            out += "  study \(s.studyInstanceUID)\n"
+            for se in s.series {
+                out += "  series \(se.seriesNumber.map(String.init) ?? "?") \(se.modality): \(se.instances) instance\(se.instances == 1 ? "" : "s")\n"
+            }
+            for p in s.problems { out += "  problem: \(p)\n" }
+        }
+        if !quarantine.isEmpty {
+            out += "\nquarantine (\(quarantine.count)):\n"
+            for q in quarantine { out += "  \(q.file): \(q.reason)\n" }
+        }
+        if ignored > 0 { out += "\n\(ignored) ignored (hidden files, markers, DICOMDIR)\n" }
+        return out
+    }
+}

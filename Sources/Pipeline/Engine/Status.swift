@@ -1,0 +1,92 @@
+import Delivery
+import Foundation
+
+/// What `sluice status` reports, read from the ledger (and the inbox for queue depth).
+public struct StatusReport: Codable, Sendable {
+    public struct Batch: Codable, Sendable {
+        public var id: String
+        public var source: String
+        public var kind: String
+        public var claimedAt: String
+        public var run: Int
+        public var state: String
+        public var files: Int
+        public var quarantined: Int
+        public var studies: Int
+        public var bytes: Int
+        public var outputs: String?
+        public var duplicateOf: String?
+        public var error: String?
+        public var deliveries: [String: Int]
+    }
+
+    public struct File: Codable, Sendable {
+        public var path: String
+        public var kind: String
+        public var status: String
+        public var reason: String?
+    }
+
+    public var pipeline: String
+    public var ledger: String
+    public var queued: Int
+    public var inProgress: Int
+    public var counts: [String: Int]
+    public var batches: [Batch]
+    public var files: [File]?
+
+    public static func make(_ engine: Engine, batchID: String? = nil) throws -> StatusReport {
+        let ledger = engine.ledger
+        var batches: [Batch] = []
+        for b in try ledger.batches(pipeline: engine.config.name) where batchID == nil || b.id == batchID {
+            guard let run = try ledger.latestRun(batchID: b.id) else { continue }
+            let deliveries = Dictionary(grouping: try ledger.deliveries(batchID: b.id, run: run.run), by: \.state.rawValue)
+                .mapValues(\.count)
+            batches.append(Batch(
+                id: b.id, source: b.sourceName, kind: b.kind, claimedAt: Timestamps.iso8601(b.claimedAt), run: run.run,
+                state: run.state.rawValue, files: run.files, quarantined: run.quarantined, studies: run.studies,
+                bytes: run.bytes, outputs: run.outputDirectory, duplicateOf: b.duplicateOf, error: run.error,
+                deliveries: deliveries))
+        }
+        if let batchID, batches.isEmpty { throw LedgerError("no batch \(batchID) in the ledger") }
+        var queued = 0
+        for inbox in engine.inboxes { queued += (try? inbox.list().count) ?? 0 }
+        let counts = Dictionary(grouping: batches, by: \.state).mapValues(\.count)
+        var files: [File]?
+        if let batchID, let run = batches.first?.run {
+            files = try ledger.files(batchID: batchID, run: run).map {
+                File(path: $0.path, kind: $0.kind, status: $0.status, reason: $0.reason)
+            }
+        }
+        let ledgerName: String
+        switch engine.config.ledger {
+        case .sqlite(let path): ledgerName = "sqlite:" + path
+        case .postgres: ledgerName = "postgres"
+        }
+        return StatusReport(
+            pipeline: engine.config.name, ledger: ledgerName, queued: queued,
+            inProgress: batches.filter { !(BatchState(rawValue: $0.state)?.isFinal ?? true) }.count,
+            counts: counts, batches: batches, files: files)
+    }
+
+    public var text: String {
+        var out = "pipeline \(pipeline)  (\(ledger))\n"
+        out += "queue: \(queued) waiting in the inbox, \(inProgress) in progress"
+        out += counts.isEmpty ? "\n" : "; " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"
+        if batches.isEmpty { return out + "no batches yet\n" }
+        out += "\n" + pad("BATCH", 24) + pad("STATE", 11) + pad("RUN", 4) + pad("FILES", 7) + pad("QUAR", 6) + pad("STUDIES", 8) + "SOURCE\n"
+        for b in batches {
+            out += pad(b.id, 24) + pad(b.state, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
+                + pad(String(b.quarantined), 6) + pad(String(b.studies), 8) + b.source + "\n"
+            if let d = b.duplicateOf { out += "    duplicate of \(d)\n" } else if let e = b.error { out += "    \(e)\n" }
+            if let o = b.outputs, b.state == "archived" { out += "    outputs: \(o)\n" }
+        }
+        if let files {
+            out += "\nFILES\n"
+            for f in files { out += "  " + pad(f.status, 12) + pad(f.kind, 8) + f.path + (f.reason.map { "  — \($0)" } ?? "") + "\n" }
+        }
+        return out
+    }
+
+    private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+}

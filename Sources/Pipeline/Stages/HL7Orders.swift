@@ -1,0 +1,21 @@
+import HL7
+
+/// Reduces an HL7 file to the orders that link to studies; malformed messages become
+/// quarantine reasons naming the message and segment, and the rest of the file goes on.
+enum HL7Orders {
+    static func extract(_ file: HL7File, file path: String) -> ValidateStage.Parsed {
+        var orders: [OrderInfo] = []
+        for message in file.messages {
+            let keys = message.orderKeys
+            let type = keys.messageType?.description ?? "unknown"
+            orders.append(OrderInfo(
+                file: path, messageIndex: message.index, messageType: type,
+                accessionNumbers: keys.accessionCandidates, placerOrderNumber: keys.placerOrderNumbers.first,
+                studyInstanceUID: keys.studyInstanceUIDs.first,
+                patientIDs: keys.patientIdentifiers.map(\.id)))
+        }
+        let problems = file.errors.map { "HL7: \($0)" }
+        if orders.isEmpty && problems.isEmpty { return .quarantined("HL7 file without messages") }
+        return .orders(orders, problems: problems)
+    }
+}

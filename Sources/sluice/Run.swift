@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+extension Sluice {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Watch the inboxes and process batches until SIGINT/SIGTERM, or one pass with --once.")
+
+        @OptionGroup var options: PipelineArgument
+
+        @Flag(help: "One pass over the inboxes, then exit (for cron and nightly jobs).")
+        var once = false
+
+        func run() async throws {
+            let config = try options.load()
+            let engine = try Runner.engine(config)
+            let stop = StopFlag()
+            Signals.install(stop, log: engine.log)
+            if once {
+                let result = await Runner.runOnce(engine, stop: stop)
+                let done = result.finished.values
+                engine.log.info("pass finished: \(done.filter { $0 == .archived }.count) archived, \(done.filter { $0 == .duplicate }.count) duplicate, \(done.filter { $0 == .failed }.count) failed, \(done.filter { $0 == .held }.count) held, \(result.waiting) still arriving, \(result.quarantined) files quarantined")
+                if !result.errors.isEmpty {
+                    throw Failure.processing("\(result.errors.count) error(s) in this pass; see the log above and `sluice status`")
+                }
+            } else {
+                let errors = await Runner.runForever(engine, stop: stop)
+                if errors > 0 { throw Failure.processing("\(errors) error(s) while running; see `sluice status`") }
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Batches, states, counts, errors and queue depth, from the ledger.")
+
+        @OptionGroup var options: PipelineArgument
+        @Flag(help: "Machine-readable output.") var json = false
+        @Option(help: "Show one batch with every file's status.") var batch: String?
+
+        func run() async throws {
+            let engine = try Runner.engine(try options.load())
+            let report: StatusReport
+            do { report = try StatusReport.make(engine, batchID: batch) } catch {
+                throw Failure.usage("\(error)")
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text, terminator: "")
+            }
+        }
+    }
+
+    struct Rerun: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reprocess archived batches into new runs that supersede the old ones (new model, fixed bug).")
+
+        @OptionGroup var options: PipelineArgument
+        @Option(help: "The batch to reprocess.") var batch: String?
+        @Option(help: "Reprocess every finished batch claimed on or after this date (YYYY-MM-DD or ISO 8601).") var since: String?
+
+        func validate() throws {
+            if (batch == nil) == (since == nil) { throw ValidationError("give exactly one of --batch ID or --since DATE") }
+            if let since, Timestamps.parse(since) == nil { throw ValidationError("--since: '\(since)' is not a date (YYYY-MM-DD)") }
+        }
+
+        func run() async throws {
+            let engine = try Runner.engine(try options.load())
+            var ids: [String] = []
+            if let batch { ids = [batch] }
+            if let since, let date = Timestamps.parse(since) {
+                ids = try engine.ledger.batches(pipeline: engine.config.name).filter { $0.claimedAt >= date }.map(\.id)
+                if ids.isEmpty { print("no batches claimed since \(since)"); return }
+            }
+            var failures = 0
+            for id in ids {
+                do {
+                    let previous = try engine.ledger.latestRun(batchID: id)
+                    let (run, state) = try await engine.rerun(batchID: id)
+                    print("\(id): run \(run) \(state.rawValue)")
+                    if let previous { print(try RunComparison.make(engine, batchID: id, old: previous.run, new: run).text, terminator: "") }
+                    if state != .archived { failures += 1 }
+                } catch let error as LedgerError {
+                    if batch != nil { throw Failure.usage(error.description) }
+                    print("\(id): skipped: \(error)")
+                } catch {
+                    failures += 1
+                    print("\(id): \(error)")
+                }
+            }
+            if failures > 0 { throw Failure.processing("\(failures) rerun(s) did not finish") }
+        }
+    }
+
+    struct Scan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what is in a drop (patients, studies, series, instances, HL7 messages, problems) without processing it.")
+
+        @Argument(help: "A folder, zip archive or file.") var path: String
+        @Flag(help: "Machine-readable output.") var json = false
+
+        func run() async throws {
+            let report: ScanReport
+            do { report = try await ScanReport.make(path: path) } catch { throw Failure.processing("\(error)") }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text, terminator: "")
+            }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a pipeline file and test that every inbox, outbox and the ledger can be used.")
+
+        @OptionGroup var options: PipelineArgument
+
+        func run() async throws {
+            let config = try options.load()
+            var problems = 0
+            func line(_ ok: Bool, _ what: String) {
+                print((ok ? "ok    " : "FAIL  ") + what)
+                if !ok { problems += 1 }
+            }
+            line(true, "\(options.pipeline): pipeline '\(config.name)' is valid")
+            do { _ = try Runner.openLedger(config); line(true, "ledger opens") } catch { line(false, "ledger: \(error)") }
+            for inbox in config.inboxes {
+                if case .local(let path) = inbox { line(Checks.writableFolder(path), "inbox \(path) is a readable, writable folder") }
+            }
+            for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory] {
+                line(Checks.writableFolder(folder), "spool \(folder) is writable")
+            }
+            for outbox in config.outboxes {
+                if case .local(let path) = outbox { line(Checks.writableFolder(path), "outbox \(path) accepts files") }
+            }
+            line(Checks.sameFileSystem(config), "inbox and spool are on one file system (claims are atomic renames)")
+            if problems > 0 { throw Failure.usage("\(problems) check(s) failed") }
+        }
+    }
+}

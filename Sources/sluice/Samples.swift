@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Samples
+
+extension Sluice {
+    struct Samples: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write synthetic, PHI-free sample drops (with ground truth) for trying Sluice and for tests.")
+
+        @Argument(help: "Folder to write the batches into (e.g. var/inbox).") var directory: String
+        @Flag(help: "Tiny images (seconds to generate) with the same structure as the full set.") var small = false
+        @Option(help: "Seed; the same seed gives byte-identical files.") var seed: UInt64 = 1
+        @Option(help: "Write this completion marker into each batch, as a careful uploader does (empty: none).")
+        var marker: String = "READY"
+
+        func run() async throws {
+            var options = SampleOptions()
+            options.seed = seed
+            options.profile = small ? .small : .full
+            let summary = try SampleGenerator.generate(into: directory, options: options)
+            if !marker.isEmpty { try SampleMarkers.mark(directory, marker: marker) }
+            print(summary.description)
+        }
+    }
+}

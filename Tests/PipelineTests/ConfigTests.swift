@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Pipeline
+
+@Suite struct ConfigTests {
+    func load(_ yaml: String) throws -> PipelineConfig {
+        let dir = try TemporaryDirectory("config")
+        let path = dir.file("p.yaml")
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try PipelineConfig.load(path)
+    }
+
+    func error(_ yaml: String) -> ConfigError? {
+        do { _ = try load(yaml); return nil } catch { return error }
+    }
+
+    @Test func fullFileParsesWithRelativePaths() throws {
+        let c = try load("""
+            name: chest-xr
+            ledger: sqlite:state/ledger.db
+            inbox: [{ local: in }, drops/b]
+            poll: 5s
+            settle: 1m
+            marker: DONE
+            validate: { modalities: [cr, DX], require: [PatientID, AccessionNumber] }
+            group: study
+            render: [json, csv]
+            outbox: { local: out }
+            workers: 3
+            zip: { max_total_size: 2GB, max_ratio: 50 }
+            """)
+        #expect(c.name == "chest-xr")
+        #expect(c.poll == .seconds(5) && c.settle == .seconds(60))
+        #expect(c.marker == "DONE")
+        #expect(c.validate.modalities == ["CR", "DX"])
+        #expect(c.validate.require.map(\.keyword) == ["PatientID", "AccessionNumber"])
+        #expect(c.workers == 3)
+        #expect(c.zipLimits.maxTotalSize == 2_000_000_000 && c.zipLimits.maxRatio == 50)
+        guard case .sqlite(let db) = c.ledger, case .local(let inbox) = c.inboxes[0], case .local(let out) = c.outboxes[0] else {
+            Issue.record("unexpected locations"); return
+        }
+        let base = (c.file as NSString).deletingLastPathComponent
+        #expect(db == base + "/state/ledger.db")
+        #expect(inbox == base + "/in")
+        #expect(out == base + "/out")
+        #expect(c.inboxes.count == 2)
+    }
+
+    @Test func errorsNameFileLineAndKey() {
+        let e = error("name: x\ninbox: in\noutbox: out\npoll: 10x\n")
+        #expect(e?.line == 4)
+        #expect(e?.key == "poll")
+        #expect(e?.description.contains("p.yaml:4: key 'poll'") == true)
+    }
+
+    @Test func unknownKeysAreRefused() {
+        let e = error("name: x\ninbox: in\noutbox: out\nsetle: 30s\n")
+        #expect(e?.key == "setle")
+        #expect(e?.line == 4)
+    }
+
+    @Test func unknownAttributeKeyword() {
+        let e = error("name: x\ninbox: in\noutbox: out\nvalidate: { require: [PatientId] }\n")
+        #expect(e?.key == "validate.require")
+        #expect(e?.description.contains("PatientId") == true)
+    }
+
+    @Test func missingRequiredKeys() {
+        #expect(error("inbox: in\noutbox: out\n")?.key == "name")
+        #expect(error("name: x\noutbox: out\n")?.key == "inbox")
+        #expect(error("name: x\ninbox: in\n")?.key == "outbox")
+    }
+
+    @Test func passwordsInLedgerURLAreRefused() {
+        let e = error("name: x\ninbox: in\noutbox: out\nledger: postgres://u:secret@db/sluice\n")
+        #expect(e?.key == "ledger")
+        #expect(e?.description.contains("secret") == false)
+    }
+
+    @Test func badYAMLSaysWhere() {
+        let e = error("name: x\ninbox: [in\n")
+        #expect(e != nil)
+        #expect(e?.line != nil)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Archive
+
+/// Hostile archives are built with Python's zipfile (an independent writer), then refused.
+@Suite struct ZipGuardTests {
+    func makeZip(_ dir: TemporaryDirectory, _ script: String) throws -> String {
+        let path = dir.file("t.zip")
+        let r = try runPython("import zipfile, sys\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n" + script + "\nz.close()", [path])
+        #expect(r.status == 0, "\(r.stderr)")
+        return path
+    }
+
+    func refusal(_ path: String, limits: ZipLimits = .init(), into dir: TemporaryDirectory) -> ZipError? {
+        do { try ZipArchive.extract(path, into: dir.file("out"), limits: limits); return nil } catch let e as ZipError { return e } catch { return nil }
+    }
+
+    @Test func dotDotPathsAreRefusedAndNothingEscapes() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, "z.writestr('ok.txt', 'fine')\nz.writestr('../../evil.txt', 'bad')")
+        let e = refusal(zip, into: dir)
+        #expect(e?.code == .unsafePath)
+        #expect(e?.entry == "../../evil.txt")
+        #expect(e?.description.contains("'..'") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/../evil.txt"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out/ok.txt")), "nothing is written before every entry passed")
+    }
+
+    @Test func absolutePathsAreRefused() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, "z.writestr(zipfile.ZipInfo('/etc/evil'), 'bad')")
+        #expect(refusal(zip, into: dir)?.code == .unsafePath)
+    }
+
+    @Test func symlinksAreRefused() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, """
+            info = zipfile.ZipInfo('link')
+            info.create_system = 3
+            info.external_attr = (0o120777 << 16)
+            z.writestr(info, '/etc/passwd')
+            """)
+        #expect(refusal(zip, into: dir)?.code == .symlink)
+    }
+
+    @Test func zipBombByRatioIsRefused() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, "z.writestr('zeros.bin', b'\\0' * (64 * 1024 * 1024))")
+        let e = refusal(zip, into: dir)
+        guard case .ratioTooHigh(let ratio, _)? = e?.code else { Issue.record("expected ratio refusal, got \(String(describing: e))"); return }
+        #expect(ratio > 200)
+        #expect(e?.description.contains("zip bomb") == true)
+    }
+
+    @Test func totalSizeLimitIsEnforced() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, "import os\nfor i in range(3): z.writestr(f'f{i}.bin', os.urandom(400_000))")
+        var limits = ZipLimits()
+        limits.maxTotalSize = 1_000_000
+        guard case .totalTooLarge? = refusal(zip, limits: limits, into: dir)?.code else { Issue.record("expected total size refusal"); return }
+    }
+
+    /// A header that understates the size: the streamed byte count catches it.
+    @Test func lyingHeaderIsCaughtWhileStreaming() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, "import os\nz.writestr('data.bin', os.urandom(300_000))")
+        // Patch the uncompressed size in both the local header (offset 22) and the central directory.
+        let r = try runPython("""
+            import struct, sys
+            b = bytearray(open(sys.argv[1], 'rb').read())
+            struct.pack_into('<I', b, 22, 1000)
+            c = b.rfind(b'PK\\x01\\x02')
+            struct.pack_into('<I', b, c + 24, 1000)
+            open(sys.argv[1], 'wb').write(b)
+            """, [zip])
+        #expect(r.status == 0, "\(r.stderr)")
+        let e = refusal(zip, into: dir)
+        #expect(e != nil, "a size lie must not pass")
+    }
+
+    @Test func cleanArchiveRoundTrips() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let src = dir.file("src")
+        try FileManager.default.createDirectory(atPath: src + "/a/b", withIntermediateDirectories: true)
+        try Data("one".utf8).write(to: URL(fileURLWithPath: src + "/a/1.txt"))
+        try Data(repeating: 7, count: 3_000_000).write(to: URL(fileURLWithPath: src + "/a/b/2.bin"))
+        try ZipArchive.create(at: dir.file("c.zip"), fromDirectory: src)
+        let check = try runPython("import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(sorted(z.namelist()))", [dir.file("c.zip")])
+        #expect(check.stdout.contains("'a/1.txt', 'a/b/2.bin'"))
+        var limits = ZipLimits()
+        limits.maxRatio = 100_000
+        let entries = try ZipArchive.extract(dir.file("c.zip"), into: dir.file("out"), limits: limits)
+        #expect(entries.count == 2)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("out/a/b/2.bin"))) == Data(repeating: 7, count: 3_000_000))
+    }
+
+    @Test func safePathRules() {
+        #expect(ZipArchive.safeRelativePath("a/b/c.dcm") == "a/b/c.dcm")
+        #expect(ZipArchive.safeRelativePath("./a//b") == "a/b")
+        #expect(ZipArchive.safeRelativePath("a/../b") == nil)
+        #expect(ZipArchive.safeRelativePath("C:/x") == nil)
+        #expect(ZipArchive.safeRelativePath("a\\..\\b") == nil)
+        #expect(ZipArchive.safeRelativePath("/abs") == nil)
+    }
+}
