@@ -14,6 +14,10 @@ public struct HL7File: Sendable {
     /// The FHS/BHS/BTS/FTS segments, when the file is a batch.
     public let batchSegments: [HL7Segment]
 
+    /// Messages that failed validation but whose MSH is readable (e.g. an unknown version),
+    /// so they can be inspected and acknowledged with a NACK.
+    public var rejectedMessages: [HL7Message] = []
+
     public var isBatch: Bool { !batchSegments.isEmpty }
 
     /// Reads and parses a file. Throws only when the file cannot be read.
