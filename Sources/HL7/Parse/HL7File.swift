@@ -18,6 +18,9 @@ public struct HL7File: Sendable {
     /// so they can be inspected and acknowledged with a NACK.
     public var rejectedMessages: [HL7Message] = []
 
+    /// The first bytes of the file (for sniffing after the fact).
+    public var prefix: [UInt8] = []
+
     public var isBatch: Bool { !batchSegments.isEmpty }
 
     /// Reads and parses a file. Throws only when the file cannot be read.
@@ -42,7 +45,9 @@ public struct HL7File: Sendable {
     }
 
     public static func parse(bytes: [UInt8], name: String) -> HL7File {
-        HL7FileParser(bytes: bytes, name: name).run()
+        var file = HL7FileParser(bytes: bytes, name: name).run()
+        file.prefix = Array(bytes.prefix(16))
+        return file
     }
 
     public static func parse(text: String, name: String) -> HL7File {
