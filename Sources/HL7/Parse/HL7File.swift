@@ -14,6 +14,13 @@ public struct HL7File: Sendable {
     /// The FHS/BHS/BTS/FTS segments, when the file is a batch.
     public let batchSegments: [HL7Segment]
 
+    /// Messages that failed validation but whose MSH is readable (e.g. an unknown version),
+    /// so they can be inspected and acknowledged with a NACK.
+    public var rejectedMessages: [HL7Message] = []
+
+    /// The first bytes of the file (for sniffing after the fact).
+    public var prefix: [UInt8] = []
+
     public var isBatch: Bool { !batchSegments.isEmpty }
 
     /// Reads and parses a file. Throws only when the file cannot be read.
@@ -38,7 +45,9 @@ public struct HL7File: Sendable {
     }
 
     public static func parse(bytes: [UInt8], name: String) -> HL7File {
-        HL7FileParser(bytes: bytes, name: name).run()
+        var file = HL7FileParser(bytes: bytes, name: name).run()
+        file.prefix = Array(bytes.prefix(16))
+        return file
     }
 
     public static func parse(text: String, name: String) -> HL7File {

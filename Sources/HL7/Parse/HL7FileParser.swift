@@ -96,6 +96,7 @@ struct HL7FileParser {
         var messages: [HL7Message] = []
         var errors: [HL7Error] = []
         var batchSegments: [HL7Segment] = []
+        var rejected: [HL7Message] = []
         var unitCount = 0
         var current: Int? = nil
         var messagesInBatch = 0
@@ -109,7 +110,9 @@ struct HL7FileParser {
             messagesInBatch += 1
             switch validate(buffer, s..<k, index: unitCount) {
             case .success(let m): messages.append(m)
-            case .failure(let e): errors.append(e)
+            case .failure(let e):
+                errors.append(e.error)
+                if let m = e.readable { rejected.append(m) }
             }
         }
 
@@ -163,15 +166,22 @@ struct HL7FileParser {
             errors.append(HL7Error(.notHL7, file: name, detail: segs.isEmpty ? "no segments" : "no MSH segment"))
         }
         return HL7File(name: name, messages: messages, errors: errors, messageUnitCount: unitCount,
-                       batchSegments: batchSegments)
+                       batchSegments: batchSegments, rejectedMessages: rejected)
     }
 
-    private func validate(_ buffer: HL7Buffer, _ range: Range<Int>, index: Int) -> Result<HL7Message, HL7Error> {
+    /// A failed validation, with the message when its MSH is still readable (to NACK it).
+    struct Rejection: Error {
+        let error: HL7Error
+        let readable: HL7Message?
+    }
+
+    private func validate(_ buffer: HL7Buffer, _ range: Range<Int>, index: Int) -> Result<HL7Message, Rejection> {
         let segs = buffer.segments
         let first = segs[range.lowerBound]
-        func fail(_ code: HL7Error.Code, _ seg: SegmentEntry?, _ pos: Int?, field: Int? = nil, detail: String? = nil) -> Result<HL7Message, HL7Error> {
-            .failure(HL7Error(code, file: name, messageIndex: index, segment: seg.map { safeID($0, buffer) },
-                              segmentPosition: pos, field: field, detail: detail))
+        var readable: HL7Message? = nil
+        func fail(_ code: HL7Error.Code, _ seg: SegmentEntry?, _ pos: Int?, field: Int? = nil, detail: String? = nil) -> Result<HL7Message, Rejection> {
+            .failure(Rejection(error: HL7Error(code, file: name, messageIndex: index, segment: seg.map { safeID($0, buffer) },
+                                               segmentPosition: pos, field: field, detail: detail), readable: readable))
         }
         guard first.id == SegmentEntry.msh else { return fail(.missingMSH, first, 1) }
         guard first.end - first.start >= 8 else { return fail(.mshTooShort, first, 1) }
@@ -179,6 +189,10 @@ struct HL7FileParser {
             HL7Delimiters.parse(header: $0, start: first.start, end: first.end)
         }) else { return fail(.badDelimiters, first, 1, field: 2) }
         let msh = HL7Segment(buffer: buffer, entry: first, delimiters: delimiters, characterSet: .ascii)
+        let charsetTerm = msh.value(field: 18).text ?? ""
+        let message = HL7Message(buffer: buffer, segmentIndices: range, delimiters: delimiters,
+                                 characterSet: HL7CharacterSet(term: charsetTerm.trimmingCharactersSpace), index: index)
+        readable = message
         let fields = msh.fieldCount
         guard fields >= 12 else {
             return fail(.mshTooShort, first, 1, field: fields + 1, detail: "\(fields) fields, at least 12 needed")
@@ -189,9 +203,7 @@ struct HL7FileParser {
         guard case .value(let version) = msh.value(field: 12), HL7Version.isKnown(version) else {
             return fail(.unknownVersion, first, 1, field: 12)
         }
-        let charsetTerm = msh.value(field: 18).text ?? ""
-        return .success(HL7Message(buffer: buffer, segmentIndices: range, delimiters: delimiters,
-                                   characterSet: HL7CharacterSet(term: charsetTerm.trimmingCharactersSpace), index: index))
+        return .success(message)
     }
 
     private func wellFormed(_ e: SegmentEntry, _ buffer: HL7Buffer, _ d: HL7Delimiters) -> Bool {
