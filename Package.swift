@@ -51,6 +51,6 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -46,6 +46,7 @@ extension Engine {
         let unpacked = try await UnpackStage().run((), context: c)
         try ledger.updateBatch(c.batchID, fingerprint: unpacked.fingerprint, duplicateOf: nil, inputPath: nil)
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .unpacked, error: nil)
+        FaultInjection.point("unpacked")
 
         if !c.allowDuplicate, let original = try ledger.completedBatch(withFingerprint: unpacked.fingerprint, excluding: c.batchID) {
             try ledger.updateBatch(c.batchID, fingerprint: nil, duplicateOf: original, inputPath: nil)
@@ -63,6 +64,7 @@ extension Engine {
             batchID: c.batchID, run: c.run, outputDirectory: nil, files: unpacked.files.count,
             quarantined: validated.quarantine.count, studies: 0, bytes: unpacked.files.map(\.size).reduce(0, +))
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .validated, error: nil)
+        FaultInjection.point("validated")
         for q in validated.quarantine { log.warning("batch \(c.batchID): quarantined \(q.file): \(q.reason)") }
 
         let grouped = try await GroupStage().run(validated, context: c)
@@ -108,7 +110,9 @@ extension Engine {
             quarantined: validated.quarantine.count, studies: grouped.studies.count,
             bytes: unpacked.files.map(\.size).reduce(0, +))
         log.info("batch \(c.batchID): \(grouped.studies.count) stud\(grouped.studies.count == 1 ? "y" : "ies"), \(validated.instances.count) instances, \(validated.orders.count) orders, \(validated.quarantine.count) quarantined; \(rendered.outputs.count) outputs rendered")
-        return try ledger.transition(batchID: c.batchID, run: c.run, on: .rendered, error: nil)
+        let state = try ledger.transition(batchID: c.batchID, run: c.run, on: .rendered, error: nil)
+        FaultInjection.point("rendered")
+        return state
     }
 
     /// `<pipeline>/<batch-id>` for run 1, `<pipeline>/<batch-id>.run<n>` for reruns.
@@ -133,8 +137,10 @@ extension Engine {
                         throw DeliveryError(outbox: outbox.id, name: output.name, reason: "staged output is missing from \(c.stagingDirectory)")
                     }
                     _ = try await outbox.deliver(file: local, as: outputFolder(c) + "/" + output.name)
+                    FaultInjection.point("delivered-unrecorded")
                     try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
                         outbox: outbox.id, name: output.name, state: .delivered, attempts: attempts, lastError: nil))
+                    FaultInjection.point("delivered")
                 } catch {
                     try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
                         outbox: outbox.id, name: output.name, state: .pending, attempts: attempts, lastError: "\(error)"))
@@ -148,7 +154,9 @@ extension Engine {
             throw DeliveryError(outbox: "outbox", name: c.batchID, reason: "\(failures.count) delivery failure(s); will retry on the next pass")
         }
         log.info("batch \(c.batchID): delivered \(outputs.count) outputs to \(outboxes.count) outbox\(outboxes.count == 1 ? "" : "es")")
-        return try ledger.transition(batchID: c.batchID, run: c.run, on: .published, error: nil)
+        let state = try ledger.transition(batchID: c.batchID, run: c.run, on: .published, error: nil)
+        FaultInjection.point("published")
+        return state
     }
 
     /// Moves the input to archive/ (after delivery, never before) and clears the work folder.

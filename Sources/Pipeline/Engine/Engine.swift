@@ -80,6 +80,7 @@ public final class Engine: Sendable {
                 log.info("\(entry.name): claimed by another worker")
                 return nil
             }
+            FaultInjection.point("claimed")
             try register(id: id, sourceName: entry.name, inbox: inbox.id, kind: entry.kind.rawValue)
             log.info("batch \(id): claimed \(entry.kind.rawValue) (\(entry.fileCount) file\(entry.fileCount == 1 ? "" : "s"), \(entry.totalSize) bytes)")
             return id
@@ -119,8 +120,8 @@ public final class Engine: Sendable {
         var adopted: [String] = []
         for id in ids.sorted() where !id.hasPrefix(".") {
             guard (try? ledger.batch(id)) == nil else { continue }
-            let children = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/" + id)) ?? []).filter {
-                !$0.hasPrefix(".") && !(config.marker.map { m in $0 == m || $0.hasSuffix("." + m) } ?? false)
+            let children = ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/" + id)) ?? []).filter { name in
+                !name.hasPrefix(".") && !(config.marker.map { m in name == m || name.hasSuffix("." + m) } ?? false)
             }
             guard let name = children.first, children.count == 1 else { continue }
             var isDir: ObjCBool = false

@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 
 /// Opens what a pipeline file names and runs the engine: once (cron) or until a signal.

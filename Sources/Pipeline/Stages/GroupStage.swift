@@ -20,10 +20,12 @@ public struct GroupStage: Stage {
             let key = Self.studyKey(uid)
             var bySeries: [String: [InstanceInfo]] = [:]
             for i in instances { bySeries[i.seriesInstanceUID, default: []].append(i) }
-            let series = bySeries.map { seriesUID, members in
-                let sorted = members.sorted { ($0.instanceNumber ?? .max, $0.file) < ($1.instanceNumber ?? .max, $1.file) }
-                return SeriesGroup(seriesInstanceUID: seriesUID, instances: sorted, problems: Completeness.problems(in: sorted))
-            }.sorted { ($0.instances.first?.seriesNumber ?? .max, $0.seriesInstanceUID) < ($1.instances.first?.seriesNumber ?? .max, $1.seriesInstanceUID) }
+            var series: [SeriesGroup] = []
+            for (seriesUID, members) in bySeries {
+                let sorted = members.sorted(by: Self.instanceOrder)
+                series.append(SeriesGroup(seriesInstanceUID: seriesUID, instances: sorted, problems: Completeness.problems(in: sorted)))
+            }
+            series.sort(by: Self.seriesOrder)
             var problems: [String] = []
             for s in series {
                 let number = s.instances.first?.seriesNumber.map { "series \($0)" } ?? "series \(s.seriesInstanceUID)"
@@ -58,6 +60,16 @@ public struct GroupStage: Stage {
         }
         let sortedPatients = patients.keys.sorted().map { patients[$0]! }
         return GroupedBatch(validated: batch, patients: sortedPatients, unmatchedOrders: unmatched, held: held.sorted())
+    }
+
+    static func instanceOrder(_ a: InstanceInfo, _ b: InstanceInfo) -> Bool {
+        let x = a.instanceNumber ?? .max, y = b.instanceNumber ?? .max
+        return x != y ? x < y : a.file < b.file
+    }
+
+    static func seriesOrder(_ a: SeriesGroup, _ b: SeriesGroup) -> Bool {
+        let x = a.instances.first?.seriesNumber ?? .max, y = b.instances.first?.seriesNumber ?? .max
+        return x != y ? x < y : a.seriesInstanceUID < b.seriesInstanceUID
     }
 
     /// Path-safe, PHI-free key for a study's output folder.

@@ -45,10 +45,9 @@ public final class Terminal: @unchecked Sendable {
     public func writeLine(_ line: String) {
         lock.lock()
         defer { lock.unlock() }
-        if progress != nil, isInteractive { fputs("\r\u{1B}[K", stderr) }
-        fputs(line + "\n", stderr)
-        if let progress, isInteractive { fputs(progress, stderr) }
-        fflush(stderr)
+        if progress != nil, isInteractive { writeStandardError("\r\u{1B}[K") }
+        writeStandardError(line + "\n")
+        if let progress, isInteractive { writeStandardError(progress) }
     }
 
     /// Shows `text` as the progress line (terminal only); nil clears it.
@@ -56,8 +55,20 @@ public final class Terminal: @unchecked Sendable {
         guard isInteractive else { return }
         lock.lock()
         defer { lock.unlock() }
-        fputs("\r\u{1B}[K" + (text ?? ""), stderr)
-        fflush(stderr)
+        writeStandardError("\r\u{1B}[K" + (text ?? ""))
         progress = text
+    }
+}
+
+/// Unbuffered write to file descriptor 2 (safe from any thread).
+func writeStandardError(_ text: String) {
+    var copy = text
+    copy.withUTF8 { buffer in
+        var done = 0
+        while done < buffer.count {
+            let n = write(STDERR_FILENO, buffer.baseAddress! + done, buffer.count - done)
+            if n <= 0 { return }
+            done += n
+        }
     }
 }
