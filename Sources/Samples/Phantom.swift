@@ -55,6 +55,8 @@ struct ChestAnatomy: Sendable {
     var body: Ellipse
     var lungs: [Ellipse]
     var spine: Ellipse
+    /// The heart shadow on radiographs; it hides the lung behind it.
+    var heart: Ellipse?
     var ribs: [Rib]
     /// Cranio-caudal extent of the lungs (cross-sections): centre and half-length.
     var lungZ: Double, lungHalfLength: Double
@@ -76,12 +78,15 @@ struct ChestAnatomy: Sendable {
             for k in 0..<10 {
                 ribs.append(
                     Rib(x0: lung.cx - lung.ax - 10, x1: lung.cx + lung.ax + 10, y: top + Double(k) * ribSpacing,
-                        curvature: 0.004, thickness: rng.uniform(8, 11)))
+                        curvature: -0.004, thickness: rng.uniform(8, 11)))
             }
         }
         let spine = Ellipse(cx: body.cx, cy: body.cy, ax: rng.uniform(18, 24), ay: body.ay * 1.2)
+        let heart = Ellipse(
+            cx: body.cx + rng.uniform(20, 35), cy: left.cy + left.ay * rng.uniform(0.45, 0.6),
+            ax: rng.uniform(60, 72), ay: rng.uniform(48, 58))
         return ChestAnatomy(
-            body: body, lungs: [right, left], spine: spine, ribs: ribs, lungZ: 0, lungHalfLength: 0,
+            body: body, lungs: [right, left], spine: spine, heart: heart, ribs: ribs, lungZ: 0, lungHalfLength: 0,
             gain: rng.uniform(0.92, 1.08))
     }
 
@@ -94,8 +99,15 @@ struct ChestAnatomy: Sendable {
             ay: lungAy)
         let spine = Ellipse(cx: body.cx, cy: body.cy + body.ay - rng.uniform(28, 34), ax: 17, ay: 17)
         return ChestAnatomy(
-            body: body, lungs: [right, left], spine: spine, ribs: [], lungZ: rng.uniform(-10, 10),
+            body: body, lungs: [right, left], spine: spine, heart: nil, ribs: [], lungZ: rng.uniform(-10, 10),
             lungHalfLength: rng.uniform(135, 150), gain: rng.uniform(0.95, 1.05))
+    }
+
+    /// Whether a disc of `radius` at (x, y) stays clear of the heart shadow.
+    func clearOfHeart(_ x: Double, _ y: Double, radius: Double) -> Bool {
+        guard let heart else { return true }
+        let grown = Ellipse(cx: heart.cx, cy: heart.cy, ax: heart.ax + 2 * radius, ay: heart.ay + 2 * radius)
+        return grown.weight(x, y, edge: 0) == 0
     }
 
     /// How much the lungs shrink at height z (a rounded apex and base).

@@ -21,6 +21,7 @@ enum PhantomRenderer {
                     tissue += 0.2 * anatomy.spine.weight(x, y, edge: 0.08)
                     var lungWeight = 0.0
                     for lung in anatomy.lungs { lungWeight = max(lungWeight, lung.weight(x, y, edge: 0.04)) }
+                    if lungWeight > 0, let heart = anatomy.heart { lungWeight *= 1 - heart.weight(x, y, edge: 0.05) }
                     if lungWeight > 0 {
                         var lungValue = 0.18
                         for nodule in nodules { lungValue += 0.26 * nodule.weight(x, y, nodule.z) }

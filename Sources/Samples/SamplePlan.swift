@@ -192,6 +192,7 @@ enum SamplePlanner {
             }
             let (px, py) = placer.place(in: lung, radius: radius, &rng)
             let candidate = Nodule(x: placer.mm(px), y: placer.mm(py), z: z, radius: radius)
+            guard anatomy.clearOfHeart(candidate.x, candidate.y, radius: radius) else { continue }
             let clear = nodules.allSatisfy { other in
                 let dx = other.x - candidate.x, dy = other.y - candidate.y, dz = other.z - candidate.z
                 let gap = (other.radius + candidate.radius) * 2
