@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SamplesTests", dependencies: ["Samples", "DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,1 +1,0 @@
-// The Samples layer; see README "Architecture".
