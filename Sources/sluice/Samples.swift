@@ -20,7 +20,9 @@ extension Sluice {
             options.profile = small ? .small : .full
             let summary = try SampleGenerator.generate(into: directory, options: options)
             if !marker.isEmpty { try SampleMarkers.mark(directory, marker: marker) }
-            print(summary.description)
+            print("wrote \(summary.batches.count) batches (\(summary.studies) studies, \(summary.dicomFiles) DICOM files, \(summary.hl7Orders) HL7 orders, \(summary.badFiles) deliberately bad files) to \(directory)")
+            for batch in summary.batches { print("  \(batch)") }
+            print("ground truth: \(summary.groundTruthPath)")
         }
     }
 }

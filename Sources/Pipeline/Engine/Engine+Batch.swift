@@ -35,10 +35,16 @@ extension Engine {
     func context(_ batch: BatchRecord, run: Int, allowDuplicate: Bool) throws -> BatchContext {
         let work = config.workDirectory + "/" + batch.id + "/run-\(run)"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        return BatchContext(
-            config: config, batchID: batch.id, run: run, sourceName: batch.sourceName,
-            inputPath: batch.inputPath ?? config.processingDirectory + "/" + batch.id + "/" + batch.sourceName,
+        let input = batch.inputPath ?? config.processingDirectory + "/" + batch.id + "/" + batch.sourceName
+        var context = BatchContext(
+            config: config, batchID: batch.id, run: run, sourceName: batch.sourceName, inputPath: input,
             workDirectory: work, log: log, clock: clock, allowDuplicate: allowDuplicate)
+        context.claimedAt = batch.claimedAt
+        if let marker = config.marker {
+            let fm = FileManager.default
+            context.marked = fm.fileExists(atPath: input + "/" + marker) || fm.fileExists(atPath: input + "." + marker)
+        }
+        return context
     }
 
     /// unpack → validate → group → infer → render, each recorded before the next starts.

@@ -94,7 +94,7 @@ public final class Engine: Sendable {
     func register(id: String, sourceName: String, inbox: String, kind: String) throws {
         try ledger.insertBatch(BatchRecord(
             id: id, pipeline: config.name, sourceName: sourceName, inbox: inbox, kind: kind,
-            claimedAt: clock.now(), fingerprint: nil, duplicateOf: nil,
+            claimedAt: Date(), fingerprint: nil, duplicateOf: nil,
             inputPath: config.processingDirectory + "/" + id + "/" + sourceName))
         _ = try ledger.startRun(batchID: id, supersedes: nil)
     }

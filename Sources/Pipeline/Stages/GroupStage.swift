@@ -9,7 +9,7 @@ public struct GroupStage: Stage {
     public init() {}
 
     public func run(_ batch: ValidatedBatch, context: BatchContext) async throws -> GroupedBatch {
-        let now = context.clock.now()
+        let now = Date()  // compared with real file mtimes, so never the fixed test clock
         let settle = context.config.settle.seconds
         var byStudy: [String: [InstanceInfo]] = [:]
         for instance in batch.instances { byStudy[instance.studyInstanceUID, default: []].append(instance) }
@@ -33,8 +33,7 @@ public struct GroupStage: Stage {
             }
             let patientIDs = Set(instances.map(\.patientID))
             if patientIDs.count > 1 { problems.append("instances disagree on Patient ID (\(patientIDs.count) different values)") }
-            if !batch.unpacked.fromArchive, settle > 0,
-               instances.contains(where: { now.timeIntervalSince($0.modified) < settle }) {
+            if !batch.unpacked.fromArchive, instances.contains(where: { Self.stillReceiving($0.modified, now: now, settle: settle, context: context) }) {
                 held.append(key)
             }
             studies.append(StudyGroup(key: key, studyInstanceUID: uid, series: series, orders: [], problems: problems))
@@ -60,6 +59,13 @@ public struct GroupStage: Stage {
         }
         let sortedPatients = patients.keys.sorted().map { patients[$0]! }
         return GroupedBatch(validated: batch, patients: sortedPatients, unmatchedOrders: unmatched, held: held.sorted())
+    }
+
+    /// A file is still arriving when it is newer than `settle` and either the batch carried no
+    /// marker or the file changed after the claim (an uploader still writing into an open file).
+    static func stillReceiving(_ modified: Date, now: Date, settle: Double, context: BatchContext) -> Bool {
+        guard now.timeIntervalSince(modified) < settle else { return false }
+        return !context.marked || modified > context.claimedAt
     }
 
     static func instanceOrder(_ a: InstanceInfo, _ b: InstanceInfo) -> Bool {

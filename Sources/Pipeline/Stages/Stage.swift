@@ -24,6 +24,9 @@ public struct BatchContext: Sendable {
     public let clock: Clock
     /// Reruns process again even when the content fingerprint matches an earlier batch.
     public let allowDuplicate: Bool
+    /// When the batch was claimed, and whether its uploader marked it complete.
+    public var claimedAt: Date = .distantPast
+    public var marked: Bool = false
 
     public var stagingDirectory: String { workDirectory + "/out" }
     public var workers: Int { config.workers }
