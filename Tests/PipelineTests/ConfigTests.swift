@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import Testing
 import TestSupport
@@ -12,7 +13,7 @@ import TestSupport
     }
 
     func error(_ yaml: String) -> ConfigError? {
-        do { _ = try load(yaml); return nil } catch { return error }
+        do { _ = try load(yaml); return nil } catch { return error as? ConfigError }
     }
 
     @Test func fullFileParsesWithRelativePaths() throws {
