@@ -23,6 +23,8 @@ public struct LocalInbox: Sendable {
     public let marker: String?
     public var id: String { "local:" + path }
 
+    public static let claimFile = ".sluice-claim"
+
     public init(path: String, marker: String?) {
         self.path = path
         self.marker = marker
@@ -73,9 +75,12 @@ public struct LocalInbox: Sendable {
 
     /// Moves the entry (and a sibling marker) into `destination` (a new folder). Returns false
     /// when another worker renamed it first — the rename is the arbiter.
-    public func claim(_ entry: InboxEntry, into destination: String) throws -> Bool {
+    public func claim(_ entry: InboxEntry, into destination: String, claimer: String) throws -> Bool {
         let fm = FileManager.default
         try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        // Who is claiming, so a crash between this rename and the ledger row can be told apart
+        // from another worker that is simply not done yet.
+        fm.createFile(atPath: destination + "/" + Self.claimFile, contents: Data(claimer.utf8))
         if rename(entry.path, destination + "/" + entry.name) != 0 {
             let code = errno
             try? fm.removeItem(atPath: destination)

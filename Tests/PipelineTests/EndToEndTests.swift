@@ -307,3 +307,41 @@ import TestSupport
         #expect(try Fixtures.sluice(["frobnicate"]).status == 2)
     }
 }
+
+@Suite(.serialized) struct WorkerRaceTests {
+    /// Two workers on one inbox and one ledger: every batch is claimed and delivered exactly once.
+    @Test func twoWorkersNeverTakeTheSameBatch() throws {
+        let dir = try TemporaryDirectory("e2e-race")
+        defer { dir.remove() }
+        let pipeline = try Fixtures.pipeline(in: dir)
+        for b in 0..<6 {
+            let s = Fixtures.Study(patientID: "P\(b)", accession: "A\(b)", studyUID: "1.2.826.0.1.3680043.10.2.\(b)", slices: 3)
+            try Fixtures.write(s, into: dir.file("inbox/drop\(b)/s"))
+            FileManager.default.createFile(atPath: dir.file("inbox/drop\(b)/READY"), contents: Data())
+        }
+        // Not batches: a dot-file and transfer temporaries at the top of the inbox.
+        for name in [".hidden", "upload.part", "x.partial", "y.tmp"] {
+            FileManager.default.createFile(atPath: dir.file("inbox/\(name)"), contents: Data("x".utf8))
+        }
+        let workers = (0..<2).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: sluiceBinary)
+            p.arguments = ["run", pipeline, "--once"]
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        for w in workers { try w.run() }
+        for w in workers { w.waitUntilExit() }
+        #expect(workers.allSatisfy { $0.terminationStatus == 0 })
+        let status = try Fixtures.sluice(["status", pipeline, "--json"])
+        let batches = (try JSONSerialization.jsonObject(with: status.stdoutData) as? [String: Any])?["batches"] as? [[String: Any]] ?? []
+        #expect(batches.count == 6, "each drop claimed once")
+        #expect(Set(batches.compactMap { $0["source"] as? String }).count == 6)
+        #expect(batches.allSatisfy { $0["state"] as? String == "archived" })
+        let manifests = Fixtures.files(under: dir.file("outbox")).filter { $0.hasSuffix("manifest.json") }
+        #expect(manifests.count == 6)
+        for name in [".hidden", "upload.part", "x.partial", "y.tmp"] {
+            #expect(FileManager.default.fileExists(atPath: dir.file("inbox/\(name)")), "\(name) is never taken")
+        }
+    }
+}

@@ -7,9 +7,18 @@ extension Engine {
     /// (or to `held` / `rendered` when it must wait). Returns the state reached.
     @discardableResult
     public func drive(batchID: String, allowDuplicate: Bool) async throws -> BatchState {
-        guard let batch = try ledger.batch(batchID), let run = try ledger.latestRun(batchID: batchID) else {
+        guard let batch = try ledger.batch(batchID), let latest = try ledger.latestRun(batchID: batchID) else {
             throw LedgerError("no batch \(batchID) in the ledger")
         }
+        guard try ledger.acquire(batchID: batchID, run: latest.run, owner: WorkerIdentity.current,
+                                 staleAfter: WorkerIdentity.leaseTimeout, isDead: WorkerIdentity.isDead) else {
+            log.debug("batch \(batchID): driven by another worker")
+            return latest.state
+        }
+        defer { try? ledger.release(batchID: batchID, run: latest.run, owner: WorkerIdentity.current) }
+        // Read again under the lease: another worker may have moved it on meanwhile.
+        guard let run = try ledger.latestRun(batchID: batchID), run.run == latest.run else { return latest.state }
+        if run.state.isFinal { return run.state }
         let context = try self.context(batch, run: run.run, allowDuplicate: allowDuplicate || run.run > 1)
         var state = run.state
         if BatchLifecycle.resumePoint(for: state) == .start {

@@ -76,7 +76,7 @@ public final class Engine: Sendable {
     func claim(_ entry: InboxEntry, from inbox: LocalInbox, result: inout PassResult) -> String? {
         let id = newBatchID(for: entry.name)
         do {
-            guard try inbox.claim(entry, into: config.processingDirectory + "/" + id) else {
+            guard try inbox.claim(entry, into: config.processingDirectory + "/" + id, claimer: WorkerIdentity.current) else {
                 log.info("\(entry.name): claimed by another worker")
                 return nil
             }
@@ -124,6 +124,9 @@ public final class Engine: Sendable {
                 !name.hasPrefix(".") && !(config.marker.map { m in name == m || name.hasSuffix("." + m) } ?? false)
             }
             guard let name = children.first, children.count == 1 else { continue }
+            // Another live worker between its rename and its ledger insert: not an orphan.
+            if let claimer = try? String(contentsOfFile: folder + "/" + id + "/" + WorkerIdentity.claimFile, encoding: .utf8),
+               claimer != WorkerIdentity.current, !WorkerIdentity.isDead(claimer) { continue }
             var isDir: ObjCBool = false
             FileManager.default.fileExists(atPath: folder + "/" + id + "/" + name, isDirectory: &isDir)
             let kind = isDir.boolValue ? "folder" : name.lowercased().hasSuffix(".zip") ? "zip" : "file"

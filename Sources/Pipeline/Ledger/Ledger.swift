@@ -88,6 +88,10 @@ public protocol Ledger: Sendable {
     func startRun(batchID: String, supersedes: Int?) throws -> Int
     func runs(batchID: String) throws -> [RunRecord]
     func transition(batchID: String, run: Int, on event: BatchEvent, error: String?) throws -> BatchState
+    /// Leases a run to one worker so two processes never drive the same batch.
+    func acquire(batchID: String, run: Int, owner: String, staleAfter: TimeInterval,
+                 isDead: @Sendable (String) -> Bool) throws -> Bool
+    func release(batchID: String, run: Int, owner: String) throws
     func updateRun(batchID: String, run: Int, outputDirectory: String?, files: Int, quarantined: Int, studies: Int, bytes: Int) throws
 
     func replaceFiles(batchID: String, run: Int, _ files: [FileRecord]) throws

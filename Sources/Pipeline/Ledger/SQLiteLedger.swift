@@ -37,6 +37,11 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
           state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, updated_at REAL NOT NULL,
           PRIMARY KEY(batch_id, run, outbox, name));
         """,
+        // 2: which worker drives a run, and when it last showed signs of life.
+        """
+        ALTER TABLE runs ADD COLUMN owner TEXT;
+        ALTER TABLE runs ADD COLUMN heartbeat REAL;
+        """,
     ]
 
     public init(path: String) throws {
@@ -151,13 +156,38 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
             }
             let next = try BatchLifecycle.next(current, on: event)
             try db.queryInTransaction(
-                "UPDATE runs SET state = ?, updated_at = ?, error = ? WHERE batch_id = ? AND run = ?",
+                "UPDATE runs SET state = ?, updated_at = ?, heartbeat = updated_at, error = ? WHERE batch_id = ? AND run = ?",
                 [.text(next.rawValue), .double(now), .optional(error), .text(batchID), .int(Int64(run))])
             try db.queryInTransaction(
                 "INSERT INTO events(batch_id, run, at, state, detail) VALUES (?,?,?,?,?)",
                 [.text(batchID), .int(Int64(run)), .double(now), .text(next.rawValue), .optional(error)])
             return next
         }
+    }
+
+    /// Takes (or keeps) the right to drive a run. Granted when nobody holds it, when `owner`
+    /// already does, when the holder's heartbeat is older than `staleAfter`, or when `isDead`
+    /// says the holder's process is gone (same host, pid no longer running).
+    public func acquire(batchID: String, run: Int, owner: String, staleAfter: TimeInterval,
+                        isDead: @Sendable (String) -> Bool) throws -> Bool {
+        try db.transaction {
+            guard let row = try db.queryInTransaction(
+                "SELECT owner, heartbeat FROM runs WHERE batch_id = ? AND run = ?", [.text(batchID), .int(Int64(run))]
+            ).first else { return false }
+            let holder = row["owner"]?.text
+            let heartbeat = row["heartbeat"]?.double ?? 0
+            guard holder == nil || holder == owner || now - heartbeat > staleAfter || isDead(holder!) else { return false }
+            try db.queryInTransaction(
+                "UPDATE runs SET owner = ?, heartbeat = ? WHERE batch_id = ? AND run = ?",
+                [.text(owner), .double(now), .text(batchID), .int(Int64(run))])
+            return true
+        }
+    }
+
+    public func release(batchID: String, run: Int, owner: String) throws {
+        try db.query(
+            "UPDATE runs SET owner = NULL WHERE batch_id = ? AND run = ? AND owner = ?",
+            [.text(batchID), .int(Int64(run)), .text(owner)])
     }
 
     public func updateRun(batchID: String, run: Int, outputDirectory: String?, files: Int, quarantined: Int, studies: Int, bytes: Int) throws {
