@@ -42,7 +42,7 @@ run: release
 
 test: test-deps
 	$(SWIFT) build --build-tests
-	SLUICE_BIN=$$($(SWIFT) build --show-bin-path)/sluice $(SWIFT) test --skip-build --parallel --num-workers 2
+	SLUICE_BIN=$$($(SWIFT) build --show-bin-path)/sluice $(SWIFT) test --skip-build
 
 bench: test-deps release
 	$(PYTHON) tools/bench.py

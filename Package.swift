@@ -44,7 +44,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sluice",
-            dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "DICOM", "HL7", "Samples", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
 

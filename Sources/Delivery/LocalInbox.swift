@@ -123,8 +123,9 @@ private struct FolderScan {
 }
 
 extension stat {
+    /// Used by the pipeline too: one place reads st_mtim.
     /// Modification time with the full precision the file system keeps.
-    var modificationDate: Date {
+    public var modificationDate: Date {
         Date(timeIntervalSince1970: Double(st_mtim.tv_sec) + Double(st_mtim.tv_nsec) / 1e9)
     }
 }

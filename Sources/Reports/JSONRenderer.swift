@@ -28,7 +28,7 @@ public struct JSONRenderer: Renderer {
     }
 
     /// Sorted keys and fixed formatting so reruns of the same input give the same bytes.
-    static func encode(_ value: some Encodable) throws -> Data {
+    public static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(value)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Reports
 
 extension Sluice {
     struct Run: AsyncParsableCommand {
@@ -45,13 +46,7 @@ extension Sluice {
             do { report = try StatusReport.make(engine, batchID: batch) } catch {
                 throw Failure.usage("\(error)")
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(report.text, terminator: "")
-            }
+            try printReport(report, json: json, text: report.text)
         }
     }
 
@@ -106,13 +101,7 @@ extension Sluice {
         func run() async throws {
             let report: ScanReport
             do { report = try await ScanReport.make(path: path) } catch { throw Failure.processing("\(error)") }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(report.text, terminator: "")
-            }
+            try printReport(report, json: json, text: report.text)
         }
     }
 
@@ -143,5 +132,14 @@ extension Sluice {
             line(Checks.sameFileSystem(config), "inbox and spool are on one file system (claims are atomic renames)")
             if problems > 0 { throw Failure.usage("\(problems) check(s) failed") }
         }
+    }
+}
+
+/// Prints a report as stable JSON (sorted keys) or as its text form.
+func printReport(_ report: some Encodable, json: Bool, text: String) throws {
+    if json {
+        FileHandle.standardOutput.write(try JSONRenderer.encode(report))
+    } else {
+        print(text, terminator: "")
     }
 }

@@ -10,14 +10,20 @@ extension Sluice {
 
         @Argument(help: "Folder to write the batches into (e.g. var/inbox).") var directory: String
         @Flag(help: "Tiny images (seconds to generate) with the same structure as the full set.") var small = false
-        @Option(help: "Seed; the same seed gives byte-identical files.") var seed: UInt64 = 1
+        @Option(help: "Seed; the same seed gives byte-identical files.") var seed: UInt64?
+        @Option(help: "Number of sites, one batch each (1-26).") var sites: Int = 3
+        @Option(help: "Studies per site.") var studiesPerSite: Int = 4
         @Option(help: "Write this completion marker into each batch, as a careful uploader does (empty: none).")
         var marker: String = "READY"
 
+        func validate() throws {
+            guard (1...26).contains(sites) else { throw ValidationError("--sites must be 1...26") }
+            guard studiesPerSite >= 1 else { throw ValidationError("--studies-per-site must be at least 1") }
+        }
+
         func run() async throws {
-            var options = SampleOptions()
-            options.seed = seed
-            options.profile = small ? .small : .full
+            var options = SampleOptions(profile: small ? .small : .full, sites: sites, studiesPerSite: studiesPerSite)
+            if let seed { options.seed = seed }
             let summary = try SampleGenerator.generate(into: directory, options: options)
             if !marker.isEmpty { try SampleMarkers.mark(directory, marker: marker) }
             print("wrote \(summary.batches.count) batches (\(summary.studies) studies, \(summary.dicomFiles) DICOM files, \(summary.hl7Orders) HL7 orders, \(summary.badFiles) deliberately bad files) to \(directory)")

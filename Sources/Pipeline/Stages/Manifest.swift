@@ -36,8 +36,6 @@ public enum Manifest {
             tool: .init(name: "sluice", version: report.toolVersion),
             model: .init(name: report.modelName, version: report.modelVersion),
             inputs: inputs, outputs: outputs.map { .init(name: $0.name, sha256: $0.sha256, size: $0.size) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(doc) + Data([0x0A])
+        return try JSONRenderer.encode(doc)
     }
 }

@@ -1,5 +1,6 @@
 import Archive
 import Checksum
+import Delivery
 import Foundation
 
 /// Lists the batch's files (unzipping a zip batch into the work folder, guarded by the zip
@@ -39,7 +40,7 @@ public struct UnpackStage: Stage {
             guard stat(absolute, &st) == 0 else { throw BatchFailure(stage: "unpack", reason: "\(relative) vanished") }
             return BatchFile(
                 relativePath: relative, absolutePath: absolute, size: Int(st.st_size),
-                modified: Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9),
+                modified: st.modificationDate,
                 sha256: try SHA256.hex(fileAt: absolute))
         }
         var fingerprint = SHA256()
