@@ -25,7 +25,9 @@ enum Part10Reader {
         if let start = metaStart {
             let (m, end) = try parseMeta(storage: storage, name: name, start: start)
             if m.count == 0 && hasPreamble {
-                throw DICOMParseError(code: .missingFileMeta, file: name, tag: nil, offset: start)
+                // Name what was found where (0002,0000) should be.
+                let found = count - start >= 4 ? Tag(le16(start), le16(start + 2)) : nil
+                throw DICOMParseError(code: .missingFileMeta, file: name, tag: found, offset: start)
             }
             meta = m
             bodyStart = end
