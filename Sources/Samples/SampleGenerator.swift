@@ -48,6 +48,9 @@ public enum SampleGenerator {
         guard (1...999).contains(options.studiesPerSite) else {
             throw SampleError(.badOption("studies per site must be 1...999"))
         }
+        if let modalities = options.modalities, modalities.isEmpty {
+            throw SampleError(.badOption("modalities must not be empty"))
+        }
         let p = options.profile
         guard p.radiographSize >= 32, p.ctSize >= 32, p.mrSize >= 32, p.radiographSize <= 4096,
               p.ctSize <= 1024, p.mrSize <= 1024, p.ctSlices >= 2, p.mrSlices >= 2, p.ctSlices <= 500,
