@@ -34,7 +34,7 @@ public enum SampleGenerator {
             dicomFiles += writer.goodFiles
         }
         let truthPath = options.groundTruthPath
-            ?? URL(fileURLWithPath: directory).deletingLastPathComponent().appendingPathComponent("ground-truth.json").path
+            ?? URL(fileURLWithPath: directory).standardizedFileURL.deletingLastPathComponent().appendingPathComponent("ground-truth.json").path
         try fm.createDirectory(
             atPath: (truthPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try write(try truth.encoded(), to: truthPath)
