@@ -19,7 +19,7 @@ public struct DICOMFile: Sendable {
 
     public var pixelData: PixelData? {
         guard let e = dataSet.raw(Tag(0x7FE0, 0x0010)) else { return nil }
-        if case .fragments(let table, let frags)? = e.nested { return .encapsulated(offsetTable: table, fragments: frags) }
+        if case .fragments(let table, let frags)? = dataSet.nested(e) { return .encapsulated(offsetTable: table, fragments: frags) }
         return .native(e.valueRange)
     }
 
