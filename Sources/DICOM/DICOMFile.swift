@@ -25,6 +25,12 @@ public struct DICOMFile: Sendable {
 
     /// Memory-maps `path` and parses it. `stopBeforePixels` ends the parse at (7FE0,0010).
     public static func open(path: String, stopBeforePixels: Bool = false) throws -> DICOMFile {
+        // Header-only reads of large files parse a pread prefix; anything short of reaching the
+        // pixel data within it (or any error) falls back to the full mapped parse below.
+        if stopBeforePixels, let prefix = FileMapping.readPrefix(path: path),
+           let file = try? Part10Reader.read(storage: prefix, name: path, stopBeforePixels: true, isPrefix: true) {
+            return file
+        }
         let storage = try FileMapping.map(path: path)
         return try Part10Reader.read(storage: storage, name: path, stopBeforePixels: stopBeforePixels)
     }

@@ -7,11 +7,14 @@ struct DataSetParser {
     let file: String
     let little: Bool
     let stopBeforePixels: Bool
+    /// The storage holds only the start of the file: the top level must reach the pixel data.
+    let isPrefix: Bool
 
     /// Deeper than any real object (SR trees rarely pass 20); keeps recursion far from the stack limit.
     static let maxDepth = 200
 
-    init(storage: ByteStorage, file: String, littleEndian: Bool, stopBeforePixels: Bool) {
+    init(storage: ByteStorage, file: String, littleEndian: Bool, stopBeforePixels: Bool, isPrefix: Bool = false) {
+        self.isPrefix = isPrefix
         self.storage = storage
         // A dummy non-nil pointer for empty storage; nothing is read past `count`.
         self.base = storage.base ?? UnsafeRawPointer(bitPattern: 0x10)!
@@ -62,6 +65,7 @@ struct DataSetParser {
         var pixelRep = pixelRepresentation
         var pos = start
         var closed = !undefinedItem
+        var reachedPixels = false
         while pos < limit {
             let remaining = limit - pos
             if remaining < 8 {
@@ -86,6 +90,7 @@ struct DataSetParser {
             }
             if stopBeforePixels && topLevel && group == 0x7FE0
                 && (elementNumber == 0x0010 || elementNumber == 0x0008 || elementNumber == 0x0009) {
+                reachedPixels = true
                 pos = limit
                 break
             }
@@ -176,6 +181,9 @@ struct DataSetParser {
         }
         if !closed {
             throw fail(.missingDelimiter, owner, pos)
+        }
+        if isPrefix && topLevel && !reachedPixels {
+            throw fail(.truncatedHeader(needed: 8, remaining: limit - pos), owner, pos)
         }
         let ds = DataSet(storage: storage, elements: elements, nested: nestedValues, littleEndian: little, characterSet: cs)
         return (ds, pos)
