@@ -173,10 +173,10 @@ import TestSupport
         }
         ds.remove(.pixelData)
         // Without pixel data the prefix never reaches (7FE0,0010); the fallback must still read it all.
-        ds.set(.imageComments, .LT, String(repeating: "y", count: 70_000))
+        ds.set(.textValue, .UT, String(repeating: "y", count: 70_000))
         let path = dir.file("no-pixels.dcm")
         try DICOMWriter.write(ds, to: path)
         let head = try DICOMFile.open(path: path, stopBeforePixels: true)
-        #expect(head.dataSet.string(.imageComments)?.count == 70_000)
+        #expect(head.dataSet.string(.textValue)?.count == 70_000)
     }
 }
