@@ -102,7 +102,7 @@ for path in synthetic() + sorted(set(get_testdata_files())):
         if v is None: return []
         try: return [float(x) for x in v]
         except TypeError: return [float(v)]
-    c = dict(name=name, uid=str(ts), bigEndian=not ts.is_little_endian,
+    c = dict(name=name, path=path, uid=str(ts), bigEndian=not ts.is_little_endian,
              encapsulated=ts.is_encapsulated, vr=str(ds["PixelData"].VR),
              rows=int(ds.Rows), columns=int(ds.Columns), spp=int(ds.get("SamplesPerPixel", 1)),
              ba=int(ds.BitsAllocated), bs=int(ds.get("BitsStored", ds.BitsAllocated)),
@@ -263,6 +263,13 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
 
         if c["pydicomError"] != nil {
             // pydicom cannot decode it: we must refuse too, by name for compressed syntaxes.
+            if let path = c["path"] as? String {
+                let viaFile = Result { try DICOMFile.open(path: path).decodeFrame(0) }
+                if case .success = viaFile { Issue.record("\(name): decoded via DICOMFile although pydicom could not") }
+                if encapsulated, case .failure(let error) = viaFile {
+                    #expect("\(error)".hasPrefix("compressed with "), "\(name): \(error)")
+                }
+            }
             do {
                 _ = try decode(0)
                 Issue.record("\(name): decoded although pydicom could not")
@@ -285,6 +292,24 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
             continue
         }
         if encapsulated { counts["rle", default: 0] += 1 }
+        // The same file through our reader: PixelDescription(dataSet:) and fragment → frame
+        // mapping must give exactly the frames decoded from pydicom's attributes above.
+        if let path = c["path"] as? String {
+            do {
+                let file = try DICOMFile.open(path: path)
+                #expect(file.pixelDescription == d, "\(name): description from data set differs")
+                for f in frames.indices {
+                    let viaFile = try file.decodeFrame(f)
+                    #expect(viaFile.samples == frames[f].samples, "\(name) frame \(f): via DICOMFile")
+                    if !d.isColor {
+                        #expect(try file.render8Bit(frame: f) == PixelDecoder.render8Bit(frame: frames[f]))
+                    }
+                }
+                counts["viaFile", default: 0] += 1
+            } catch {
+                Issue.record("\(name): via DICOMFile: \(error)")
+            }
+        }
         if let expected = readArray(dir.file("\(i).samples"), as: Int32.self) {
             let got = frames.flatMap(\.samples)
             #expect(got == expected, "\(name): samples differ")
@@ -321,4 +346,5 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
     #expect(counts["palette", default: 0] >= 1)
     #expect(counts["rle", default: 0] >= 4)
     #expect(counts["notDecoded", default: 0] >= 25)
+    #expect(counts["viaFile", default: 0] >= 70)     // every file pydicom decodes, through our reader too
 }

@@ -30,6 +30,13 @@ public enum PixelDecoder {
         _ index: Int, encapsulated frameBytes: UnsafeRawBufferPointer, transferSyntaxUID uid: String,
         description d: PixelDescription
     ) throws -> PixelFrame {
+        if uid == "1.2.840.10008.1.2.1.98" {
+            // Encapsulated Uncompressed: each frame's fragments hold native little-endian data.
+            var single = d
+            single.numberOfFrames = 1
+            let samples = try NativeUnpack.frame(0, in: frameBytes, single, bigEndian: false)
+            return PixelFrame(index: index, description: d, samples: samples)
+        }
         guard uid == "1.2.840.10008.1.2.5" else {
             throw PixelDecodingError(.notDecoded(name: CompressedSyntaxNames.name(uid), uid: uid), frame: index)
         }
