@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
-        .target(name: "DICOM", dependencies: ["CZlib", "Checksum"], swiftSettings: strict),
+        .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
         .target(name: "HL7", swiftSettings: strict),
         .target(name: "Kernels", swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DICOM", "HL7"], swiftSettings: strict),
@@ -50,6 +50,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SamplesTests", dependencies: ["Samples", "DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "TestSupport"], swiftSettings: strict),

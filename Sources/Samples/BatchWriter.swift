@@ -190,7 +190,14 @@ struct BatchWriter {
     mutating func finish() throws {
         guard site.flavor == .zip else { return }
         let fm = FileManager.default
-        let stamp = Date(timeIntervalSince1970: 1_736_496_000 + Double(site.index) * 86_400)  // 2025-01-10 08:00 UTC + site
+        // libzip stores DOS times converted with localtime(), so pin 08:00 local on the batch date:
+        // the zip's bytes then do not depend on the machine's time zone.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        let digits = site.date.compactMap(\.wholeNumberValue)
+        let number = { (range: Range<Int>) in digits[range].reduce(0) { $0 * 10 + $1 } }
+        let components = DateComponents(year: number(0..<4), month: number(4..<6), day: number(6..<8), hour: 8)
+        guard let stamp = calendar.date(from: components) else { throw SampleError(.writeFailed("date"), path: root) }
         for relative in (fm.enumerator(atPath: root)?.allObjects as? [String] ?? []) {
             try fm.setAttributes([.modificationDate: stamp], ofItemAtPath: root + "/" + relative)
         }

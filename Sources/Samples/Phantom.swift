@@ -134,10 +134,11 @@ struct NodulePlacer {
     func place(in lung: Ellipse, radius: Double, _ rng: inout SampleRandom) -> (x: Int, y: Int) {
         // Keep the whole nodule inside the lung: shrink the lung by the radius and pick inside.
         let ax = max(lung.ax - radius * 1.6, 1), ay = max(lung.ay - radius * 1.6, 1)
-        let angle = rng.uniform(0, 1)
+        // A direction from a point of the square pulled onto the disc (no trigonometry, so the
+        // same on every libm), then a distance out to 3/4 of the shrunken lung.
+        let v = rng.uniform(0, 1)
         let rho = rng.uniform(0, 0.75)
-        // A point on a square → disc map (no trigonometry, platform-independent).
-        var ux = rng.uniform(-1, 1), uy = angle * 2 - 1
+        var ux = rng.uniform(-1, 1), uy = v * 2 - 1
         let n = (ux * ux + uy * uy).squareRoot()
         if n > 1 { ux /= n; uy /= n }
         return (pixel(lung.cx + ux * rho * ax), pixel(lung.cy + uy * rho * ay))

@@ -43,12 +43,14 @@ enum PhantomRenderer {
     struct AxialScale {
         var air: Double, body: Double, lung: Double, bone: Double, nodule: Double, noise: Double
         var offset: Double, maxStored: Double
+        /// CT numbers are calibrated (air stays −1000 HU); MR intensities vary by scanner.
+        var varyGain: Bool
         /// CT in HU, stored with Rescale Intercept −1024.
         static let ct = AxialScale(
-            air: -1000, body: 40, lung: -840, bone: 650, nodule: 30, noise: 12, offset: 1024, maxStored: 4095)
+            air: -1000, body: 40, lung: -840, bone: 650, nodule: 30, noise: 12, offset: 1024, maxStored: 4095, varyGain: false)
         /// MR in arbitrary units (T2-like: lungs dark, soft tissue and nodule bright).
         static let mr = AxialScale(
-            air: 5, body: 700, lung: 60, bone: 260, nodule: 640, noise: 15, offset: 0, maxStored: 4095)
+            air: 5, body: 700, lung: 60, bone: 260, nodule: 640, noise: 15, offset: 0, maxStored: 4095, varyGain: true)
     }
 
     /// One axial slice at height `z` of a CT or MR volume.
@@ -84,7 +86,8 @@ enum PhantomRenderer {
                     }
                     v = v * (1 - wb) + tissue * wb
                 }
-                v = v * anatomy.gain + scale.noise * rng.normal() + scale.offset
+                if scale.varyGain { v *= anatomy.gain }
+                v += scale.noise * rng.normal() + scale.offset
                 pixels[row * size + col] = quantize(v, max: scale.maxStored)
             }
         }

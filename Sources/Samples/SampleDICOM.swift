@@ -122,7 +122,7 @@ enum SampleDICOM {
     static func seriesDescription(_ m: SampleModality) -> String {
         switch m {
         case .dx, .cr: return "CHEST PA"
-        case .ct: return "THORAX AXIAL 5MM"
+        case .ct: return "THORAX AXIAL"
         case .mr: return "THORAX AX T2"
         }
     }

@@ -34,7 +34,7 @@ public enum SampleGenerator {
             dicomFiles += writer.goodFiles
         }
         let truthPath = options.groundTruthPath
-            ?? URL(fileURLWithPath: directory).deletingLastPathComponent().appendingPathComponent("ground-truth.json").path
+            ?? URL(fileURLWithPath: directory).standardizedFileURL.deletingLastPathComponent().appendingPathComponent("ground-truth.json").path
         try fm.createDirectory(
             atPath: (truthPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try write(try truth.encoded(), to: truthPath)
@@ -47,6 +47,9 @@ public enum SampleGenerator {
         guard (1...26).contains(options.sites) else { throw SampleError(.badOption("sites must be 1...26")) }
         guard (1...999).contains(options.studiesPerSite) else {
             throw SampleError(.badOption("studies per site must be 1...999"))
+        }
+        if let modalities = options.modalities, modalities.isEmpty {
+            throw SampleError(.badOption("modalities must not be empty"))
         }
         let p = options.profile
         guard p.radiographSize >= 32, p.ctSize >= 32, p.mrSize >= 32, p.radiographSize <= 4096,

@@ -14,16 +14,20 @@ public struct SampleOptions: Sendable, Equatable {
     /// Where `ground-truth.json` goes; nil → `<directory>/../ground-truth.json`, outside the
     /// inbox so the watcher never mistakes it for a batch.
     public var groundTruthPath: String?
+    /// nil: the spec's mix. Otherwise every study is one of these (in turn for the first ones,
+    /// then at random) — e.g. `[.dx, .cr]` for a radiograph training set.
+    public var modalities: [SampleModality]?
 
     public init(
         seed: UInt64 = 20250110, profile: SampleProfile = .full, sites: Int = 3, studiesPerSite: Int = 4,
-        groundTruthPath: String? = nil
+        groundTruthPath: String? = nil, modalities: [SampleModality]? = nil
     ) {
         self.seed = seed
         self.profile = profile
         self.sites = sites
         self.studiesPerSite = studiesPerSite
         self.groundTruthPath = groundTruthPath
+        self.modalities = modalities
     }
 }
 
@@ -55,7 +59,7 @@ public struct SampleProfile: Sendable, Equatable {
 }
 
 /// What was written, for the CLI to print and tests to follow.
-public struct SampleSummary: Sendable, Equatable {
+public struct SampleSummary: Sendable, Equatable, CustomStringConvertible {
     /// Top-level entries of the output folder, one per batch, sorted.
     public var batches: [String]
     public var studies: Int
@@ -63,4 +67,12 @@ public struct SampleSummary: Sendable, Equatable {
     public var badFiles: Int
     public var hl7Orders: Int
     public var groundTruthPath: String
+
+    /// A few lines for `sluice samples` to print (names and counts only).
+    public var description: String {
+        var lines = batches.map { "  \($0)" }
+        lines.insert("\(batches.count) batches, \(studies) studies, \(dicomFiles) DICOM files, \(badFiles) bad files, \(hl7Orders) HL7 orders:", at: 0)
+        lines.append("ground truth: \(groundTruthPath)")
+        return lines.joined(separator: "\n")
+    }
 }

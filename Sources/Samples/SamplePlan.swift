@@ -109,7 +109,10 @@ enum SamplePlanner {
         let j = number - 1
         let modality: SampleModality
         let hasFinding: Bool
-        if j < fixedModalities.count {
+        if let allowed = options.modalities, !allowed.isEmpty {
+            modality = j < allowed.count ? allowed[j] : allowed[rng.int(0...(allowed.count - 1))]
+            hasFinding = j < 4 ? (site + j) % 2 == 0 : rng.chance(0.5)
+        } else if j < fixedModalities.count {
             modality = fixedModalities[j]
             hasFinding = (site + j) % 2 == 0
         } else {

@@ -70,3 +70,29 @@ import Testing
         #expect(truth.orders.filter { !$0.hasImages }.count == 1)
     }
 }
+
+@Suite struct OptionTests {
+    @Test func modalitiesRestrictTheMixForTrainingSets() throws {
+        let root = try TemporaryDirectory("samples-dx")
+        defer { root.remove() }
+        let summary = try SampleGenerator.generate(
+            into: root.file("inbox"),
+            options: SampleOptions(seed: 7, profile: .small, sites: 1, studiesPerSite: 10, modalities: [.dx, .cr]))
+        let truth = try GroundTruth.load(path: summary.groundTruthPath)
+        #expect(truth.studies.count == 10)
+        #expect(Set(truth.studies.map(\.modality)) == ["DX", "CR"])
+        #expect(truth.studies.contains { $0.hasFinding } && truth.studies.contains { !$0.hasFinding })
+        #expect(summary.description.contains("1 batches, 10 studies"))
+    }
+
+    @Test func badOptionsAreRefused() throws {
+        let root = try TemporaryDirectory("samples-bad")
+        defer { root.remove() }
+        for options in [
+            SampleOptions(profile: .small, sites: 0), SampleOptions(profile: .small, sites: 27),
+            SampleOptions(profile: .small, studiesPerSite: 0), SampleOptions(profile: .small, modalities: []),
+        ] {
+            #expect(throws: SampleError.self) { _ = try SampleGenerator.generate(into: root.file("inbox"), options: options) }
+        }
+    }
+}

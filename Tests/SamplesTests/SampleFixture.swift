@@ -21,7 +21,11 @@ enum SampleFixture {
         return Drop(root: root, inbox: inbox, summary: summary, truth: try GroundTruth.load(path: summary.groundTruthPath))
     }
 
-    static let shared: Result<Drop, any Error> = Result { try generate() }
+    static let shared: Result<Drop, any Error> = Result {
+        let drop = try generate()
+        atexit { try? SampleFixture.shared.get().root.remove() }
+        return drop
+    }
 
     static func drop() throws -> Drop { try shared.get() }
 

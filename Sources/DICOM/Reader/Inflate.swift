@@ -7,6 +7,7 @@ import CZlib
 
 /// Streaming raw inflate of a Deflated Explicit VR Little Endian body (PS3.5 A.5) into one
 /// malloc'd buffer that grows geometrically, capped so a deflate bomb cannot exhaust memory.
+/// (Compressed bodies over 4 GiB are not supported: zlib's avail_in is 32-bit.)
 enum Inflate {
     static let limit = 1 << 31
 
@@ -24,7 +25,6 @@ enum Inflate {
         var produced = 0
         stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
         stream.avail_in = UInt32(clamping: input.count)
-        var consumedBefore = 0
         while true {
             if produced == capacity {
                 guard capacity < limit else {
@@ -44,21 +44,11 @@ enum Inflate {
             rc = CZlib.inflate(&stream, Z_NO_FLUSH)
             produced += room - Int(stream.avail_out)
             if rc == Z_STREAM_END { break }
-            if rc == Z_BUF_ERROR && stream.avail_in == 0 {
-                // Input ended before the stream did.
-                free(buffer)
-                throw DICOMParseError(code: .inflateFailed(zlib: rc), file: file, tag: nil, offset: baseOffset + input.count)
-            }
-            if rc != Z_OK && rc != Z_BUF_ERROR {
-                free(buffer)
-                throw DICOMParseError(code: .inflateFailed(zlib: rc), file: file, tag: nil, offset: baseOffset + Int(stream.total_in))
-            }
-            // Refill avail_in when the input is larger than 4 GiB (never in practice).
-            if stream.avail_in == 0 {
-                consumedBefore += Int(stream.total_in) - consumedBefore
-                if consumedBefore >= input.count { break }
-                stream.avail_in = UInt32(clamping: input.count - consumedBefore)
-            }
+            let inputExhausted = stream.avail_in == 0 && stream.avail_out > 0
+            if (rc == Z_OK || rc == Z_BUF_ERROR) && !inputExhausted { continue }
+            // Corrupt data, or the input ended before the deflate stream did.
+            free(buffer)
+            throw DICOMParseError(code: .inflateFailed(zlib: rc), file: file, tag: nil, offset: baseOffset + Int(stream.total_in))
         }
         return ByteStorage(malloced: buffer, count: produced)
     }

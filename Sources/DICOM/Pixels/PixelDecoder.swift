@@ -1,0 +1,133 @@
+import Kernels
+
+/// One decoded frame: stored values after masking and sign extension (before any LUT),
+/// row-major, samples interleaved per pixel whatever the file's Planar Configuration;
+/// YBR_FULL_422 comes back expanded to three samples per pixel. Unsigned 32-bit values above
+/// Int32.max keep their bit pattern.
+public struct PixelFrame: Sendable, Hashable {
+    public let index: Int
+    public let description: PixelDescription
+    public let samples: [Int32]
+}
+
+/// Pixel Data bytes → frames → modality values / 8-bit display images. JPEG-family codecs are
+/// not implemented; their frames throw `notDecoded` naming the syntax.
+public enum PixelDecoder {
+    /// A frame of native Pixel Data; `data` is the whole (7FE0,0010) value. Explicit VR big
+    /// endian files store 16/32-bit words byte-swapped, hence `bigEndian`; there 8-bit samples
+    /// in an OW value are swapped in pairs too, so pass the element's VR code.
+    public static func decodeFrame(
+        _ index: Int, native data: UnsafeRawBufferPointer, description d: PixelDescription,
+        bigEndian: Bool = false, pixelDataVR: String = "OB"
+    ) throws -> PixelFrame {
+        let samples = try NativeUnpack.frame(
+            index, in: data, d, bigEndian: bigEndian, swapBytePairs: bigEndian && pixelDataVR == "OW")
+        return PixelFrame(index: index, description: d, samples: samples)
+    }
+
+    /// A frame of encapsulated Pixel Data: `frameBytes` is that frame's fragments concatenated.
+    public static func decodeFrame(
+        _ index: Int, encapsulated frameBytes: UnsafeRawBufferPointer, transferSyntaxUID uid: String,
+        description d: PixelDescription
+    ) throws -> PixelFrame {
+        if uid == "1.2.840.10008.1.2.1.98" {
+            // Encapsulated Uncompressed: each frame's fragments hold native little-endian data.
+            var single = d
+            single.numberOfFrames = 1
+            let samples = try NativeUnpack.frame(0, in: frameBytes, single, bigEndian: false)
+            return PixelFrame(index: index, description: d, samples: samples)
+        }
+        guard uid == "1.2.840.10008.1.2.5" else {
+            throw PixelDecodingError(.notDecoded(name: CompressedSyntaxNames.name(uid), uid: uid), frame: index)
+        }
+        try d.validate()
+        guard index >= 0, index < d.numberOfFrames else {
+            throw PixelDecodingError(.frameOutOfRange(count: d.numberOfFrames), frame: index)
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try RLECodec.decode(
+                fragment: frameBytes, rows: d.rows, columns: d.columns,
+                samplesPerPixel: d.samplesPerPixel, bitsAllocated: d.bitsAllocated)
+        } catch let error as RLEError {
+            throw PixelDecodingError(.rle(error), frame: index)
+        }
+        // The codec returns one interleaved little-endian frame, i.e. native layout with
+        // Planar Configuration 0, whatever the data set says.
+        var single = d
+        single.numberOfFrames = 1
+        single.planarConfiguration = 0
+        let samples = try bytes.withUnsafeBytes { try NativeUnpack.frame(0, in: $0, single, bigEndian: false) }
+        return PixelFrame(index: index, description: d, samples: samples)
+    }
+
+    /// Modality LUT (Rescale Slope/Intercept) applied: values in output units, e.g. HU.
+    public static func modalityValues(frame: PixelFrame) -> [Float] {
+        let d = frame.description
+        var out = [Float](repeating: 0, count: frame.samples.count)
+        frame.samples.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer {
+                modalityRescale($0, src, slope: Float(d.rescaleSlope), intercept: Float(d.rescaleIntercept))
+            }
+        }
+        return out
+    }
+
+    /// Grayscale display image: modality LUT → VOI (the VOI LUT Sequence when present, else
+    /// window `windowIndex`, else the frame's full range) → 8 bits, MONOCHROME1 inverted so
+    /// that 255 is always white. Colour frames are converted to RGB and then to luminance.
+    public static func render8Bit(frame: PixelFrame, windowIndex: Int = 0) throws -> [UInt8] {
+        let d = frame.description
+        if d.isColor {
+            let rgb = try rgb8(frame: frame)
+            return (0..<d.pixelsPerFrame).map { p in
+                let y = 0.299 * Float(rgb[3 * p]) + 0.587 * Float(rgb[3 * p + 1]) + 0.114 * Float(rgb[3 * p + 2])
+                return UInt8(min(255, (y + 0.5).rounded(.down)))
+            }
+        }
+        var out = [UInt8](repeating: 0, count: frame.samples.count)
+        if let lut = d.voiLUT, !lut.data.isEmpty {
+            let table = voiLUTTo8BitTable(lut.data, bitsPerEntry: lut.bitsPerEntry)
+            let input = d.rescaleSlope == 1 && d.rescaleIntercept == 0
+                ? frame.samples
+                : modalityValues(frame: frame).map { Int32(clamping: Int64($0.rounded(.towardZero))) }
+            table.withUnsafeBufferPointer { t in
+                input.withUnsafeBufferPointer { src in
+                    out.withUnsafeMutableBufferPointer { voiLUTLookup($0, src, table: t, firstMapped: lut.firstMapped) }
+                }
+            }
+            if d.isMonochrome1 {
+                out.withUnsafeMutableBufferPointer { invert8Bit($0, UnsafeBufferPointer($0)) }
+            }
+            return out
+        }
+        let window = d.window(windowIndex) ?? fullRangeWindow(frame)
+        frame.samples.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer {
+                windowTo8Bit($0, src, slope: d.rescaleSlope, intercept: d.rescaleIntercept,
+                             window: window, invert: d.isMonochrome1)
+            }
+        }
+        return out
+    }
+
+    /// Colour display image, 3 bytes per pixel (R, G, B).
+    public static func rgb8(frame: PixelFrame) throws -> [UInt8] {
+        let d = frame.description
+        guard d.isColor else {
+            return try render8Bit(frame: frame).flatMap { [$0, $0, $0] }
+        }
+        return try ColorConversion.rgb8(frame.samples, d)
+    }
+
+    /// Without a window in the file: map the frame's rescaled minimum…maximum onto 0…255.
+    static func fullRangeWindow(_ frame: PixelFrame) -> VOIWindow {
+        let d = frame.description
+        guard let lo = frame.samples.min(), let hi = frame.samples.max() else {
+            return VOIWindow(center: 0, width: 1, function: .linearExact)
+        }
+        let a = Double(lo) * d.rescaleSlope + d.rescaleIntercept
+        let b = Double(hi) * d.rescaleSlope + d.rescaleIntercept
+        return VOIWindow(center: (a + b) / 2, width: max(abs(b - a), 1), function: .linearExact)
+    }
+}

@@ -1,0 +1,35 @@
+/// Why a frame could not be decoded. The description names the frame and the reason, never
+/// pixel values, so it is safe to log.
+public struct PixelDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: Sendable, Hashable {
+        /// Encapsulated with a codec we do not implement (yet): the syntax's name and UID.
+        case notDecoded(name: String, uid: String)
+        /// The pixel data ends before this frame does.
+        case truncated(needed: Int, available: Int)
+        case frameOutOfRange(count: Int)
+        /// A (0028,xxxx) attribute is missing, zero or inconsistent; names the attribute.
+        case badAttribute(String)
+        case unsupported(String)
+        case rle(RLEError)
+    }
+    public let code: Code
+    public let frame: Int?
+
+    public init(_ code: Code, frame: Int? = nil) {
+        self.code = code
+        self.frame = frame
+    }
+
+    public var description: String {
+        let at = frame.map { " (frame \($0))" } ?? ""
+        switch code {
+        case .notDecoded(let name, let uid): return "compressed with \(name) (\(uid)), not decoded"
+        case .truncated(let needed, let available):
+            return "pixel data too short\(at): frame needs \(needed) bytes, \(available) present"
+        case .frameOutOfRange(let count): return "frame index out of range\(at): \(count) frames"
+        case .badAttribute(let name): return "unusable \(name)\(at)"
+        case .unsupported(let what): return "unsupported \(what)\(at)"
+        case .rle(let error): return "RLE Lossless\(at): \(error)"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Kernels
+
+extension PixelDescription {
+    /// Reads the Image Pixel, Multi-frame, Modality LUT, VOI LUT and Palette Color LUT
+    /// attributes. Absent optional attributes take their defaults (one frame, slope 1, LINEAR);
+    /// absent required ones become 0 and are refused when a frame is decoded.
+    public init(dataSet ds: DataSet) {
+        let bitsAllocated = ds.int(.bitsAllocated) ?? 0
+        let bitsStored = ds.int(.bitsStored) ?? bitsAllocated
+        let pixelRepresentation = ds.int(.pixelRepresentation) ?? 0
+        let function = ds.string(.voilutFunction).map { $0.trimmingSpaces.uppercased() }
+        self.init(
+            rows: ds.int(.rows) ?? 0, columns: ds.int(.columns) ?? 0,
+            samplesPerPixel: ds.int(.samplesPerPixel) ?? 1,
+            bitsAllocated: bitsAllocated, bitsStored: bitsStored,
+            highBit: ds.int(.highBit) ?? bitsStored - 1,
+            pixelRepresentation: pixelRepresentation,
+            photometricInterpretation: ds.string(.photometricInterpretation)?.trimmingSpaces.uppercased() ?? "MONOCHROME2",
+            planarConfiguration: ds.int(.planarConfiguration) ?? 0,
+            numberOfFrames: max(1, ds.int(.numberOfFrames) ?? 1),
+            rescaleSlope: ds.double(.rescaleSlope) ?? 1,
+            rescaleIntercept: ds.double(.rescaleIntercept) ?? 0,
+            windowCenters: ds.doubles(.windowCenter), windowWidths: ds.doubles(.windowWidth),
+            voiLUTFunction: function.flatMap(VOIFunction.init(rawValue:)) ?? .linear)
+        if rescaleSlope == 0 { rescaleSlope = 1 }        // a zero slope would erase the image
+        palette = Self.palette(ds)
+        if let item = ds.sequence(.voilutSequence)?.first {
+            var descriptor = item.ints(.lutDescriptor)
+            // The first mapped value is SS when pixel data are signed, but readers of implicit
+            // VR files see US: reinterpret.
+            if descriptor.count > 1, pixelRepresentation == 1, descriptor[1] > 0x7FFF {
+                descriptor[1] = Int(Int16(truncatingIfNeeded: descriptor[1]))
+            }
+            let data = item.ints(.lutData).map { UInt16(truncatingIfNeeded: $0) }
+            if descriptor.count == 3, !data.isEmpty { voiLUT = VOILUT(descriptor: descriptor, data: data) }
+        }
+    }
+
+    /// Plain (not segmented) Palette Color LUTs; data kept as little-endian bytes.
+    static func palette(_ ds: DataSet) -> PaletteLUT? {
+        let descriptor = ds.ints(.redPaletteColorLookupTableDescriptor)
+        guard descriptor.count == 3,
+              var red = ds.bytes(.redPaletteColorLookupTableData),
+              var green = ds.bytes(.greenPaletteColorLookupTableData),
+              var blue = ds.bytes(.bluePaletteColorLookupTableData) else { return nil }
+        if !ds.isLittleEndian {
+            for i in stride(from: 0, to: red.count - 1, by: 2) { red.swapAt(i, i + 1) }
+            for i in stride(from: 0, to: green.count - 1, by: 2) { green.swapAt(i, i + 1) }
+            for i in stride(from: 0, to: blue.count - 1, by: 2) { blue.swapAt(i, i + 1) }
+        }
+        return PaletteLUT(descriptor: descriptor, red: red, green: green, blue: blue)
+    }
+}
