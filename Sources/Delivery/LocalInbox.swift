@@ -80,7 +80,7 @@ public struct LocalInbox: Sendable {
         try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
         // Who is claiming, so a crash between this rename and the ledger row can be told apart
         // from another worker that is simply not done yet.
-        fm.createFile(atPath: destination + "/" + Self.claimFile, contents: Data(claimer.utf8))
+        _ = fm.createFile(atPath: destination + "/" + Self.claimFile, contents: Data(claimer.utf8))
         if rename(entry.path, destination + "/" + entry.name) != 0 {
             let code = errno
             try? fm.removeItem(atPath: destination)
