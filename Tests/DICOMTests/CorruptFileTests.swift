@@ -124,3 +124,46 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct MutationTests {
+    /// Every prefix of a valid file (in each syntax) parses or throws DICOMParseError, and any
+    /// error points inside the input.
+    @Test(arguments: ReaderTests.writable + [.rleLossless])
+    func everyTruncationPointFailsCleanly(_ ts: TransferSyntax) throws {
+        var ds = Fixtures.ctImage(rows: 2, columns: 2)
+        if ts.isEncapsulated { ds.setEncapsulatedPixelData(fragments: [[1, 2, 3, 4, 5]], offsetTable: [0]) }
+        let bytes = try DICOMWriter.encode(ds, transferSyntax: ts)
+        var failures = 0
+        for n in 1..<bytes.count {
+            do {
+                _ = try DICOMFile.parse(bytes: Array(bytes.prefix(n)), name: "cut.dcm")
+            } catch let e as DICOMParseError {
+                failures += 1
+                #expect(e.offset >= 0 && e.offset <= max(n, 132 + 4096), "\(n): \(e)")
+                #expect(e.description.hasPrefix("cut.dcm: "))
+            }
+        }
+        // Only cuts at element boundaries of the top level may parse; most must fail.
+        #expect(failures > bytes.count / 2)
+    }
+
+    /// Seeded random byte flips: never a crash, never anything but DICOMParseError.
+    @Test func randomCorruptionThrowsOnlyParseErrors() throws {
+        let sources = try [TransferSyntax.explicitVRLittleEndian, .implicitVRLittleEndian, .explicitVRBigEndian, .deflatedExplicitVRLittleEndian]
+            .map { try DICOMWriter.encode(Fixtures.ctImage(rows: 2, columns: 2), transferSyntax: $0) }
+        var rng = SeededGenerator(seed: 42)
+        for round in 0..<3000 {
+            var bytes = sources[round % sources.count]
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                let i = Int.random(in: 128..<bytes.count, using: &rng)
+                bytes[i] = UInt8.random(in: 0...255, using: &rng)
+            }
+            do {
+                let file = try DICOMFile.parse(bytes: bytes, name: "flip.dcm")
+                _ = try DICOMJSON.encode(file.dataSet)
+                _ = DICOMDump.render(file)
+            } catch is DICOMParseError {
+            }
+        }
+    }
+}

@@ -58,7 +58,9 @@ public enum DICOMJSON {
             out += ",\"Value\":["
             for (i, v) in values.enumerated() {
                 if i > 0 { out += "," }
-                let comps = v.split(separator: "=", maxSplits: 2, omittingEmptySubsequences: false)
+                var comps = v.split(separator: "=", maxSplits: 2, omittingEmptySubsequences: false)
+                // Trailing empty component groups carry nothing (pydicom drops them too).
+                while comps.count > 1, comps.last?.isEmpty == true { comps.removeLast() }
                 out += "{\"Alphabetic\":"
                 quote(String(comps[0]), into: &out)
                 if comps.count > 1 { out += ",\"Ideographic\":"; quote(String(comps[1]), into: &out) }

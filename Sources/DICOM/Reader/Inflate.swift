@@ -9,7 +9,8 @@ import CZlib
 /// malloc'd buffer that grows geometrically, capped so a deflate bomb cannot exhaust memory.
 /// (Compressed bodies over 4 GiB are not supported: zlib's avail_in is 32-bit.)
 enum Inflate {
-    static let limit = 1 << 31
+    /// 1 GiB: far beyond any real data set, small enough that a deflate bomb cannot exhaust memory.
+    static let limit = 1 << 30
 
     static func inflate(_ input: UnsafeRawBufferPointer, file: String, baseOffset: Int) throws -> ByteStorage {
         var stream = z_stream()

@@ -31,22 +31,39 @@ public enum DICOMWriter {
         return out
     }
 
+    /// Writes to a temporary name beside `path` and renames it into place, so a reader never
+    /// sees a half-written file.
     public static func write(_ ds: MutableDataSet, to path: String, transferSyntax: TransferSyntax = .explicitVRLittleEndian,
                              includeMeta: Bool = true) throws {
         let bytes = try encode(ds, transferSyntax: transferSyntax, includeMeta: includeMeta)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let temporary = path + ".partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw DICOMWriteError(code: .io(errno), tag: nil) }
-        defer { close(fd) }
         var done = 0
-        try bytes.withUnsafeBytes { p in
+        let failure: Int32? = bytes.withUnsafeBytes { p in
             while done < p.count {
+                #if canImport(Glibc)
                 let n = Glibc.write(fd, p.baseAddress! + done, p.count - done)
+                #else
+                let n = Darwin.write(fd, p.baseAddress! + done, p.count - done)
+                #endif
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw DICOMWriteError(code: .io(errno), tag: nil)
+                    return errno
                 }
                 done += n
             }
+            return nil
+        }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw DICOMWriteError(code: .io(failure), tag: nil)
+        }
+        guard rename(temporary, path) == 0 else {
+            let e = errno
+            unlink(temporary)
+            throw DICOMWriteError(code: .io(e), tag: nil)
         }
     }
 
