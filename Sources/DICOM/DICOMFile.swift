@@ -19,12 +19,18 @@ public struct DICOMFile: Sendable {
 
     public var pixelData: PixelData? {
         guard let e = dataSet.raw(Tag(0x7FE0, 0x0010)) else { return nil }
-        if case .fragments(let table, let frags)? = e.nested { return .encapsulated(offsetTable: table, fragments: frags) }
+        if case .fragments(let table, let frags)? = dataSet.nested(e) { return .encapsulated(offsetTable: table, fragments: frags) }
         return .native(e.valueRange)
     }
 
     /// Memory-maps `path` and parses it. `stopBeforePixels` ends the parse at (7FE0,0010).
     public static func open(path: String, stopBeforePixels: Bool = false) throws -> DICOMFile {
+        // Header-only reads of large files parse a pread prefix; anything short of reaching the
+        // pixel data within it (or any error) falls back to the full mapped parse below.
+        if stopBeforePixels, let prefix = FileMapping.readPrefix(path: path),
+           let file = try? Part10Reader.read(storage: prefix, name: path, stopBeforePixels: true, isPrefix: true) {
+            return file
+        }
         let storage = try FileMapping.map(path: path)
         return try Part10Reader.read(storage: storage, name: path, stopBeforePixels: stopBeforePixels)
     }

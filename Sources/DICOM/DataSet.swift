@@ -3,15 +3,17 @@
 public final class DataSet: Sendable {
     public let storage: ByteStorage
     let elements: [RawElement]
+    let nestedValues: [Nested]
     /// False only for Explicit VR Big Endian content.
     public let isLittleEndian: Bool
     /// The repertoire for text values: this data set's (0008,0005), else the enclosing one's.
     public let characterSet: SpecificCharacterSet
     private let isSorted: Bool
 
-    init(storage: ByteStorage, elements: [RawElement], littleEndian: Bool, characterSet: SpecificCharacterSet) {
+    init(storage: ByteStorage, elements: [RawElement], nested: [Nested] = [], littleEndian: Bool, characterSet: SpecificCharacterSet) {
         self.storage = storage
         self.elements = elements
+        nestedValues = nested
         isLittleEndian = littleEndian
         self.characterSet = characterSet
         var sorted = true
@@ -42,6 +44,8 @@ public final class DataSet: Sendable {
         return elements.firstIndex { $0.tag == tag }
     }
 
+    func nested(_ e: RawElement) -> Nested? { e.nestedIndex >= 0 ? nestedValues[Int(e.nestedIndex)] : nil }
+
     func raw(_ tag: Tag) -> RawElement? { index(of: tag).map { elements[$0] } }
 
     public func contains(_ tag: Tag) -> Bool { index(of: tag) != nil }
@@ -53,14 +57,14 @@ public final class DataSet: Sendable {
 
     func wrap(_ r: RawElement) -> Element {
         Element(tag: r.tag, vr: r.vr, length: r.length, offset: r.offset, valueRange: r.valueRange,
-                storage: storage, isBigEndian: !isLittleEndian, nested: r.nested)
+                storage: storage, isBigEndian: !isLittleEndian, nested: nested(r))
     }
 
     /// The raw value bytes of an element, copied out.
     public func bytes(_ tag: Tag) -> [UInt8]? { raw(tag).map { storage.bytes($0.valueRange) } }
 
     public func sequence(_ tag: Tag) -> [DataSet]? {
-        guard case .items(let items)? = raw(tag)?.nested else { return nil }
+        guard let r = raw(tag), case .items(let items)? = nested(r) else { return nil }
         return items
     }
 
@@ -76,7 +80,7 @@ public final class DataSet: Sendable {
 
     /// All values: text split at `\` (except LT/ST/UT/UR), numbers of binary VRs formatted.
     public func strings(_ tag: Tag) -> [String] {
-        guard let r = raw(tag), r.nested == nil else { return [] }
+        guard let r = raw(tag), r.nestedIndex < 0 else { return [] }
         return ValueDecoder.strings(r.vr, storage, r.valueRange, littleEndian: isLittleEndian, characterSet: characterSet)
     }
 
@@ -84,7 +88,7 @@ public final class DataSet: Sendable {
 
     /// IS values and binary integers (US, SS, UL, SL, UV, SV; AT as 0xGGGGEEEE).
     public func ints(_ tag: Tag) -> [Int] {
-        guard let r = raw(tag), r.nested == nil else { return [] }
+        guard let r = raw(tag), r.nestedIndex < 0 else { return [] }
         return ValueDecoder.ints(r.vr, storage, r.valueRange, littleEndian: isLittleEndian)
     }
 
@@ -92,7 +96,7 @@ public final class DataSet: Sendable {
 
     /// DS, IS, FL, FD, OF, OD and the integer VRs as doubles.
     public func doubles(_ tag: Tag) -> [Double] {
-        guard let r = raw(tag), r.nested == nil else { return [] }
+        guard let r = raw(tag), r.nestedIndex < 0 else { return [] }
         return ValueDecoder.doubles(r.vr, storage, r.valueRange, littleEndian: isLittleEndian)
     }
 }

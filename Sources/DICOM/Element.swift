@@ -6,7 +6,7 @@ enum Nested: Sendable {
 }
 
 /// One element as parsed: where its value lies, nothing decoded (the parse loop allocates
-/// nothing per element unless it holds a sequence or fragments).
+/// nothing per element; it is plain data, so arrays of it copy and free without refcounting).
 struct RawElement: Sendable {
     var tag: Tag
     var vr: VR
@@ -16,7 +16,8 @@ struct RawElement: Sendable {
     var offset: Int
     var valueStart: Int
     var valueCount: Int
-    var nested: Nested?
+    /// Index into the data set's nested values (items or fragments), -1 for none.
+    var nestedIndex: Int32 = -1
 
     var valueRange: Range<Int> { valueStart..<(valueStart + valueCount) }
 }

@@ -43,7 +43,7 @@ public enum DataDictionary {
     /// The VR an implicit VR reader should use: dictionary VR, UL for group lengths, LO for
     /// private creators, UN otherwise (as pydicom does).
     static func implicitVR(_ tag: Tag) -> VR {
-        if let i = table.byTag[tag.raw] { return table.vrCache[i] }
+        if let vr = vrIndex.lookup(tag.raw) { return vr }
         if tag.element == 0 { return .UL }
         if tag.isPrivateCreator { return .LO }
         if tag.isPrivate { return .UN }
@@ -63,19 +63,19 @@ public enum DataDictionary {
     static let table: Table = {
         var t = Table()
         t.entries.reserveCapacity(5200)
-        for line in packedPublic.split(separator: "\n") {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 6 else { continue }
+        t.vrCache.reserveCapacity(5200)
+        forEachLine(packedPublic) { f in
+            guard f.count == 6 else { return }
             let key = f[0]
             var mask: UInt32 = 0, value: UInt32 = 0
-            for c in key.utf8 {
+            var isPattern = false
+            for c in key {
                 mask <<= 4; value <<= 4
-                if let d = hexDigit(c) { mask |= 0xF; value |= UInt32(d) }
+                if let d = hexDigit(c) { mask |= 0xF; value |= UInt32(d) } else { isPattern = true }
             }
-            let isPattern = key.contains("x")
-            let entry = Entry(tag: Tag(raw: value), pattern: isPattern ? String(key) : nil,
-                              keyword: String(f[3]), name: String(f[4]), vrText: String(f[1]),
-                              vm: String(f[2]), retired: f[5] == "R")
+            let entry = Entry(tag: Tag(raw: value), pattern: isPattern ? string(key) : nil,
+                              keyword: string(f[3]), name: string(f[4]), vrText: string(f[1]),
+                              vm: string(f[2]), retired: f[5].first == UInt8(ascii: "R"))
             let i = t.entries.count
             t.entries.append(entry)
             t.vrCache.append(entry.vr)
@@ -85,19 +85,94 @@ public enum DataDictionary {
         return t
     }()
 
+    /// Tag → VR for the implicit VR parse loop: two flat arrays scanned straight from the packed
+    /// bytes, so the first implicit VR file does not pay for building every Entry.
+    struct VRIndex: Sendable {
+        var tags: [UInt32] = []
+        var vrs: [VR] = []
+
+        @inline(__always)
+        func lookup(_ key: UInt32) -> VR? {
+            var lo = 0, hi = tags.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                let k = tags[mid]
+                if k == key { return vrs[mid] }
+                if k < key { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
+        }
+    }
+
+    static let vrIndex: VRIndex = {
+        var index = VRIndex()
+        index.tags.reserveCapacity(5200)
+        index.vrs.reserveCapacity(5200)
+        forEachLine(packedPublic) { f in
+            guard f.count == 6, f[0].count == 8 else { return }
+            var value: UInt32 = 0
+            for c in f[0] {
+                guard let d = hexDigit(c) else { return }
+                value = value << 4 | UInt32(d)
+            }
+            let vrText = f[1]
+            var vr = VR.UN
+            if vrText.count >= 2 {
+                let candidate = VR(raw: UInt16(vrText[0]) << 8 | UInt16(vrText[1]))
+                if VR.all.contains(candidate) { vr = candidate }
+            }
+            index.tags.append(value)
+            index.vrs.append(vr)
+        }
+        // The generator writes tags sorted; keep the binary search honest if that ever changes.
+        if !zip(index.tags, index.tags.dropFirst()).allSatisfy({ $0 < $1 }) {
+            let order = index.tags.indices.sorted { index.tags[$0] < index.tags[$1] }
+            index.tags = order.map { index.tags[$0] }
+            index.vrs = order.map { index.vrs[$0] }
+        }
+        return index
+    }()
+
     static let privateTable: [String: [String: Entry]] = {
         var t: [String: [String: Entry]] = [:]
-        for line in packedPrivate.split(separator: "\n") {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard f.count == 6 else { continue }
+        forEachLine(packedPrivate) { f in
+            guard f.count == 6 else { return }
             var value: UInt32 = 0
-            for c in f[1].utf8 { value = value << 4 | UInt32(hexDigit(c) ?? 0) }
-            let e = Entry(tag: Tag(raw: value), pattern: String(f[1]), keyword: "", name: String(f[4]),
-                          vrText: String(f[2]), vm: String(f[3]), retired: f[5] == "R")
-            t[String(f[0]), default: [:]][String(f[1])] = e
+            for c in f[1] { value = value << 4 | UInt32(hexDigit(c) ?? 0) }
+            let pattern = string(f[1])
+            let e = Entry(tag: Tag(raw: value), pattern: pattern, keyword: "", name: string(f[4]),
+                          vrText: string(f[2]), vm: string(f[3]), retired: f[5].first == UInt8(ascii: "R"))
+            t[string(f[0]), default: [:]][pattern] = e
         }
         return t
     }()
+
+    static func string(_ b: UnsafeBufferPointer<UInt8>) -> String { String(decoding: b, as: UTF8.self) }
+
+    /// Splits a packed table into tab-separated fields per line, on bytes (String.split works on
+    /// Characters and is an order of magnitude slower).
+    static func forEachLine(_ packed: String, _ body: ([UnsafeBufferPointer<UInt8>]) -> Void) {
+        var text = packed
+        text.withUTF8 { buf in
+            var fields: [UnsafeBufferPointer<UInt8>] = []
+            fields.reserveCapacity(8)
+            var fieldStart = 0
+            var i = 0
+            let n = buf.count
+            while i <= n {
+                let c: UInt8 = i < n ? buf[i] : 0x0A
+                if c == 0x09 || c == 0x0A {
+                    fields.append(UnsafeBufferPointer(rebasing: buf[fieldStart..<i]))
+                    fieldStart = i + 1
+                    if c == 0x0A {
+                        body(fields)
+                        fields.removeAll(keepingCapacity: true)
+                    }
+                }
+                i += 1
+            }
+        }
+    }
 
     static func hexDigit(_ c: UInt8) -> UInt8? {
         switch c {

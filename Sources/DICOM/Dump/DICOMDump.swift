@@ -19,7 +19,7 @@ public enum DICOMDump {
         for e in ds.elements {
             let name = keyword(e.tag, ds)
             let lengthText = e.length == 0xFFFF_FFFF ? "u/l" : String(e.length)
-            switch e.nested {
+            switch ds.nested(e) {
             case .items(let items)?:
                 let kind = e.length == 0xFFFF_FFFF ? "undefined" : "explicit"
                 line(indent, e.tag, "SQ", "(Sequence with \(kind) length #=\(items.count))", lengthText, 1, name, &out)

@@ -34,7 +34,7 @@ public enum DICOMJSON {
         out += vr.isWellFormed ? vr.code : "UN"
         out += "\""
         defer { out += "}" }
-        if case .items(let items)? = e.nested {
+        if case .items(let items)? = ds.nested(e) {
             out += ",\"Value\":["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
@@ -43,7 +43,7 @@ public enum DICOMJSON {
             out += "]"
             return
         }
-        if vr.isBulkBinary || !vr.isWellFormed || e.nested != nil {
+        if vr.isBulkBinary || !vr.isWellFormed || e.nestedIndex >= 0 {
             if e.valueCount > 0 {
                 out += ",\"InlineBinary\":\""
                 ds.storage.withBytes(e.valueRange) { Base64.encode($0, into: &out) }

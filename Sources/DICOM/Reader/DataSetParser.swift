@@ -7,11 +7,14 @@ struct DataSetParser {
     let file: String
     let little: Bool
     let stopBeforePixels: Bool
+    /// The storage holds only the start of the file: the top level must reach the pixel data.
+    let isPrefix: Bool
 
     /// Deeper than any real object (SR trees rarely pass 20); keeps recursion far from the stack limit.
     static let maxDepth = 200
 
-    init(storage: ByteStorage, file: String, littleEndian: Bool, stopBeforePixels: Bool) {
+    init(storage: ByteStorage, file: String, littleEndian: Bool, stopBeforePixels: Bool, isPrefix: Bool = false) {
+        self.isPrefix = isPrefix
         self.storage = storage
         // A dummy non-nil pointer for empty storage; nothing is read past `count`.
         self.base = storage.base ?? UnsafeRawPointer(bitPattern: 0x10)!
@@ -56,11 +59,13 @@ struct DataSetParser {
         }
 
         var elements: [RawElement] = []
+        var nestedValues: [Nested] = []
         elements.reserveCapacity(topLevel ? 96 : 8)
         var cs = characterSet
         var pixelRep = pixelRepresentation
         var pos = start
         var closed = !undefinedItem
+        var reachedPixels = false
         while pos < limit {
             let remaining = limit - pos
             if remaining < 8 {
@@ -85,6 +90,7 @@ struct DataSetParser {
             }
             if stopBeforePixels && topLevel && group == 0x7FE0
                 && (elementNumber == 0x0010 || elementNumber == 0x0008 || elementNumber == 0x0009) {
+                reachedPixels = true
                 pos = limit
                 break
             }
@@ -125,7 +131,7 @@ struct DataSetParser {
             let valueStart = pos + headerLength
             let available = limit - valueStart
             var element = RawElement(tag: tag, vr: vr, length: length, offset: pos,
-                                     valueStart: valueStart, valueCount: 0, nested: nil)
+                                     valueStart: valueStart, valueCount: 0)
 
             if length == 0xFFFF_FFFF {
                 if vr == .SQ || vr == .UN || (implicitElement && !(group == 0x7FE0 && elementNumber == 0x0010)
@@ -135,12 +141,14 @@ struct DataSetParser {
                                                       explicit: explicit, depth: depth,
                                                       characterSet: cs, owner: tag, pixelRepresentation: pixelRep)
                     element.vr = .SQ
-                    element.nested = .items(items)
+                    element.nestedIndex = Int32(nestedValues.count)
+                    nestedValues.append(.items(items))
                     element.valueCount = max(0, end - valueStart)
                     pos = end
                 } else if vr == .OB || vr == .OW || implicitElement || (group == 0x7FE0) {
                     let (table, fragments, contentEnd, end) = try parseFragments(from: valueStart, limit: limit, owner: tag)
-                    element.nested = .fragments(table, fragments)
+                    element.nestedIndex = Int32(nestedValues.count)
+                    nestedValues.append(.fragments(table, fragments))
                     element.valueCount = contentEnd - valueStart
                     if implicitElement { element.vr = .OB }  // pydicom: undefined-length pixel data is OB
                     pos = end
@@ -158,14 +166,15 @@ struct DataSetParser {
                     let (items, _) = try parseItems(from: valueStart, limit: valueStart + n, definedEnd: valueStart + n,
                                                     explicit: explicit, depth: depth, characterSet: cs, owner: tag,
                                                     pixelRepresentation: pixelRep)
-                    element.nested = .items(items)
+                    element.nestedIndex = Int32(nestedValues.count)
+                    nestedValues.append(.items(items))
                 }
                 pos = valueStart + n
             }
-            if tag.raw == 0x0028_0103 && element.nested == nil {
+            if tag.raw == 0x0028_0103 && element.nestedIndex < 0 {
                 pixelRep = ValueDecoder.ints(element.vr, storage, element.valueRange, littleEndian: little).first
             }
-            if tag.raw == 0x0008_0005 && element.nested == nil {
+            if tag.raw == 0x0008_0005 && element.nestedIndex < 0 {
                 cs = SpecificCharacterSet(ValueDecoder.strings(.CS, storage, element.valueRange, littleEndian: little, characterSet: .default))
             }
             elements.append(element)
@@ -173,7 +182,10 @@ struct DataSetParser {
         if !closed {
             throw fail(.missingDelimiter, owner, pos)
         }
-        let ds = DataSet(storage: storage, elements: elements, littleEndian: little, characterSet: cs)
+        if isPrefix && topLevel && !reachedPixels {
+            throw fail(.truncatedHeader(needed: 8, remaining: limit - pos), owner, pos)
+        }
+        let ds = DataSet(storage: storage, elements: elements, nested: nestedValues, littleEndian: little, characterSet: cs)
         return (ds, pos)
     }
 
@@ -269,7 +281,7 @@ struct DataSetParser {
             if tag.isPrivateCreator { return .LO }
             guard tag.element >= 0x1000 else { return vr }
             let creatorTag = Tag(tag.group, tag.element >> 8)
-            guard let c = elements.last(where: { $0.tag == creatorTag }), c.nested == nil else { return vr }
+            guard let c = elements.last(where: { $0.tag == creatorTag }), c.nestedIndex < 0 else { return vr }
             let creator = ValueDecoder.strings(.LO, storage, c.valueRange, littleEndian: little, characterSet: .default).first ?? ""
             guard !creator.isEmpty, let e = DataDictionary.privateEntry(for: tag, creator: creator) else { return vr }
             return e.vrs.first ?? vr

@@ -2,7 +2,7 @@
 /// VR little endian), and the body in the transfer syntax the header names — or, for a bare data
 /// set without preamble, a syntax guessed from its first element as pydicom does.
 enum Part10Reader {
-    static func read(storage: ByteStorage, name: String, stopBeforePixels: Bool) throws -> DICOMFile {
+    static func read(storage: ByteStorage, name: String, stopBeforePixels: Bool, isPrefix: Bool = false) throws -> DICOMFile {
         let count = storage.count
         guard count > 0, let base = storage.base else {
             throw DICOMParseError(code: .emptyFile, file: name, tag: nil, offset: 0)
@@ -49,6 +49,9 @@ enum Part10Reader {
             syntax = guessed
         }
 
+        if isPrefix && syntax.isDeflated {
+            throw DICOMParseError(code: .truncatedHeader(needed: count + 1, remaining: count), file: name, tag: nil, offset: count)
+        }
         var bodyStorage = storage
         var start = bodyStart
         if syntax.isDeflated && bodyStart < count {
@@ -57,7 +60,7 @@ enum Part10Reader {
             start = 0
         }
         let parser = DataSetParser(storage: bodyStorage, file: name, littleEndian: syntax.isLittleEndian,
-                                   stopBeforePixels: stopBeforePixels)
+                                   stopBeforePixels: stopBeforePixels, isPrefix: isPrefix)
         let (ds, _) = try parser.parseDataSet(from: start, limit: bodyStorage.count, explicit: syntax.isExplicitVR,
                                               undefinedItem: false, depth: 0, characterSet: .default,
                                               topLevel: true, owner: nil)

@@ -27,7 +27,7 @@ public struct MutableDataSet: Sendable {
     public init(_ read: DataSet) {
         for raw in read.elements {
             let tag = raw.tag
-            switch raw.nested {
+            switch read.nested(raw) {
             case .items(let items):
                 elements[tag] = Element(vr: raw.vr == .UN ? .SQ : raw.vr, value: .items(items.map { MutableDataSet($0) }))
             case .fragments(let table, let frags):

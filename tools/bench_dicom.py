@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Metadata-parse benchmark: Sluice's reader vs pydicom vs dcmtk on one generated corpus.
+
+Generates (once, seeded) a corpus of CT/DX-like Part 10 files with pydicom — independent of our
+writer — in a mix of transfer syntaxes, then times, on the same files, warm cache:
+  * ours:    one process parsing every file up to the pixel data (`--ours` command template),
+  * pydicom: `dcmread(f, stop_before_pixels=True)` for every file, in one process,
+  * dcmtk:   `dcmdump -q` with many files per process (its fastest mode).
+Prints files/s and MB/s for each and our ratio to the others; the target is >= 30x pydicom.
+
+Usage: tools/bench_dicom.py [--files N] [--corpus DIR] [--ours "CMD {dir}"] [--repeat R]
+The default --ours is `<swift release bin>/sluice scan {dir}`: a command that parses the
+metadata of every DICOM file under {dir} and exits 0.
+"""
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def generate(corpus, n, seed=1234):
+    import numpy as np
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sequence import Sequence
+    from pydicom.uid import (ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid)
+
+    os.makedirs(corpus, exist_ok=True)
+    rng = random.Random(seed)
+    sizes = [(512, 512), (512, 512), (256, 256), (512, 512)]
+    for i in range(n):
+        rows, cols = sizes[i % len(sizes)] if i % 25 else (2048, 2048)
+        ds = Dataset()
+        ds.SpecificCharacterSet = "ISO_IR 100"
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+        ds.SOPInstanceUID = generate_uid(entropy_srcs=[str(seed), str(i)])
+        ds.StudyDate = "20240102"; ds.SeriesDate = "20240102"; ds.ContentDate = "20240102"
+        ds.StudyTime = "101500"; ds.ContentTime = "101600"
+        ds.AccessionNumber = f"ACC{i // 50:05d}"
+        ds.Modality = "CT"; ds.Manufacturer = "Bench"; ds.InstitutionName = "Site %d" % (i % 7)
+        ds.ReferringPhysicianName = "Ref^Doc"; ds.StationName = "ST1"
+        ds.StudyDescription = "CHEST"; ds.SeriesDescription = "AXIAL 2.5"
+        ds.PatientName = f"Anon^{i // 50}"; ds.PatientID = f"P{i // 50:06d}"
+        ds.PatientBirthDate = "19700101"; ds.PatientSex = "O"; ds.PatientAge = "054Y"
+        ds.BodyPartExamined = "CHEST"; ds.SliceThickness = "2.5"; ds.KVP = "120"
+        ds.StudyInstanceUID = generate_uid(entropy_srcs=[str(seed), "study", str(i // 50)])
+        ds.SeriesInstanceUID = generate_uid(entropy_srcs=[str(seed), "series", str(i // 50)])
+        ds.StudyID = "1"; ds.SeriesNumber = 1; ds.InstanceNumber = i % 50 + 1
+        ds.ImagePositionPatient = [-125.5, -130.25, float(i % 50) * 2.5]
+        ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+        ds.FrameOfReferenceUID = ds.StudyInstanceUID + ".1"
+        ds.PositionReferenceIndicator = ""
+        code = Dataset(); code.CodeValue = "T-D3000"; code.CodingSchemeDesignator = "SRT"; code.CodeMeaning = "Chest"
+        ds.AnatomicRegionSequence = Sequence([code])
+        ref = Dataset(); ref.ReferencedSOPClassUID = ds.SOPClassUID; ref.ReferencedSOPInstanceUID = generate_uid(entropy_srcs=[str(seed), "ref", str(i)])
+        ds.ReferencedImageSequence = Sequence([ref, ref])
+        ds.add_new(0x00291010, "LO", "BENCH PRIVATE")
+        ds.add_new(0x00291011, "OB", bytes(rng.getrandbits(8) for _ in range(64)))
+        ds.SamplesPerPixel = 1; ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.Rows = rows; ds.Columns = cols; ds.PixelSpacing = [0.5, 0.5]
+        ds.BitsAllocated = 16; ds.BitsStored = 12; ds.HighBit = 11; ds.PixelRepresentation = 0
+        ds.WindowCenter = "40"; ds.WindowWidth = "400"; ds.RescaleIntercept = "-1024"; ds.RescaleSlope = "1"
+        ds.PixelData = np.full((rows, cols), i % 4096, dtype=np.uint16).tobytes()
+        ts = ImplicitVRLittleEndian if i % 5 == 0 else ExplicitVRLittleEndian
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.file_meta.TransferSyntaxUID = ts
+        ds.save_as(os.path.join(corpus, f"img{i:05d}.dcm"), enforce_file_format=True,
+                   implicit_vr=(ts == ImplicitVRLittleEndian), little_endian=True)
+
+
+def files_of(corpus):
+    return sorted(os.path.join(corpus, f) for f in os.listdir(corpus) if f.endswith(".dcm"))
+
+
+def run_pydicom(files):
+    code = ("import sys, time, pydicom\n"
+            "fs = [l.strip() for l in open(sys.argv[1])]\n"
+            "t = time.perf_counter()\n"
+            "for f in fs: pydicom.dcmread(f, stop_before_pixels=True)\n"
+            "print(time.perf_counter() - t)\n")
+    lst = "/tmp/bench_dicom_files.txt"
+    open(lst, "w").write("\n".join(files))
+    out = subprocess.run([sys.executable, "-c", code, lst], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, shell=isinstance(cmd, str))
+    return time.perf_counter() - t
+
+
+def run_dcmdump(files):
+    t = time.perf_counter()
+    for k in range(0, len(files), 200):
+        subprocess.run(["dcmdump", "-q", "+P", "0010,0020", *files[k:k + 200]], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--corpus", default="var/bench/dicom-corpus")
+    ap.add_argument("--ours", default=None)
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+
+    if len(files_of(a.corpus) if os.path.isdir(a.corpus) else []) != a.files:
+        shutil.rmtree(a.corpus, ignore_errors=True)
+        print(f"generating {a.files} files in {a.corpus} ...", flush=True)
+        generate(a.corpus, a.files)
+    files = files_of(a.corpus)
+    mb = sum(os.path.getsize(f) for f in files) / 1e6
+    ours_cmd = a.ours
+    if ours_cmd is None:
+        binpath = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], capture_output=True, text=True).stdout.strip()
+        ours_cmd = os.path.join(binpath, "sluice") + " scan {dir}"
+    ours_cmd = ours_cmd.replace("{dir}", a.corpus)
+
+    for f in files:  # warm the page cache
+        with open(f, "rb") as h:
+            h.read(4096)
+    results = {}
+    results["sluice"] = min(timed(ours_cmd) for _ in range(a.repeat))
+    # Process start-up (dynamic loading, argument parsing) measured on an empty folder, so the
+    # in-process parse rate can be set against pydicom's, which is timed inside Python.
+    empty = os.path.join(os.path.dirname(os.path.abspath(a.corpus)), "empty-corpus")
+    os.makedirs(empty, exist_ok=True)
+    startup = min(timed(ours_cmd.replace(a.corpus, empty)) for _ in range(a.repeat))
+    results["pydicom"] = min(run_pydicom(files) for _ in range(max(1, a.repeat - 1)))
+    if shutil.which("dcmdump"):
+        results["dcmdump"] = min(run_dcmdump(files) for _ in range(max(1, a.repeat - 1)))
+
+    print(f"\nDICOM metadata parse, {len(files)} files, {mb:.0f} MB (warm cache, best of runs)")
+    print(f"{'reader':<10} {'seconds':>9} {'files/s':>10} {'MB/s':>9}")
+    for k, t in results.items():
+        print(f"{k:<10} {t:>9.3f} {len(files) / t:>10.0f} {mb / t:>9.0f}")
+    ours = results["sluice"]
+    parse = max(ours - startup, 1e-6)
+    print(f"sluice process start-up {startup * 1000:.0f} ms; parse alone {len(files) / parse:.0f} files/s")
+    for k in ("pydicom", "dcmdump"):
+        if k in results:
+            print(f"sluice vs {k}: {results[k] / ours:.1f}x files/s whole process, {results[k] / parse:.1f}x parse alone")
+    target = results["pydicom"] / parse >= 30
+    print("target (>= 30x pydicom, parse alone):", "met" if target else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
