@@ -30,7 +30,8 @@ public struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { "(\(Tag.hex4(group)),\(Tag.hex4(element)))" }
 
     static func hex4(_ v: UInt16) -> String {
-        let digits: [Character] = Array("0123456789ABCDEF")
-        return String([digits[Int(v >> 12)], digits[Int(v >> 8 & 15)], digits[Int(v >> 4 & 15)], digits[Int(v & 15)]])
+        @inline(__always) func digit(_ n: UInt16) -> UInt8 { UInt8(n < 10 ? 0x30 + n : 0x37 + n) }
+        let bytes = (digit(v >> 12), digit(v >> 8 & 15), digit(v >> 4 & 15), digit(v & 15))
+        return withUnsafeBytes(of: bytes) { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -69,4 +69,46 @@ enum Fixtures {
         monochrome(&ds, rows: rows, columns: columns)
         return ds
     }
+
+    /// A Digital X-Ray Image for Presentation (PS3.3 A.26), MONOCHROME1 like many CR/DX exports.
+    static func dxImage(rows: Int = 32, columns: Int = 32) -> MutableDataSet {
+        var ds = MutableDataSet()
+        patientStudySeries(&ds, modality: "DX", sopClass: "1.2.840.10008.5.1.4.1.1.1.1")
+        ds.set(.imageType, .CS, strings: ["ORIGINAL", "PRIMARY"])
+        ds.set(.presentationIntentType, .CS, "FOR PRESENTATION")
+        ds.set(.positionerType, .CS, "")
+        ds.set(.acquisitionContextSequence, items: [])
+        ds.set(.patientOrientation, .CS, strings: ["A", "R"])
+        ds.set(.acquisitionDate, .DA, "20240102")
+        ds.set(.acquisitionTime, .TM, "101530")
+        ds.set(.bodyPartExamined, .CS, "CHEST")
+        ds.set(.viewPosition, .CS, "PA")
+        ds.set(.imageLaterality, .CS, "U")
+        var code = MutableDataSet()
+        code.set(.codeValue, .SH, "51185008")
+        code.set(.codingSchemeDesignator, .SH, "SCT")
+        code.set(.codeMeaning, .LO, "Thorax")
+        ds.set(.anatomicRegionSequence, items: [code])
+        ds.set(.detectorType, .CS, "SCINTILLATOR")
+        ds.set(.imagerPixelSpacing, .DS, doubles: [0.139, 0.139])
+        ds.set(.pixelSpacing, .DS, doubles: [0.139, 0.139])
+        ds.set(.pixelIntensityRelationship, .CS, "LOG")
+        ds.set(.pixelIntensityRelationshipSign, .SS, ints: [1])
+        ds.set(.rescaleIntercept, .DS, doubles: [0])
+        ds.set(.rescaleSlope, .DS, doubles: [1])
+        ds.set(.rescaleType, .LO, "US")
+        ds.set(.windowCenter, .DS, doubles: [2048])
+        ds.set(.windowWidth, .DS, doubles: [4096])
+        ds.set(.lossyImageCompression, .CS, "00")
+        ds.set(.presentationLUTShape, .CS, "INVERSE")
+        ds.set(.burnedInAnnotation, .CS, "NO")
+        ds.set(.kvp, .DS, doubles: [120])
+        ds.set(.exposureTime, .IS, ints: [10])
+        ds.set(.xRayTubeCurrent, .IS, ints: [200])
+        ds.set(.distanceSourceToDetector, .DS, doubles: [1800])
+        ds.set(.focalSpots, .DS, doubles: [1.2])
+        monochrome(&ds, rows: rows, columns: columns)
+        ds.set(.photometricInterpretation, .CS, "MONOCHROME1")
+        return ds
+    }
 }

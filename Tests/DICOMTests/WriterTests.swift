@@ -51,16 +51,17 @@ import TestSupport
         #expect(throws: DICOMWriteError.self) { try DICOMWriter.encode(ds, transferSyntax: .explicitVRLittleEndian) }
     }
 
-    @Test func dciodvfyFindsNoErrorsInCTImage() throws {
+    @Test(arguments: [("CT", "CTImage"), ("DX", "DXImageForPresentation")])
+    func dciodvfyFindsNoErrors(_ modality: String, _ iod: String) throws {
         let dir = try TemporaryDirectory("dicom-writer")
         defer { dir.remove() }
-        let path = dir.file("ct.dcm")
-        try DICOMWriter.write(Fixtures.ctImage(), to: path)
+        let path = dir.file("\(modality).dcm")
+        try DICOMWriter.write(modality == "CT" ? Fixtures.ctImage() : Fixtures.dxImage(), to: path)
         let r = try runProcess("dciodvfy", ["-new", path])
         let lines = (r.stderr + r.stdout).split(separator: "\n")
         let errors = lines.filter { $0.hasPrefix("Error") }
         #expect(errors.isEmpty, "\(errors)")
-        #expect(lines.contains { $0.contains("CTImage") }, "\(r.stderr)")
+        #expect(lines.contains { $0.contains(iod) }, "\(r.stderr)")
     }
 
     @Test func uidsAreValidUniqueAndDeterministic() {

@@ -69,11 +69,10 @@ public enum DICOMDump {
     }
 
     static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        let digits = Array("0123456789abcdef")
         var s = ""
         for (i, b) in bytes.prefix(24).enumerated() {
             if i > 0 { s.append("\\") }
-            s.append(digits[Int(b >> 4)]); s.append(digits[Int(b & 15)])
+            s += String(b >> 4, radix: 16) + String(b & 15, radix: 16)
         }
         if bytes.count > 24 { s += "..." }
         return s

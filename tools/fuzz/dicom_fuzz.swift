@@ -1,0 +1,38 @@
+// libFuzzer target for the DICOM reader: parse, then exercise every consumer of the parse
+// (JSON, dump, copy + re-encode, value accessors). Any crash, hang or sanitizer report is a bug;
+// a DICOMParseError is the expected outcome for most inputs.
+// Build and run: tools/fuzz/build.sh && .build/fuzz/dicom-fuzz -max_total_time=300 .build/fuzz/corpus
+import DICOM
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func dicomFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    for stop in [false, true] {
+        guard let file = try? DICOMFile.parse(bytes: bytes, name: "fuzz", stopBeforePixels: stop) else { continue }
+        _ = try? DICOMJSON.encode(file.dataSet)
+        _ = DICOMDump.render(file)
+        walk(file.dataSet, depth: 0)
+        if case .encapsulated(_, let fragments)? = file.pixelData {
+            for f in fragments { _ = file.storage.bytes(f).count }
+        }
+        let copy = MutableDataSet(file.dataSet)
+        for ts in [TransferSyntax.explicitVRLittleEndian, .implicitVRLittleEndian, .explicitVRBigEndian] {
+            if let out = try? DICOMWriter.encode(copy, transferSyntax: ts) {
+                _ = try? DICOMFile.parse(bytes: out, name: "fuzz-rewrite")
+            }
+        }
+    }
+    return 0
+}
+
+func walk(_ ds: DataSet, depth: Int) {
+    for e in ds.allElements {
+        _ = ds.strings(e.tag)
+        _ = ds.ints(e.tag)
+        _ = ds.doubles(e.tag)
+        _ = ds.privateCreator(for: e.tag)
+        if let items = e.items {
+            for item in items { walk(item, depth: depth + 1) }
+        }
+    }
+}
