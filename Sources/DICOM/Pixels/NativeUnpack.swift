@@ -13,11 +13,11 @@ enum NativeUnpack {
             throw PixelDecodingError(.frameOutOfRange(count: d.numberOfFrames), frame: index)
         }
         let frameBits = d.bitsPerFrame
-        let startBit = index * frameBits
-        let neededBytes = (startBit + frameBits + 7) / 8
-        guard data.count >= neededBytes else {
+        // A corrupt Number of Frames can make index × frame size overflow: treat as too short.
+        let (startBit, overflow) = index.multipliedReportingOverflow(by: frameBits)
+        guard !overflow, data.count >= (startBit + frameBits + 7) / 8 else {
             throw PixelDecodingError(
-                .truncated(needed: (frameBits + 7) / 8, available: max(0, data.count - startBit / 8)),
+                .truncated(needed: (frameBits + 7) / 8, available: overflow ? 0 : max(0, data.count - startBit / 8)),
                 frame: index)
         }
         if d.bitsAllocated == 1 { return unpackBits(data, startBit: startBit, count: frameBits) }
