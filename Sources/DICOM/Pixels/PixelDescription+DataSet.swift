@@ -24,16 +24,21 @@ extension PixelDescription {
             voiLUTFunction: function.flatMap(VOIFunction.init(rawValue:)) ?? .linear)
         if rescaleSlope == 0 { rescaleSlope = 1 }        // a zero slope would erase the image
         palette = Self.palette(ds)
-        if let item = ds.sequence(.voilutSequence)?.first {
-            var descriptor = item.ints(.lutDescriptor)
-            // The first mapped value is SS when pixel data are signed, but readers of implicit
-            // VR files see US: reinterpret.
-            if descriptor.count > 1, pixelRepresentation == 1, descriptor[1] > 0x7FFF {
-                descriptor[1] = Int(Int16(truncatingIfNeeded: descriptor[1]))
-            }
-            let data = item.ints(.lutData).map { UInt16(truncatingIfNeeded: $0) }
-            if descriptor.count == 3, !data.isEmpty { voiLUT = VOILUT(descriptor: descriptor, data: data) }
+        voiLUT = Self.lookupTable(ds.sequence(.voilutSequence)?.first, signedInput: pixelRepresentation == 1)
+        modalityLUT = Self.lookupTable(ds.sequence(.modalityLUTSequence)?.first, signedInput: pixelRepresentation == 1)
+    }
+
+    static func lookupTable(_ item: DataSet?, signedInput: Bool) -> LookupTable? {
+        guard let item else { return nil }
+        var descriptor = item.ints(.lutDescriptor)
+        // The first mapped value is SS when pixel data are signed, but readers of implicit VR
+        // files see US: reinterpret.
+        if descriptor.count > 1, signedInput, descriptor[1] > 0x7FFF {
+            descriptor[1] = Int(Int16(truncatingIfNeeded: descriptor[1]))
         }
+        let data = item.ints(.lutData).map { UInt16(truncatingIfNeeded: $0) }
+        guard descriptor.count == 3, !data.isEmpty else { return nil }
+        return LookupTable(descriptor: descriptor, data: data)
     }
 
     /// Palette Color LUTs, plain or segmented; data kept as little-endian bytes.
