@@ -20,20 +20,22 @@ struct ResizeTaps {
     }
 }
 
-/// Storage types the resize reads and writes: widen to Float lanes, narrow back.
-protocol ResizePixel: SIMDScalar, Hashable, Codable {
-    static func widen(_ v: SIMD16<Self>) -> SIMD16<Float>
-    static func narrow(_ v: SIMD16<Float>) -> SIMD16<Self>
+/// Storage types the resize reads and writes: widened by `KernelSample.widen`, narrowed here.
+protocol ResizePixel: KernelSample {
+    static func store(_ dst: UnsafeMutableBufferPointer<Self>, _ row: UnsafeMutablePointer<Float>)
 }
 
 extension UInt8: ResizePixel {
-    @inline(__always) static func widen(_ v: SIMD16<UInt8>) -> SIMD16<Float> { UInt8.floats(v) }
-    @inline(__always) static func narrow(_ v: SIMD16<Float>) -> SIMD16<UInt8> { toUInt8(v) }
+    @inline(__always) static func store(_ dst: UnsafeMutableBufferPointer<UInt8>, _ row: UnsafeMutablePointer<Float>) {
+        simdPass(row, dst.count) { toMagicByte($0) }
+        narrowMagic(dst, row)
+    }
 }
 
 extension Float: ResizePixel {
-    @inline(__always) static func widen(_ v: SIMD16<Float>) -> SIMD16<Float> { v }
-    @inline(__always) static func narrow(_ v: SIMD16<Float>) -> SIMD16<Float> { v }
+    @inline(__always) static func store(_ dst: UnsafeMutableBufferPointer<Float>, _ row: UnsafeMutablePointer<Float>) {
+        for k in dst.indices { dst[k] = row[k] }
+    }
 }
 
 @inline(__always)
@@ -44,46 +46,32 @@ func resizeLanes<T: ResizePixel>(
     precondition(inW > 0 && inH > 0 && outW > 0 && outH > 0, "empty image")
     precondition(input.count >= inW * inH && out.count >= outW * outH, "buffer too small")
     let xs = ResizeTaps(input: inW, output: outW), ys = ResizeTaps(input: inH, output: outH)
-    var row = [Float](repeating: 0, count: inW + laneWidth)
-    let src = input.baseAddress!
-    row.withUnsafeMutableBufferPointer { rowBuf in
-        let rowPtr = rowBuf.baseAddress!
-        for oy in 0..<outH {
-            let top = UnsafeBufferPointer(start: src + Int(ys.i0[oy]) * inW, count: inW)
-            let bottom = src + Int(ys.i1[oy]) * inW
-            let wy = SIMD16<Float>(repeating: ys.w1[oy])
-            // Vertical pass: row = top + (bottom − top)·wy, over contiguous memory.
-            var x = 0
-            mapLanes(UnsafeMutableBufferPointer(start: rowPtr, count: inW), top) { t in
-                let tv = T.widen(t)
-                var bv = SIMD16<T>()
-                let valid = min(laneWidth, inW - x)
-                if valid == laneWidth {
-                    bv = UnsafeRawPointer(bottom + x).loadUnaligned(as: SIMD16<T>.self)
-                } else {
-                    for k in 0..<valid { bv[k] = bottom[x + k] }
-                }
-                x += laneWidth
-                return tv + (T.widen(bv) - tv) * wy
-            }
-            // Horizontal pass: gather the two taps, blend, narrow.
-            let dst = UnsafeMutableBufferPointer(start: out.baseAddress! + oy * outW, count: outW)
-            xs.i0.withUnsafeBufferPointer { i0 in
-                xs.i1.withUnsafeBufferPointer { i1 in
-                    xs.w1.withUnsafeBufferPointer { w1 in
-                        var ox = 0
-                        while ox < outW {
-                            let valid = min(laneWidth, outW - ox)
-                            var a = SIMD16<Float>(), b = SIMD16<Float>(), w = SIMD16<Float>()
-                            for k in 0..<valid {
-                                a[k] = rowPtr[Int(i0[ox + k])]
-                                b[k] = rowPtr[Int(i1[ox + k])]
-                                w[k] = w1[ox + k]
-                            }
-                            let r = T.narrow(a + (b - a) * w)
-                            for k in 0..<valid { dst[ox + k] = r[k] }
-                            ox += laneWidth
+    let padded = max(inW, outW) + 16
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * padded) { scratch in
+        let top = scratch.baseAddress!, bottom = top + padded, line = bottom + padded
+        top.initialize(repeating: 0, count: 3 * padded)
+        xs.i0.withUnsafeBufferPointer { i0 in
+            xs.i1.withUnsafeBufferPointer { i1 in
+                xs.w1.withUnsafeBufferPointer { w1 in
+                    for oy in 0..<outH {
+                        let r0 = Int(ys.i0[oy]) * inW, r1 = Int(ys.i1[oy]) * inW
+                        T.widen(top, UnsafeBufferPointer(rebasing: input[r0..<(r0 + inW)]))
+                        T.widen(bottom, UnsafeBufferPointer(rebasing: input[r1..<(r1 + inW)]))
+                        // Vertical pass, contiguous: top += (bottom − top)·wy.
+                        let wy = SIMD16<Float>(repeating: ys.w1[oy])
+                        let rawBottom = UnsafeRawPointer(bottom)
+                        var k = 0
+                        simdPass(top, inW) { t in
+                            let b = rawBottom.loadUnaligned(fromByteOffset: k &* 4, as: SIMD16<Float>.self)
+                            k &+= 16
+                            return t + (b - t) * wy
                         }
+                        // Horizontal pass: two taps per output pixel (a gather), then narrow.
+                        for ox in 0..<outW {
+                            let a = top[Int(i0[ox])], b = top[Int(i1[ox])]
+                            line[ox] = a + (b - a) * w1[ox]
+                        }
+                        T.store(UnsafeMutableBufferPointer(rebasing: out[(oy * outW)..<((oy + 1) * outW)]), line)
                     }
                 }
             }

@@ -13,24 +13,21 @@ public func voiLUTTo8BitTable(_ lutData: [UInt16], bitsPerEntry: Int) -> [UInt8]
 }
 
 @inline(__always)
-func lookupLanes<T: KernelSample>(
+func lookupLanes<T: BinaryInteger>(
     _ out: UnsafeMutableBufferPointer<UInt8>, _ input: UnsafeBufferPointer<T>,
     table: UnsafeBufferPointer<UInt8>, firstMapped: Int
 ) {
+    precondition(out.count >= input.count, "output buffer shorter than input")
     guard let base = table.baseAddress, table.count > 0 else {
-        mapLanes(out, input) { _ in SIMD16<UInt8>() }
+        for k in input.indices { out[k] = 0 }
         return
     }
-    let first = SIMD16<Int32>(repeating: Int32(clamping: firstMapped))
-    let last = SIMD16<Int32>(repeating: Int32(clamping: table.count - 1))
-    mapLanes(out, input) { v in
-        // Index arithmetic is vectorized; the 16 loads are a gather the ISA may or may not have.
-        var index = T.ints(v) &- first
-        index.replace(with: 0, where: index .< 0)
-        index.replace(with: last, where: index .> last)
-        var r = SIMD16<UInt8>()
-        for k in 0..<16 { r[k] = base[Int(index[k])] }
-        return r
+    // A table lookup is a gather: a plain loop lets the compiler use one where the target has
+    // it (AVX2 vpgatherdd); the index arithmetic around it is trivially vectorized.
+    let last = table.count - 1
+    for k in input.indices {
+        let i = Int(input[k]) - firstMapped
+        out[k] = base[i < 0 ? 0 : (i > last ? last : i)]
     }
 }
 

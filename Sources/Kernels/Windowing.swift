@@ -2,34 +2,34 @@
 // ymin = 0, ymax = 255). MONOCHROME1 inversion is folded in so the image is read once.
 
 @inline(__always)
-func windowLanes<T: FloatLanes>(
+func windowLanes<T: KernelSample>(
     _ out: UnsafeMutableBufferPointer<UInt8>, _ input: UnsafeBufferPointer<T>,
     slope: Double, intercept: Double, window: VOIWindow, invert: Bool
 ) {
-    let flip = SIMD16<UInt8>(repeating: invert ? 255 : 0)
+    precondition(out.count >= input.count, "output buffer shorter than input")
     let s = SIMD16<Float>(repeating: Float(slope)), i0 = SIMD16<Float>(repeating: Float(intercept))
     let high = SIMD16<Float>(repeating: 255), zero = SIMD16<Float>(repeating: 0)
+    func run(_ transform: (SIMD16<Float>) -> SIMD16<Float>) {
+        forEachBlock(input) { scratch, range in
+            simdPass(scratch, range.count) { toMagicByte(transform($0)) }
+            narrowMagic(UnsafeMutableBufferPointer(rebasing: out[range]), scratch, flip: invert ? 0xFF : 0)
+        }
+    }
     if window.function == .sigmoid && window.width > 0 {
-        // y = 255 / (1 + exp(−4 (x − c) / w)), with x = slope·v + intercept.
+        // y = 255 / (1 + exp(−4 (x − c) / w)), x = slope·v + intercept.
         let k = SIMD16<Float>(repeating: Float(-4 / window.width))
         let c = SIMD16<Float>(repeating: Float(window.center))
-        mapLanes(out, input) { v in
-            let x = T.floats(v) * s + i0
-            return toUInt8(high / (1 + vectorExp((x - c) * k))) ^ flip
-        }
+        run { v in high / (1 + vectorExp((v * s + i0 - c) * k)) }
         return
     }
     let affine = AffineWindow(window: window, slope: slope, intercept: intercept)
     if affine.step {
         let t = SIMD16<Float>(repeating: Float(affine.threshold))
-        mapLanes(out, input) { v in
-            let x = T.floats(v) * s + i0
-            return toUInt8(zero.replacing(with: high, where: x .> t)) ^ flip
-        }
+        run { v in zero.replacing(with: high, where: v * s + i0 .> t) }
         return
     }
     let a = SIMD16<Float>(repeating: affine.a), b = SIMD16<Float>(repeating: affine.b)
-    mapLanes(out, input) { v in toUInt8(T.floats(v) * a + b) ^ flip }
+    run { v in v * a + b }
 }
 
 /// Stored values → 8-bit display values: rescale, window, and (for MONOCHROME1) invert.
@@ -74,8 +74,9 @@ public func windowTo8Bit(
 /// reduction t = x·log2 e in Float dominates). The stdlib has no vector exp.
 @inline(__always)
 func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-    let t = (x * 1.442_695_04).clamped(
-        lowerBound: SIMD16(repeating: -126), upperBound: SIMD16(repeating: 126))
+    var t = x * 1.442_695_04
+    t.replace(with: SIMD16(repeating: -126), where: .!(t .>= -126))     // NaN too
+    t.replace(with: SIMD16(repeating: 126), where: t .> 126)
     let shifted = t + roundingMagic
     let n = shifted - roundingMagic
     let f = t - n

@@ -13,11 +13,11 @@ enum NativeUnpack {
             throw PixelDecodingError(.frameOutOfRange(count: d.numberOfFrames), frame: index)
         }
         let frameBits = d.bitsPerFrame
-        let startBit = index * frameBits
-        let neededBytes = (startBit + frameBits + 7) / 8
-        guard data.count >= neededBytes else {
+        // A corrupt Number of Frames can make index × frame size overflow: treat as too short.
+        let (startBit, overflow) = index.multipliedReportingOverflow(by: frameBits)
+        guard !overflow, data.count >= (startBit + frameBits + 7) / 8 else {
             throw PixelDecodingError(
-                .truncated(needed: (frameBits + 7) / 8, available: max(0, data.count - startBit / 8)),
+                .truncated(needed: (frameBits + 7) / 8, available: overflow ? 0 : max(0, data.count - startBit / 8)),
                 frame: index)
         }
         if d.bitsAllocated == 1 { return unpackBits(data, startBit: startBit, count: frameBits) }
@@ -25,46 +25,52 @@ enum NativeUnpack {
         let bytes = d.bitsAllocated / 8
         let count = frameBits / d.bitsAllocated
         let start = startBit / 8
-        var out = [Int32](repeating: 0, count: count)
         let highBit = min(max(d.highBit, d.bitsStored - 1), d.bitsAllocated - 1)
         // Move the high bit to bit 31, then shift back arithmetically (signed) or logically.
         let up = UInt32(31 - highBit), down = UInt32(32 - d.bitsStored)
         let signed = d.isSigned
-        out.withUnsafeMutableBufferPointer { dst in
-            let base = data.baseAddress! + start
-            switch (bytes, bigEndian) {
-            case (1, _) where swapBytePairs:
+        // Every element is written below, so skip zero-filling a frame-sized array first.
+        let out = [Int32](unsafeUninitializedCapacity: count) { dst, initialized in
+            initialized = count
+            let src = UnsafeRawBufferPointer(rebasing: data[start..<(start + count * bytes)])
+            switch bytes {
+            case 1 where swapBytePairs:
                 // 8-bit samples in an OW value of a big-endian file: each 16-bit word is swapped.
                 for i in 0..<count {
                     let j = (start + i) ^ 1
-                    let raw = j < data.count ? data[j] : 0
-                    dst[i] = extend(UInt32(raw), up, down, signed)
+                    dst[i] = extend(UInt32(j < data.count ? data[j] : 0), up, down, signed)
                 }
-            case (1, _):
-                for i in 0..<count { dst[i] = extend(UInt32(base.load(fromByteOffset: i, as: UInt8.self)), up, down, signed) }
-            case (2, false):
-                for i in 0..<count {
-                    let raw = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                    dst[i] = extend(UInt32(raw), up, down, signed)
-                }
-            case (2, true):
-                for i in 0..<count {
-                    let raw = UInt16(bigEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                    dst[i] = extend(UInt32(raw), up, down, signed)
-                }
-            case (_, false):
-                for i in 0..<count {
-                    dst[i] = extend(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)), up, down, signed)
-                }
-            case (_, true):
-                for i in 0..<count {
-                    dst[i] = extend(UInt32(bigEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)), up, down, signed)
-                }
+            case 1: widen(dst, src, as: UInt8.self, bigEndian: false, up: up, down: down, signed: signed)
+            case 2: widen(dst, src, as: UInt16.self, bigEndian: bigEndian, up: up, down: down, signed: signed)
+            default: widen(dst, src, as: UInt32.self, bigEndian: bigEndian, up: up, down: down, signed: signed)
             }
         }
         if d.isSubsampled422 { return expand422(out, d) }
         if d.samplesPerPixel > 1 && d.planarConfiguration == 1 { return interleave(out, d) }
         return out
+    }
+
+    /// One loop per word size, byte order and signedness, so each is a straight loop the
+    /// compiler vectorizes (shift left to drop bits above High Bit, shift right to drop those
+    /// below the stored field and to sign-extend).
+    @inline(__always)
+    static func widen<W: FixedWidthInteger & UnsignedInteger>(
+        _ dst: UnsafeMutableBufferPointer<Int32>, _ src: UnsafeRawBufferPointer, as: W.Type,
+        bigEndian: Bool, up: UInt32, down: UInt32, signed: Bool
+    ) {
+        let n = dst.count
+        guard n > 0, let s = src.baseAddress, let o = dst.baseAddress else { return }
+        let size = MemoryLayout<W>.size
+        switch (bigEndian, signed) {
+        case (false, false):
+            for i in 0..<n { o[i] = Int32(bitPattern: (UInt32(truncatingIfNeeded: W(littleEndian: s.loadUnaligned(fromByteOffset: i &* size, as: W.self))) &<< up) &>> down) }
+        case (false, true):
+            for i in 0..<n { o[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: W(littleEndian: s.loadUnaligned(fromByteOffset: i &* size, as: W.self))) &<< up) &>> down }
+        case (true, false):
+            for i in 0..<n { o[i] = Int32(bitPattern: (UInt32(truncatingIfNeeded: W(bigEndian: s.loadUnaligned(fromByteOffset: i &* size, as: W.self))) &<< up) &>> down) }
+        case (true, true):
+            for i in 0..<n { o[i] = Int32(bitPattern: UInt32(truncatingIfNeeded: W(bigEndian: s.loadUnaligned(fromByteOffset: i &* size, as: W.self))) &<< up) &>> down }
+        }
     }
 
     /// Unsigned 32-bit values above Int32.max keep their bit pattern (documented on PixelFrame).

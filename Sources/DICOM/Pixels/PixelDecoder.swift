@@ -61,16 +61,24 @@ public enum PixelDecoder {
         return PixelFrame(index: index, description: d, samples: samples)
     }
 
-    /// Modality LUT (Rescale Slope/Intercept) applied: values in output units, e.g. HU.
+    /// Modality LUT applied (the LUT Sequence when present, else Rescale Slope/Intercept):
+    /// values in output units, e.g. HU.
     public static func modalityValues(frame: PixelFrame) -> [Float] {
-        let d = frame.description
-        var out = [Float](repeating: 0, count: frame.samples.count)
-        frame.samples.withUnsafeBufferPointer { src in
+        let (input, slope, intercept) = modalityStage(frame)
+        var out = [Float](repeating: 0, count: input.count)
+        input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer {
-                modalityRescale($0, src, slope: Float(d.rescaleSlope), intercept: Float(d.rescaleIntercept))
+                modalityRescale($0, src, slope: Float(slope), intercept: Float(intercept))
             }
         }
         return out
+    }
+
+    /// Values entering the VOI stage, as integers plus the rescale still to apply.
+    static func modalityStage(_ frame: PixelFrame) -> (values: [Int32], slope: Double, intercept: Double) {
+        let d = frame.description
+        if let lut = d.modalityLUT { return (lut.lookup(frame.samples), 1, 0) }
+        return (frame.samples, d.rescaleSlope, d.rescaleIntercept)
     }
 
     /// Grayscale display image: modality LUT → VOI (the VOI LUT Sequence when present, else
@@ -86,10 +94,11 @@ public enum PixelDecoder {
             }
         }
         var out = [UInt8](repeating: 0, count: frame.samples.count)
+        let (values, slope, intercept) = modalityStage(frame)
         if let lut = d.voiLUT, !lut.data.isEmpty {
             let table = voiLUTTo8BitTable(lut.data, bitsPerEntry: lut.bitsPerEntry)
-            let input = d.rescaleSlope == 1 && d.rescaleIntercept == 0
-                ? frame.samples
+            let input = slope == 1 && intercept == 0
+                ? values
                 : modalityValues(frame: frame).map { Int32(clamping: Int64($0.rounded(.towardZero))) }
             table.withUnsafeBufferPointer { t in
                 input.withUnsafeBufferPointer { src in
@@ -101,10 +110,10 @@ public enum PixelDecoder {
             }
             return out
         }
-        let window = d.window(windowIndex) ?? fullRangeWindow(frame)
-        frame.samples.withUnsafeBufferPointer { src in
+        let window = d.window(windowIndex) ?? fullRangeWindow(values, slope: slope, intercept: intercept)
+        values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer {
-                windowTo8Bit($0, src, slope: d.rescaleSlope, intercept: d.rescaleIntercept,
+                windowTo8Bit($0, src, slope: slope, intercept: intercept,
                              window: window, invert: d.isMonochrome1)
             }
         }
@@ -121,13 +130,12 @@ public enum PixelDecoder {
     }
 
     /// Without a window in the file: map the frame's rescaled minimum…maximum onto 0…255.
-    static func fullRangeWindow(_ frame: PixelFrame) -> VOIWindow {
-        let d = frame.description
-        guard let lo = frame.samples.min(), let hi = frame.samples.max() else {
+    static func fullRangeWindow(_ values: [Int32], slope: Double, intercept: Double) -> VOIWindow {
+        guard let lo = values.min(), let hi = values.max() else {
             return VOIWindow(center: 0, width: 1, function: .linearExact)
         }
-        let a = Double(lo) * d.rescaleSlope + d.rescaleIntercept
-        let b = Double(hi) * d.rescaleSlope + d.rescaleIntercept
+        let a = Double(lo) * slope + intercept
+        let b = Double(hi) * slope + intercept
         return VOIWindow(center: (a + b) / 2, width: max(abs(b - a), 1), function: .linearExact)
     }
 }

@@ -24,22 +24,31 @@ extension PixelDescription {
             voiLUTFunction: function.flatMap(VOIFunction.init(rawValue:)) ?? .linear)
         if rescaleSlope == 0 { rescaleSlope = 1 }        // a zero slope would erase the image
         palette = Self.palette(ds)
-        if let item = ds.sequence(.voilutSequence)?.first {
-            var descriptor = item.ints(.lutDescriptor)
-            // The first mapped value is SS when pixel data are signed, but readers of implicit
-            // VR files see US: reinterpret.
-            if descriptor.count > 1, pixelRepresentation == 1, descriptor[1] > 0x7FFF {
-                descriptor[1] = Int(Int16(truncatingIfNeeded: descriptor[1]))
-            }
-            let data = item.ints(.lutData).map { UInt16(truncatingIfNeeded: $0) }
-            if descriptor.count == 3, !data.isEmpty { voiLUT = VOILUT(descriptor: descriptor, data: data) }
-        }
+        voiLUT = Self.lookupTable(ds.sequence(.voilutSequence)?.first, signedInput: pixelRepresentation == 1)
+        modalityLUT = Self.lookupTable(ds.sequence(.modalityLUTSequence)?.first, signedInput: pixelRepresentation == 1)
     }
 
-    /// Plain (not segmented) Palette Color LUTs; data kept as little-endian bytes.
+    static func lookupTable(_ item: DataSet?, signedInput: Bool) -> LookupTable? {
+        guard let item else { return nil }
+        var descriptor = item.ints(.lutDescriptor)
+        // The first mapped value is SS when pixel data are signed, but readers of implicit VR
+        // files see US: reinterpret.
+        if descriptor.count > 1, signedInput, descriptor[1] > 0x7FFF {
+            descriptor[1] = Int(Int16(truncatingIfNeeded: descriptor[1]))
+        }
+        let data = item.ints(.lutData).map { UInt16(truncatingIfNeeded: $0) }
+        guard descriptor.count == 3, !data.isEmpty else { return nil }
+        return LookupTable(descriptor: descriptor, data: data)
+    }
+
+    /// Palette Color LUTs, plain or segmented; data kept as little-endian bytes.
     static func palette(_ ds: DataSet) -> PaletteLUT? {
         let descriptor = ds.ints(.redPaletteColorLookupTableDescriptor)
-        guard descriptor.count == 3,
+        guard descriptor.count == 3 else { return nil }
+        if !ds.contains(.redPaletteColorLookupTableData) {
+            return segmentedPalette(ds, descriptor: descriptor)
+        }
+        guard
               var red = ds.bytes(.redPaletteColorLookupTableData),
               var green = ds.bytes(.greenPaletteColorLookupTableData),
               var blue = ds.bytes(.bluePaletteColorLookupTableData) else { return nil }
@@ -48,6 +57,23 @@ extension PixelDescription {
             for i in stride(from: 0, to: green.count - 1, by: 2) { green.swapAt(i, i + 1) }
             for i in stride(from: 0, to: blue.count - 1, by: 2) { blue.swapAt(i, i + 1) }
         }
+        return PaletteLUT(descriptor: descriptor, red: red, green: green, blue: blue)
+    }
+
+    static func segmentedPalette(_ ds: DataSet, descriptor: [Int]) -> PaletteLUT? {
+        let bits = descriptor[2]
+        func channel(_ tag: Tag) -> [UInt8]? {
+            guard let e = ds.element(tag) else { return nil }
+            let words = bits == 8
+                ? e.bytes.map(Int.init)
+                : ValueDecoder.ints(.OW, ds.storage, e.valueRange, littleEndian: ds.isLittleEndian)
+            let table = SegmentedPalette.expand(words)
+            if bits == 8 { return table.map { UInt8(truncatingIfNeeded: $0) } }
+            return table.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
+        }
+        guard let red = channel(.segmentedRedPaletteColorLookupTableData),
+              let green = channel(.segmentedGreenPaletteColorLookupTableData),
+              let blue = channel(.segmentedBluePaletteColorLookupTableData) else { return nil }
         return PaletteLUT(descriptor: descriptor, red: red, green: green, blue: blue)
     }
 }

@@ -23,6 +23,8 @@ public struct PixelDescription: Sendable, Hashable {
     public var palette: PaletteLUT?
     /// First item of the VOI LUT Sequence (0028,3010); preferred over windows, as pydicom does.
     public var voiLUT: VOILUT?
+    /// First item of the Modality LUT Sequence (0028,3000); replaces the rescale when present.
+    public var modalityLUT: LookupTable?
 
     public init(
         rows: Int, columns: Int, samplesPerPixel: Int = 1, bitsAllocated: Int, bitsStored: Int? = nil,
@@ -30,7 +32,8 @@ public struct PixelDescription: Sendable, Hashable {
         photometricInterpretation: String = "MONOCHROME2", planarConfiguration: Int = 0,
         numberOfFrames: Int = 1, rescaleSlope: Double = 1, rescaleIntercept: Double = 0,
         windowCenters: [Double] = [], windowWidths: [Double] = [],
-        voiLUTFunction: VOIFunction = .linear, palette: PaletteLUT? = nil, voiLUT: VOILUT? = nil
+        voiLUTFunction: VOIFunction = .linear, palette: PaletteLUT? = nil, voiLUT: VOILUT? = nil,
+        modalityLUT: LookupTable? = nil
     ) {
         self.rows = rows
         self.columns = columns
@@ -49,6 +52,7 @@ public struct PixelDescription: Sendable, Hashable {
         self.voiLUTFunction = voiLUTFunction
         self.palette = palette
         self.voiLUT = voiLUT
+        self.modalityLUT = modalityLUT
     }
 
     public var pixelsPerFrame: Int { rows * columns }
@@ -109,8 +113,8 @@ public struct PaletteLUT: Sendable, Hashable {
     }
 }
 
-/// One VOI LUT Sequence item: LUT Descriptor and LUT Data (PS3.3 C.11.2.1.1).
-public struct VOILUT: Sendable, Hashable {
+/// One Modality or VOI LUT Sequence item: LUT Descriptor and LUT Data (PS3.3 C.11.1, C.11.2.1.1).
+public struct LookupTable: Sendable, Hashable {
     public var firstMapped: Int
     public var bitsPerEntry: Int
     public var data: [UInt16]
@@ -121,4 +125,17 @@ public struct VOILUT: Sendable, Hashable {
         bitsPerEntry = descriptor.count > 2 ? descriptor[2] : 16
         self.data = Array(data.prefix(count))
     }
+
+    /// Input values below the first mapped value take entry 0, those past the end the last.
+    func lookup(_ samples: [Int32]) -> [Int32] {
+        guard !data.isEmpty else { return samples }
+        let mask = bitsPerEntry >= 16 ? 0xFFFF : (1 << max(bitsPerEntry, 1)) - 1
+        let last = data.count - 1
+        return samples.map { v in
+            let i = Int(v) - firstMapped
+            return Int32(Int(data[i < 0 ? 0 : (i > last ? last : i)]) & mask)
+        }
+    }
 }
+
+public typealias VOILUT = LookupTable

@@ -52,6 +52,9 @@ public enum RLECodec {
         offsets.append(fragment.count)
         let pixels = rows * columns
         let stride = expected
+        // PackBits expands at most 128 bytes per 2 input bytes: refuse before allocating a
+        // frame that a (corrupt) header claims but the fragment cannot possibly hold.
+        guard pixels <= fragment.count * 64 else { throw RLEError(.segmentTooShort, segment: 1) }
         var out = [UInt8](repeating: 0, count: pixels * stride)
         try out.withUnsafeMutableBufferPointer { dst in
             for seg in 0..<segmentCount {
