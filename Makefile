@@ -7,7 +7,7 @@ BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev
 TEST_DEBS  := dcmtk dicom3tools zip unzip sqlite3
 TEST_PIPS  := pydicom hl7 hl7apy numpy jsonschema
 
-.PHONY: all deps test-deps build release run test bench clean
+.PHONY: all deps test-deps build release run test bench fuzz clean
 
 all: build
 
@@ -46,6 +46,11 @@ test: test-deps
 
 bench: test-deps release
 	$(PYTHON) tools/bench.py
+
+# libFuzzer over the DICOM reader and the HL7 parser (FUZZ_SECONDS each, default 300).
+fuzz: deps
+	tools/fuzz/build.sh
+	.build/fuzz/dicom-fuzz -max_total_time=$${FUZZ_SECONDS:-300} -rss_limit_mb=2048 -timeout=10 .build/fuzz/corpus
 
 clean:
 	rm -rf .build var

@@ -52,7 +52,7 @@ extension Sluice {
             if json {
                 do { print(try DICOMJSON.encode(dicom.dataSet)) } catch { throw Failure.processing("\(file): \(error)") }
             } else {
-                print(try DICOMJSON.encode(dicom.dataSet))  // LEAD-TEMP: DICOMDump pending
+                print(DICOMDump.render(dicom), terminator: "")
             }
         }
     }

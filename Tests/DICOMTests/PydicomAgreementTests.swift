@@ -81,7 +81,7 @@ print(json.dumps({"passed": passed, "failed": failed, "excluded": excluded}))
 """#
 
     @Test func jsonAgreesWithPydicomOnItsTestData() throws {
-        let list = try runPython("import json, pydicom.data; print(json.dumps(pydicom.data.get_testdata_files()))")
+        let list = try runPython("import json, pydicom.data; print(json.dumps(pydicom.data.get_testdata_files() + pydicom.data.get_charset_files()))")
         #expect(list.status == 0, "pydicom is required for this test: \(list.stderr)")
         let files = try JSONDecoder().decode([String].self, from: Data(list.stdout.utf8))
         #expect(files.count > 100)

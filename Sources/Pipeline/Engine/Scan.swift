@@ -50,7 +50,7 @@ public struct ScanReport: Codable, Sendable {
             config: config, batchID: "scan", run: 1, sourceName: (absolute as NSString).lastPathComponent,
             inputPath: absolute, workDirectory: work, log: Log(minimum: .error), clock: Clock(), allowDuplicate: true)
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let unpacked = try await UnpackStage().run((), context: context)
+        let unpacked = try await UnpackStage(hashContents: false).run((), context: context)
         let validated = try await ValidateStage().run(unpacked, context: context)
         let grouped = try await GroupStage().run(validated, context: context)
         return ScanReport(

@@ -7,7 +7,11 @@ import Foundation
 /// limits) and fingerprints their content.
 public struct UnpackStage: Stage {
     public let name = "unpack"
-    public init() {}
+    /// Content hashes give the duplicate fingerprint and the manifest's input list; `scan`,
+    /// which records nothing, skips them.
+    public let hashContents: Bool
+
+    public init(hashContents: Bool = true) { self.hashContents = hashContents }
 
     public func run(_ input: Void, context: BatchContext) async throws -> UnpackedBatch {
         let path = context.inputPath
@@ -35,13 +39,14 @@ public struct UnpackStage: Stage {
             root = (path as NSString).deletingLastPathComponent
             listed = [((path as NSString).lastPathComponent, path)]
         }
+        let hash = hashContents
         let files = try await boundedMap(listed, limit: context.workers) { relative, absolute in
             var st = stat()
             guard stat(absolute, &st) == 0 else { throw BatchFailure(stage: "unpack", reason: "\(relative) vanished") }
             return BatchFile(
                 relativePath: relative, absolutePath: absolute, size: Int(st.st_size),
                 modified: st.modificationDate,
-                sha256: try SHA256.hex(fileAt: absolute))
+                sha256: hash ? try SHA256.hex(fileAt: absolute) : "")
         }
         var fingerprint = SHA256()
         for hash in files.map(\.sha256).sorted() { fingerprint.update(hash) }
