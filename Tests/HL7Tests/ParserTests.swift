@@ -164,6 +164,13 @@ import HL7
         #expect(file.errors[1].segment == "FTS")
     }
 
+    @Test func trailersWithoutHeadersAreReported() throws {
+        let file = Fixture.parse(Fixture.orm() + "BTS|1\rFTS|1\r", name: "t.hl7")
+        #expect(file.messages.count == 1)
+        #expect(file.errors.map(\.code) == [.unexpectedSegment, .unexpectedSegment])
+        #expect(file.errors.map(\.segment) == ["BTS", "FTS"])
+    }
+
     @Test func validationErrorsPerMessage() throws {
         let tooShort = "MSH|^~\\&|A|B|C|D|20250101||ADT^A04\rPID|1||SECRET\r"
         let badVersion = "MSH|^~\\&|A|B|C|D|20250101||ADT^A04|X|P|3.0\rPID|1||SECRET\r"

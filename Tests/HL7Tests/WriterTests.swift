@@ -62,6 +62,10 @@ import HL7
         #expect(ed.encapsulatedData.subtype == "PDF")
         #expect(ed.encapsulatedData.encoding == "Base64")
         #expect(Data(base64Encoded: ed.encapsulatedData.data ?? "").map { [UInt8]($0) } == pdf)
+        #expect(ed.embeddedPDF == pdf)
+        #expect(m.obxs.first?.embeddedPDF == nil)
+        let other = "MSH|^~\\&|A|B|C|D|2025||ORU^R01|1|P|2.5.1\rOBX|1|ED|X||^application^pdf^Base64^JVBERi0=\r"
+        #expect(HL7File.parse(text: other, name: "o.hl7").messages.first?.obxs.first?.embeddedPDF == Array("%PDF-".utf8))
         #expect(m.orderKeys.fillerOrderNumbers == ["ACC456"])
         #expect(m.pid?.identifiers.first?.assigningAuthority == "HOSP")
     }

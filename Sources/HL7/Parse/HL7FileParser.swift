@@ -102,6 +102,7 @@ struct HL7FileParser {
         var messagesInBatch = 0
         var batchesInFile = 0
         var envelopeDelimiters = HL7Delimiters.standard
+        var openBatch = false, openFile = false
 
         func close(_ k: Int) {
             guard let s = current else { return }
@@ -145,18 +146,28 @@ struct HL7FileParser {
                 envelopeDelimiters = buffer.bytes.withUnsafeBufferPointer {
                     HL7Delimiters.parse(header: $0, start: e.start, end: e.end)
                 } ?? .standard
-                if id == SegmentEntry.bhs { batchesInFile += 1 } else { batchesInFile = 0 }
+                if id == SegmentEntry.bhs { batchesInFile += 1; openBatch = true } else { batchesInFile = 0; openFile = true }
                 messagesInBatch = 0
                 batchSegments.append(envelope(k))
             case SegmentEntry.bts:
                 close(k)
                 batchSegments.append(envelope(k))
-                checkCount(k, expected: messagesInBatch, what: "messages")
+                if openBatch {
+                    checkCount(k, expected: messagesInBatch, what: "messages")
+                } else {
+                    errors.append(HL7Error(.unexpectedSegment, file: name, segment: "BTS", segmentPosition: k + 1, detail: "no BHS before it"))
+                }
+                openBatch = false
                 messagesInBatch = 0
             case SegmentEntry.fts:
                 close(k)
                 batchSegments.append(envelope(k))
-                if batchesInFile > 0 { checkCount(k, expected: batchesInFile, what: "batches") }
+                if !openFile {
+                    errors.append(HL7Error(.unexpectedSegment, file: name, segment: "FTS", segmentPosition: k + 1, detail: "no FHS before it"))
+                } else if batchesInFile > 0 {
+                    checkCount(k, expected: batchesInFile, what: "batches")
+                }
+                openFile = false
             default:
                 if current == nil { current = k }
             }
