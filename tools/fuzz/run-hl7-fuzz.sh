@@ -10,10 +10,13 @@ SECONDS_TO_RUN=${1:-120}
 [ $# -gt 0 ] && shift
 OUT=.build/fuzz
 mkdir -p "$OUT" tools/fuzz/crashes "$OUT/corpus"
+rm -f "$OUT/hl7_fuzz"
 ROOT=$(pwd)
 # Compile inside $OUT: swiftc may leave module files in its working directory.
 (cd "$OUT" && swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name HL7Fuzz \
-    "$ROOT/tools/fuzz/hl7_fuzz.swift" $(find "$ROOT/Sources/HL7" -name '*.swift' | sort) -o hl7_fuzz)
+    "$ROOT/tools/fuzz/hl7_fuzz.swift" $(find "$ROOT/Sources/HL7" -name '*.swift' | sort) -o hl7_fuzz 2>&1) \
+    | { grep -v "Cannot export local symbol" || true; }
+[ -x "$OUT/hl7_fuzz" ] || { echo "fuzz build failed" >&2; exit 1; }
 # Seed corpus: small, varied messages (kept in the repo, each well under 1 KB).
 cp tools/fuzz/seeds/* "$OUT/corpus/" 2>/dev/null || true
 exec "$OUT/hl7_fuzz" "$OUT/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 \
