@@ -134,7 +134,7 @@ struct HL7FileParser {
         }
 
         for k in segs.indices {
-            if frameStarts.contains(k) { close(k) }
+            if !frameStarts.isEmpty, frameStarts.contains(k) { close(k) }
             let id = segs[k].id
             switch id {
             case SegmentEntry.msh:
@@ -200,9 +200,9 @@ struct HL7FileParser {
             HL7Delimiters.parse(header: $0, start: first.start, end: first.end)
         }) else { return fail(.badDelimiters, first, 1, field: 2) }
         let msh = HL7Segment(buffer: buffer, entry: first, delimiters: delimiters, characterSet: .ascii)
-        let charsetTerm = msh.value(field: 18).text ?? ""
+        let charset = msh.value(field: 18).text.map { HL7CharacterSet(term: $0.trimmingCharactersSpace) } ?? .ascii
         let message = HL7Message(buffer: buffer, segmentIndices: range, delimiters: delimiters,
-                                 characterSet: HL7CharacterSet(term: charsetTerm.trimmingCharactersSpace), index: index)
+                                 characterSet: charset, index: index)
         readable = message
         let fields = msh.fieldCount
         guard fields >= 12 else {
@@ -240,6 +240,11 @@ struct HL7FileParser {
 /// HL7 v2 versions this reader accepts in MSH-12: 2.1 through 2.8.x.
 public enum HL7Version {
     public static func isKnown(_ version: String) -> Bool {
+        // Fast path for the common spellings.
+        switch version {
+        case "2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8", "2.8.1", "2.8.2": return true
+        default: break
+        }
         let parts = version.trimmingCharactersSpace.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2 || parts.count == 3, parts[0] == "2",
               let minor = Int(parts[1]), (1...8).contains(minor), parts[1].count == 1 else { return false }
