@@ -62,7 +62,7 @@ import HL7
     }
 
     @Test func escapeRoundTripsThroughWriterRules() throws {
-        let values = ["a|b", "^~&\\", "line\nbreak", "x#y", "plain", "é ü ∑"]
+        let values = ["a|b", "^~&\\", "line\nbreak", "x#y", "plain", "é ü ∑", "\"\"", "\"\"\""]
         for v in values {
             let escaped = HL7Escape.escape(v)
             let text = "MSH|^~\\&|A|B|C|D|20250101||ORU^R01|1|P|2.5.1||||||UNICODE UTF-8\rOBX|1|ST|X||\(escaped)\r"
