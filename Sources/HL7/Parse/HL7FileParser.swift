@@ -11,11 +11,16 @@ struct HL7FileParser {
     private static let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, vt: UInt8 = 0x0B, fs: UInt8 = 0x1C
 
     func run() -> HL7File {
-        var segments: [SegmentEntry] = []
-        var frameStarts = Set<Int>()   // segment indices that follow an MLLP frame byte
-        bytes.withUnsafeBufferPointer { p in scan(p, &segments, &frameStarts) }
-        let buffer = HL7Buffer(bytes: bytes, segments: segments)
+        let (buffer, frameStarts) = segment()
         return group(buffer, frameStarts)
+    }
+
+    /// Finds the segments; frame starts are segment indices that follow an MLLP frame byte.
+    func segment() -> (HL7Buffer, Set<Int>) {
+        var segments: [SegmentEntry] = []
+        var frameStarts = Set<Int>()
+        bytes.withUnsafeBufferPointer { p in scan(p, &segments, &frameStarts) }
+        return (HL7Buffer(bytes: bytes, segments: segments), frameStarts)
     }
 
     // MARK: - Segments
@@ -91,93 +96,126 @@ struct HL7FileParser {
 
     // MARK: - Messages and batches
 
-    private func group(_ buffer: HL7Buffer, _ frameStarts: Set<Int>) -> HL7File {
-        let segs = buffer.segments
-        var messages: [HL7Message] = []
-        var errors: [HL7Error] = []
-        var batchSegments: [HL7Segment] = []
-        var rejected: [HL7Message] = []
+    /// Batch bookkeeping carried from one piece of a file to the next (see `HL7File.scan`).
+    struct GroupState {
         var unitCount = 0
-        var current: Int? = nil
         var messagesInBatch = 0
         var batchesInFile = 0
         var envelopeDelimiters = HL7Delimiters.standard
         var openBatch = false, openFile = false
+        /// Segments in earlier pieces, so positions count from the start of the file.
+        var segmentBase = 0
+        var sawEnvelope = false
+        var sawSegments = false
+    }
 
-        func close(_ k: Int) {
+    struct Piece {
+        var messages: [HL7Message] = []
+        var errors: [HL7Error] = []
+        var batchSegments: [HL7Segment] = []
+        var rejected: [HL7Message] = []
+    }
+
+    private func group(_ buffer: HL7Buffer, _ frameStarts: Set<Int>) -> HL7File {
+        var state = GroupState()
+        var piece = group(buffer, frameStarts, &state)
+        piece.errors += finish(state)
+        return HL7File(name: name, messages: piece.messages, errors: piece.errors, messageUnitCount: state.unitCount,
+                       batchSegments: piece.batchSegments, rejectedMessages: piece.rejected)
+    }
+
+    func finish(_ state: GroupState) -> [HL7Error] {
+        guard state.unitCount == 0 && !state.sawEnvelope else { return [] }
+        return [HL7Error(.notHL7, file: name, detail: state.sawSegments ? "no MSH segment" : "no segments")]
+    }
+
+    func group(_ buffer: HL7Buffer, _ frameStarts: Set<Int>, _ state: inout GroupState) -> Piece {
+        let segs = buffer.segments
+        var piece = Piece()
+        var current: Int? = nil
+        let base = state.segmentBase
+        if !segs.isEmpty { state.sawSegments = true }
+
+        func close(_ k: Int, _ state: inout GroupState) {
             guard let s = current else { return }
             current = nil
-            unitCount += 1
-            messagesInBatch += 1
-            switch validate(buffer, s..<k, index: unitCount) {
-            case .success(let m): messages.append(m)
+            state.unitCount += 1
+            state.messagesInBatch += 1
+            switch validate(buffer, s..<k, index: state.unitCount) {
+            case .success(let m): piece.messages.append(m)
             case .failure(let e):
-                errors.append(e.error)
-                if let m = e.readable { rejected.append(m) }
+                piece.errors.append(e.error)
+                if let m = e.readable { piece.rejected.append(m) }
             }
         }
 
-        func envelope(_ k: Int) -> HL7Segment {
-            HL7Segment(buffer: buffer, entry: segs[k], delimiters: envelopeDelimiters, characterSet: .ascii)
+        func envelope(_ k: Int, _ state: GroupState) -> HL7Segment {
+            HL7Segment(buffer: buffer, entry: segs[k], delimiters: state.envelopeDelimiters, characterSet: .ascii)
         }
 
-        func checkCount(_ k: Int, expected: Int, what: String) {
-            let seg = envelope(k)
+        func checkCount(_ k: Int, expected: Int, what: String, _ state: GroupState) {
+            let seg = envelope(k, state)
             guard case .value(let text) = seg.value(field: 1) else { return }
             let declared = Int(text.trimmingCharactersSpace)
             if declared != expected {
-                errors.append(HL7Error(.batchCountMismatch, file: name, messageIndex: nil, segment: seg.id,
-                                       segmentPosition: k + 1, field: 1,
-                                       detail: declared.map { "declares \($0) \(what), found \(expected)" }
-                                           ?? "count is not a number, found \(expected) \(what)"))
+                piece.errors.append(HL7Error(.batchCountMismatch, file: name, messageIndex: nil, segment: seg.id,
+                                             segmentPosition: base + k + 1, field: 1,
+                                             detail: declared.map { "declares \($0) \(what), found \(expected)" }
+                                                 ?? "count is not a number, found \(expected) \(what)"))
             }
         }
 
         for k in segs.indices {
-            if !frameStarts.isEmpty, frameStarts.contains(k) { close(k) }
+            if !frameStarts.isEmpty, frameStarts.contains(k) { close(k, &state) }
             let id = segs[k].id
             switch id {
             case SegmentEntry.msh:
-                close(k)
+                close(k, &state)
                 current = k
             case SegmentEntry.fhs, SegmentEntry.bhs:
-                close(k)
+                close(k, &state)
+                state.sawEnvelope = true
                 let e = segs[k]
-                envelopeDelimiters = buffer.bytes.withUnsafeBufferPointer {
+                state.envelopeDelimiters = buffer.bytes.withUnsafeBufferPointer {
                     HL7Delimiters.parse(header: $0, start: e.start, end: e.end)
                 } ?? .standard
-                if id == SegmentEntry.bhs { batchesInFile += 1; openBatch = true } else { batchesInFile = 0; openFile = true }
-                messagesInBatch = 0
-                batchSegments.append(envelope(k))
-            case SegmentEntry.bts:
-                close(k)
-                batchSegments.append(envelope(k))
-                if openBatch {
-                    checkCount(k, expected: messagesInBatch, what: "messages")
+                if id == SegmentEntry.bhs {
+                    state.batchesInFile += 1; state.openBatch = true
                 } else {
-                    errors.append(HL7Error(.unexpectedSegment, file: name, segment: "BTS", segmentPosition: k + 1, detail: "no BHS before it"))
+                    state.batchesInFile = 0; state.openFile = true
                 }
-                openBatch = false
-                messagesInBatch = 0
+                state.messagesInBatch = 0
+                piece.batchSegments.append(envelope(k, state))
+            case SegmentEntry.bts:
+                close(k, &state)
+                state.sawEnvelope = true
+                piece.batchSegments.append(envelope(k, state))
+                if state.openBatch {
+                    checkCount(k, expected: state.messagesInBatch, what: "messages", state)
+                } else {
+                    piece.errors.append(HL7Error(.unexpectedSegment, file: name, segment: "BTS", segmentPosition: base + k + 1,
+                                                 detail: "no BHS before it"))
+                }
+                state.openBatch = false
+                state.messagesInBatch = 0
             case SegmentEntry.fts:
-                close(k)
-                batchSegments.append(envelope(k))
-                if !openFile {
-                    errors.append(HL7Error(.unexpectedSegment, file: name, segment: "FTS", segmentPosition: k + 1, detail: "no FHS before it"))
-                } else if batchesInFile > 0 {
-                    checkCount(k, expected: batchesInFile, what: "batches")
+                close(k, &state)
+                state.sawEnvelope = true
+                piece.batchSegments.append(envelope(k, state))
+                if !state.openFile {
+                    piece.errors.append(HL7Error(.unexpectedSegment, file: name, segment: "FTS", segmentPosition: base + k + 1,
+                                                 detail: "no FHS before it"))
+                } else if state.batchesInFile > 0 {
+                    checkCount(k, expected: state.batchesInFile, what: "batches", state)
                 }
-                openFile = false
+                state.openFile = false
             default:
                 if current == nil { current = k }
             }
         }
-        close(segs.count)
-        if unitCount == 0 && batchSegments.isEmpty {
-            errors.append(HL7Error(.notHL7, file: name, detail: segs.isEmpty ? "no segments" : "no MSH segment"))
-        }
-        return HL7File(name: name, messages: messages, errors: errors, messageUnitCount: unitCount,
-                       batchSegments: batchSegments, rejectedMessages: rejected)
+        close(segs.count, &state)
+        state.segmentBase += segs.count
+        return piece
     }
 
     /// A failed validation, with the message when its MSH is still readable (to NACK it).
