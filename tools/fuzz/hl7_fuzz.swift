@@ -49,6 +49,14 @@ func hl7FuzzExercise(_ bytes: [UInt8]) {
         precondition(whole == split, "stream reader disagrees with the file parser")
     }
 
+    // Chunked scanning reports what the whole-file parse reports.
+    var scanned: [[UInt8]] = []
+    let chunks = stride(from: 0, to: bytes.count, by: 7).map { bytes[$0..<min($0 + 7, bytes.count)] }
+    if let summary = try? HL7File.scan(chunks: chunks, name: "fuzz.hl7", { scanned.append($0.wireBytes) }) {
+        precondition(scanned == file.messages.map(\.wireBytes), "scan disagrees on messages")
+        precondition(summary.errors == file.errors, "scan disagrees on errors")
+    }
+
     // Any text we can read, we can write and read back unchanged.
     if let m = file.messages.first, let v = m.segment(at: 0).string(3) {
         var b = HL7MessageBuilder()

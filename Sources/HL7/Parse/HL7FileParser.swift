@@ -48,7 +48,9 @@ struct HL7FileParser {
         func noteHeader(_ j: Int) {
             guard j + 3 < n else { return }
             let id = SegmentEntry.pack(p[j], p[j + 1], p[j + 2])
-            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs { fieldSep = p[j + 3] }
+            // Trailers too: a stream reader starts a unit there, and both must decide alike.
+            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs
+                || id == SegmentEntry.bts || id == SegmentEntry.fts { fieldSep = p[j + 3] }
         }
         noteHeader(i)
 
@@ -57,7 +59,8 @@ struct HL7FileParser {
             guard isUpper(p[j]), isUpperOrDigit(p[j + 1]), isUpperOrDigit(p[j + 2]) else { return false }
             let sep = p[j + 3]
             let id = SegmentEntry.pack(p[j], p[j + 1], p[j + 2])
-            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs {
+            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs
+                || id == SegmentEntry.bts || id == SegmentEntry.fts {
                 return HL7Delimiters.isLegalDelimiter(sep)
             }
             return fieldSep.map { $0 == sep } ?? HL7Delimiters.isLegalDelimiter(sep)
@@ -86,6 +89,7 @@ struct HL7FileParser {
                 frameStarts.insert(segments.count)
                 i += 1
                 lineStart = i
+                fieldSep = nil   // a new frame knows nothing of the previous message
                 noteHeader(i)
             default:
                 i += 1

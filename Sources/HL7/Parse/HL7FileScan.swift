@@ -19,12 +19,23 @@ extension HL7File {
         let name = (path as NSString).lastPathComponent
         guard let handle = FileHandle(forReadingAtPath: path) else { throw HL7Error(.unreadableFile, file: name) }
         defer { try? handle.close() }
+        let chunks = AnyIterator<Data> {
+            let data = try? handle.read(upToCount: chunkSize)
+            return data.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return try scan(chunks: chunks, name: name, body)
+    }
+
+    /// The same over any sequence of byte chunks (a zip entry being inflated, a socket).
+    public static func scan<S: Sequence>(chunks: S, name: String, _ body: (HL7Message) throws -> Void) throws -> HL7FileSummary
+    where S.Element: Collection, S.Element.Element == UInt8 {
         var summary = HL7FileSummary(name: name)
         var reader = HL7StreamReader()
         var state = HL7FileParser.GroupState()
         let parser = HL7FileParser(bytes: [], name: name)
         func deliver(_ units: [[UInt8]]) throws {
             for unit in units {
+                // A UTF-8 BOM stays at the front of the first unit, where the parser skips it.
                 let (buffer, _) = HL7FileParser(bytes: unit, name: name).segment()
                 let piece = parser.group(buffer, [], &state)
                 summary.errors += piece.errors
@@ -35,13 +46,7 @@ extension HL7File {
                 }
             }
         }
-        while true {
-            let data: Data
-            do { data = try handle.read(upToCount: chunkSize) ?? Data() } catch { throw HL7Error(.unreadableFile, file: name) }
-            if data.isEmpty { break }
-            // A UTF-8 BOM stays at the front of the first unit, where the parser skips it.
-            try deliver(reader.feed(data))
-        }
+        for chunk in chunks { try deliver(reader.feed(chunk)) }
         try deliver(reader.finish())
         summary.errors += parser.finish(state)
         summary.messageUnitCount = state.unitCount
