@@ -19,5 +19,7 @@ ROOT=$(pwd)
 [ -x "$OUT/hl7_fuzz" ] || { echo "fuzz build failed" >&2; exit 1; }
 # Seed corpus: small, varied messages (kept in the repo, each well under 1 KB).
 cp tools/fuzz/seeds/* "$OUT/corpus/" 2>/dev/null || true
+# Swift's own backtracer would catch the trap first and libFuzzer would not save the input.
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
 exec "$OUT/hl7_fuzz" "$OUT/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 \
     -artifact_prefix=tools/fuzz/crashes/ -print_final_stats=1 "$@"

@@ -37,7 +37,7 @@ struct HL7FileParser {
             var e = end
             while e > lineStart, p[e - 1] == Self.lf { e -= 1 }
             var blank = true
-            for k in lineStart..<e where !(p[k] == 0x20 || p[k] == 0x09 || p[k] == 0x00 || p[k] == 0x1A) { blank = false; break }
+            for k in lineStart..<e where !isBlankByte(p[k]) { blank = false; break }
             guard !blank else { return }
             let id: UInt32 = e - lineStart >= 3 ? SegmentEntry.pack(p[lineStart], p[lineStart + 1], p[lineStart + 2]) : 0
             let entry = SegmentEntry(start: lineStart, end: e, id: id)
@@ -276,6 +276,10 @@ struct HL7FileParser {
     }
 }
 
+/// Bytes a line may consist of and still be skipped as blank (padding, Ctrl-Z, stray LFs).
+@inline(__always) func isBlankByte(_ b: UInt8) -> Bool {
+    b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x00 || b == 0x1A
+}
 @inline(__always) func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
 @inline(__always) func isUpperOrDigit(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) }
 
