@@ -62,8 +62,10 @@ public enum HL7Inspect {
         return out
     }
 
-    /// The unescaped value at `path`, one line per readable message (empty when not present,
-    /// `""` for null). Throws on a path that does not parse.
+    /// The unescaped value at `path`, one entry per readable message (empty when not present,
+    /// `""` for null). A value with `\.br\` holds a line feed; callers that promise one line
+    /// per message should print entries as they are and count entries, not lines.
+    /// Throws on a path that does not parse.
     public static func field(_ file: HL7File, path: String) throws -> [String] {
         guard let p = HL7Path(path) else { throw HL7Error(.badPath, file: file.name, detail: "expected SEG[n]-field[rep].component.subcomponent") }
         return readable(file).map { $0.0.value(at: p).wireText ?? "" }
