@@ -64,7 +64,13 @@ import HL7
             try HL7Inspect.load(path: noMSH)
         } throws: { error in (error as? HL7Error)?.code == .notHL7 }
         #expect(throws: HL7Error.self) { try HL7Inspect.load(path: dir.file("missing.hl7")) }
-        let good = try Oracle.write(Fixture.orm(), "good.hl7", in: dir)
-        #expect(try HL7Inspect.load(path: good).messages.count == 1)
+        let good = try Oracle.write(Fixture.orm() + Fixture.orm(), "good.hl7", in: dir)
+        #expect(try HL7Inspect.load(path: good).messages.count == 2)
+        let r = try HL7Inspect.render(path: good, field: "OBR-3.2")
+        #expect(r.output == "RIS\nRIS\n")
+        #expect(!r.hasErrors)
+        #expect(try HL7Inspect.render(path: short).hasErrors)
+        #expect(try HL7Inspect.render(path: good, json: true).output.hasPrefix("{"))
+        #expect(throws: HL7Error.self) { try HL7Inspect.render(path: good, field: "bad path") }
     }
 }

@@ -62,7 +62,7 @@ import HL7
     }
 
     @Test func escapeRoundTripsThroughWriterRules() throws {
-        let values = ["a|b", "^~&\\", "line\nbreak", "x#y", "plain", "é ü ∑"]
+        let values = ["a|b", "^~&\\", "line\nbreak", "x#y", "plain", "é ü ∑", "\"\"", "\"\"\""]
         for v in values {
             let escaped = HL7Escape.escape(v)
             let text = "MSH|^~\\&|A|B|C|D|20250101||ORU^R01|1|P|2.5.1||||||UNICODE UTF-8\rOBX|1|ST|X||\(escaped)\r"
@@ -162,6 +162,13 @@ import HL7
         #expect(file.errors[0].field == 1)
         #expect(file.errors[0].description == "batch.hl7: batch count mismatch at segment BTS (segment 13) field BTS-1: declares 3 messages, found 2")
         #expect(file.errors[1].segment == "FTS")
+    }
+
+    @Test func trailersWithoutHeadersAreReported() throws {
+        let file = Fixture.parse(Fixture.orm() + "BTS|1\rFTS|1\r", name: "t.hl7")
+        #expect(file.messages.count == 1)
+        #expect(file.errors.map(\.code) == [.unexpectedSegment, .unexpectedSegment])
+        #expect(file.errors.map(\.segment) == ["BTS", "FTS"])
     }
 
     @Test func validationErrorsPerMessage() throws {

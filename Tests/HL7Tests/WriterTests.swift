@@ -62,6 +62,10 @@ import HL7
         #expect(ed.encapsulatedData.subtype == "PDF")
         #expect(ed.encapsulatedData.encoding == "Base64")
         #expect(Data(base64Encoded: ed.encapsulatedData.data ?? "").map { [UInt8]($0) } == pdf)
+        #expect(ed.embeddedPDF == pdf)
+        #expect(m.obxs.first?.embeddedPDF == nil)
+        let other = "MSH|^~\\&|A|B|C|D|2025||ORU^R01|1|P|2.5.1\rOBX|1|ED|X||^application^pdf^Base64^JVBERi0=\r"
+        #expect(HL7File.parse(text: other, name: "o.hl7").messages.first?.obxs.first?.embeddedPDF == Array("%PDF-".utf8))
         #expect(m.orderKeys.fillerOrderNumbers == ["ACC456"])
         #expect(m.pid?.identifiers.first?.assigningAuthority == "HOSP")
     }
@@ -147,5 +151,49 @@ import HL7
             let expected = theirs[0][k]?.replacingOccurrences(of: "\r", with: "\n")
             #expect(ours.value(at: path).wireText ?? "" == expected, "\(path)")
         }
+    }
+}
+
+@Suite struct GeneratedORUTests {
+    /// Random text with every delimiter, line breaks and non-ASCII characters.
+    static func awkwardText(_ rng: inout SeededRandom) -> String {
+        let pieces = ["|", "^", "~", "&", "\\", "\n", "\r\n", "é", "漢字", "#", " ", "abc", "123", "\\F\\", "\"\""]
+        return (0..<Int.random(in: 1...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+    }
+
+    @Test func randomORUsRoundTripAndPassHl7apy() throws {
+        var rng = SeededRandom(seed: 2024)
+        let dir = try TemporaryDirectory("hl7-oru")
+        defer { dir.remove() }
+        var paths: [String] = []
+        for k in 0..<8 {
+            var oru = WriterTests.sampleORU(pdf: k % 2 == 0 ? (0..<Int.random(in: 1...5000, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } : nil,
+                                            note: Self.awkwardText(&rng))
+            oru.patient.familyName = Self.awkwardText(&rng)
+            oru.patient.id = "ID\(k)" + Self.awkwardText(&rng)
+            oru.controlID = "C\(k)"
+            let text = oru.build()
+            let m = try #require(HL7File.parse(text: text, name: "r.hl7").messages.first)
+            // What we wrote reads back identically (line breaks normalise to LF).
+            func normalized(_ s: String?) -> String? { s?.replacingOccurrences(of: "\r\n", with: "\n") }
+            #expect(m.pid?.identifiers.first?.id == normalized(oru.patient.id))
+            #expect(m.pid?.name?.family == normalized(oru.patient.familyName))
+            if case .string(let note) = oru.observations[4].value { #expect(m["OBX[5]-5"] == normalized(note)) }
+            paths.append(try Oracle.write(text, "oru\(k).hl7", in: dir))
+        }
+        let script = """
+        import sys
+        from hl7apy.parser import parse_message
+        from hl7apy.consts import VALIDATION_LEVEL
+        for p in sys.argv[1:]:
+            text = open(p, 'rb').read().decode('utf-8')
+            m = parse_message(text, validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=True)
+            assert m.validate(), p
+            assert m.msh.msh_10.value.startswith('C'), p
+        print('OK', len(sys.argv) - 1)
+        """
+        let r = try runPython(script, paths)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "OK 8\n")
     }
 }

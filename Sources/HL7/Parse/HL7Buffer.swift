@@ -21,9 +21,13 @@ struct SegmentEntry: Sendable {
     }
 
     static func pack(_ id: String) -> UInt32? {
-        let u = Array(id.utf8)
-        guard u.count == 3 else { return nil }
-        return pack(u[0], u[1], u[2])
+        var code: UInt32 = 0, count = 0
+        for b in id.utf8 {
+            count += 1
+            guard count <= 3 else { return nil }
+            code = code << 8 | UInt32(b)
+        }
+        return count == 3 ? code : nil
     }
 
     static let msh = pack(77, 83, 72)   // MSH

@@ -49,10 +49,10 @@ public struct HL7Delimiters: Sendable, Hashable {
         }
         // At least component + repetition are needed to make sense of anything; more than
         // five means MSH-2 is not an encoding-characters field at all.
-        guard encoding.count >= 1, encoding.count <= 5 else { return nil }
-        let all = [fieldSep] + encoding
-        for b in all where !isLegalDelimiter(b) { return nil }
-        guard Set(all).count == all.count else { return nil }
+        guard encoding.count >= 1, encoding.count <= 5, isLegalDelimiter(fieldSep) else { return nil }
+        for (k, b) in encoding.enumerated() {
+            guard isLegalDelimiter(b), b != fieldSep, !encoding[..<k].contains(b) else { return nil }
+        }
         func at(_ k: Int) -> UInt8 { k < encoding.count ? encoding[k] : none }
         return HL7Delimiters(field: fieldSep, component: at(0), repetition: at(1), escape: at(2),
                              subcomponent: at(3), truncation: encoding.count == 5 ? encoding[4] : nil)

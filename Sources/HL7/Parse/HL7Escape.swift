@@ -106,8 +106,13 @@ public enum HL7Escape {
     /// Escapes one leaf value for writing: delimiters and the escape character become
     /// `\F\ \S\ \T\ \R\ \E\ \P\`, and line breaks (LF, CR, CRLF) become `\.br\` because a raw
     /// CR would end the segment.
+    /// A value that is exactly `""` is written `\X2222\` so it is not read as the HL7 null.
     public static func escape(_ value: String, _ d: HL7Delimiters = .standard) -> String {
         let utf8 = value.utf8
+        if value == "\"\"" {
+            let e = String(UnicodeScalar(d.escape))
+            return e + "X2222" + e
+        }
         var needs = false
         for b in utf8 where b == d.field || b == d.component || b == d.repetition || b == d.escape
             || b == d.subcomponent || b == d.truncation || b == 0x0A || b == 0x0D { needs = true; break }

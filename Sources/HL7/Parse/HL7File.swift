@@ -26,10 +26,39 @@ public struct HL7File: Sendable {
     /// Reads and parses a file. Throws only when the file cannot be read.
     public static func open(path: String) throws -> HL7File {
         let name = (path as NSString).lastPathComponent
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw HL7Error(.unreadableFile, file: name)
+        guard let bytes = readFile(path) else { throw HL7Error(.unreadableFile, file: name) }
+        return parse(bytes: bytes, name: name)
+    }
+
+    /// Reads straight into the array the parser keeps (no intermediate `Data` copy).
+    static func readFile(_ path: String) -> [UInt8]? {
+        let fd = Foundation.open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var filled = 0
+        let ok = bytes.withUnsafeMutableBytes { buf -> Bool in
+            while filled < buf.count {
+                let n = read(fd, buf.baseAddress! + filled, buf.count - filled)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                if n == 0 { break }
+                filled += n
+            }
+            return true
         }
-        return parse(bytes: [UInt8](data), name: name)
+        guard ok else { return nil }
+        if filled < bytes.count { bytes.removeLast(bytes.count - filled) }
+        // A file that grew while we read it: take the rest too.
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[..<n])
+        }
+        return bytes
     }
 
     /// A cheap sniff for classifiers: does this prefix start like HL7 v2 (MSH/FHS/BHS, possibly

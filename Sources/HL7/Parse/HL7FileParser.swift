@@ -11,11 +11,16 @@ struct HL7FileParser {
     private static let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, vt: UInt8 = 0x0B, fs: UInt8 = 0x1C
 
     func run() -> HL7File {
-        var segments: [SegmentEntry] = []
-        var frameStarts = Set<Int>()   // segment indices that follow an MLLP frame byte
-        bytes.withUnsafeBufferPointer { p in scan(p, &segments, &frameStarts) }
-        let buffer = HL7Buffer(bytes: bytes, segments: segments)
+        let (buffer, frameStarts) = segment()
         return group(buffer, frameStarts)
+    }
+
+    /// Finds the segments; frame starts are segment indices that follow an MLLP frame byte.
+    func segment() -> (HL7Buffer, Set<Int>) {
+        var segments: [SegmentEntry] = []
+        var frameStarts = Set<Int>()
+        bytes.withUnsafeBufferPointer { p in scan(p, &segments, &frameStarts) }
+        return (HL7Buffer(bytes: bytes, segments: segments), frameStarts)
     }
 
     // MARK: - Segments
@@ -32,7 +37,7 @@ struct HL7FileParser {
             var e = end
             while e > lineStart, p[e - 1] == Self.lf { e -= 1 }
             var blank = true
-            for k in lineStart..<e where !(p[k] == 0x20 || p[k] == 0x09 || p[k] == 0x00 || p[k] == 0x1A) { blank = false; break }
+            for k in lineStart..<e where !isBlankByte(p[k]) { blank = false; break }
             guard !blank else { return }
             let id: UInt32 = e - lineStart >= 3 ? SegmentEntry.pack(p[lineStart], p[lineStart + 1], p[lineStart + 2]) : 0
             let entry = SegmentEntry(start: lineStart, end: e, id: id)
@@ -43,7 +48,9 @@ struct HL7FileParser {
         func noteHeader(_ j: Int) {
             guard j + 3 < n else { return }
             let id = SegmentEntry.pack(p[j], p[j + 1], p[j + 2])
-            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs { fieldSep = p[j + 3] }
+            // Trailers too: a stream reader starts a unit there, and both must decide alike.
+            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs
+                || id == SegmentEntry.bts || id == SegmentEntry.fts { fieldSep = p[j + 3] }
         }
         noteHeader(i)
 
@@ -52,7 +59,8 @@ struct HL7FileParser {
             guard isUpper(p[j]), isUpperOrDigit(p[j + 1]), isUpperOrDigit(p[j + 2]) else { return false }
             let sep = p[j + 3]
             let id = SegmentEntry.pack(p[j], p[j + 1], p[j + 2])
-            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs {
+            if id == SegmentEntry.msh || id == SegmentEntry.fhs || id == SegmentEntry.bhs
+                || id == SegmentEntry.bts || id == SegmentEntry.fts {
                 return HL7Delimiters.isLegalDelimiter(sep)
             }
             return fieldSep.map { $0 == sep } ?? HL7Delimiters.isLegalDelimiter(sep)
@@ -81,6 +89,7 @@ struct HL7FileParser {
                 frameStarts.insert(segments.count)
                 i += 1
                 lineStart = i
+                fieldSep = nil   // a new frame knows nothing of the previous message
                 noteHeader(i)
             default:
                 i += 1
@@ -91,82 +100,126 @@ struct HL7FileParser {
 
     // MARK: - Messages and batches
 
-    private func group(_ buffer: HL7Buffer, _ frameStarts: Set<Int>) -> HL7File {
-        let segs = buffer.segments
+    /// Batch bookkeeping carried from one piece of a file to the next (see `HL7File.scan`).
+    struct GroupState {
+        var unitCount = 0
+        var messagesInBatch = 0
+        var batchesInFile = 0
+        var envelopeDelimiters = HL7Delimiters.standard
+        var openBatch = false, openFile = false
+        /// Segments in earlier pieces, so positions count from the start of the file.
+        var segmentBase = 0
+        var sawEnvelope = false
+        var sawSegments = false
+    }
+
+    struct Piece {
         var messages: [HL7Message] = []
         var errors: [HL7Error] = []
         var batchSegments: [HL7Segment] = []
         var rejected: [HL7Message] = []
-        var unitCount = 0
-        var current: Int? = nil
-        var messagesInBatch = 0
-        var batchesInFile = 0
-        var envelopeDelimiters = HL7Delimiters.standard
+    }
 
-        func close(_ k: Int) {
+    private func group(_ buffer: HL7Buffer, _ frameStarts: Set<Int>) -> HL7File {
+        var state = GroupState()
+        var piece = group(buffer, frameStarts, &state)
+        piece.errors += finish(state)
+        return HL7File(name: name, messages: piece.messages, errors: piece.errors, messageUnitCount: state.unitCount,
+                       batchSegments: piece.batchSegments, rejectedMessages: piece.rejected)
+    }
+
+    func finish(_ state: GroupState) -> [HL7Error] {
+        guard state.unitCount == 0 && !state.sawEnvelope else { return [] }
+        return [HL7Error(.notHL7, file: name, detail: state.sawSegments ? "no MSH segment" : "no segments")]
+    }
+
+    func group(_ buffer: HL7Buffer, _ frameStarts: Set<Int>, _ state: inout GroupState) -> Piece {
+        let segs = buffer.segments
+        var piece = Piece()
+        var current: Int? = nil
+        let base = state.segmentBase
+        if !segs.isEmpty { state.sawSegments = true }
+
+        func close(_ k: Int, _ state: inout GroupState) {
             guard let s = current else { return }
             current = nil
-            unitCount += 1
-            messagesInBatch += 1
-            switch validate(buffer, s..<k, index: unitCount) {
-            case .success(let m): messages.append(m)
+            state.unitCount += 1
+            state.messagesInBatch += 1
+            switch validate(buffer, s..<k, index: state.unitCount) {
+            case .success(let m): piece.messages.append(m)
             case .failure(let e):
-                errors.append(e.error)
-                if let m = e.readable { rejected.append(m) }
+                piece.errors.append(e.error)
+                if let m = e.readable { piece.rejected.append(m) }
             }
         }
 
-        func envelope(_ k: Int) -> HL7Segment {
-            HL7Segment(buffer: buffer, entry: segs[k], delimiters: envelopeDelimiters, characterSet: .ascii)
+        func envelope(_ k: Int, _ state: GroupState) -> HL7Segment {
+            HL7Segment(buffer: buffer, entry: segs[k], delimiters: state.envelopeDelimiters, characterSet: .ascii)
         }
 
-        func checkCount(_ k: Int, expected: Int, what: String) {
-            let seg = envelope(k)
+        func checkCount(_ k: Int, expected: Int, what: String, _ state: GroupState) {
+            let seg = envelope(k, state)
             guard case .value(let text) = seg.value(field: 1) else { return }
             let declared = Int(text.trimmingCharactersSpace)
             if declared != expected {
-                errors.append(HL7Error(.batchCountMismatch, file: name, messageIndex: nil, segment: seg.id,
-                                       segmentPosition: k + 1, field: 1,
-                                       detail: declared.map { "declares \($0) \(what), found \(expected)" }
-                                           ?? "count is not a number, found \(expected) \(what)"))
+                piece.errors.append(HL7Error(.batchCountMismatch, file: name, messageIndex: nil, segment: seg.id,
+                                             segmentPosition: base + k + 1, field: 1,
+                                             detail: declared.map { "declares \($0) \(what), found \(expected)" }
+                                                 ?? "count is not a number, found \(expected) \(what)"))
             }
         }
 
         for k in segs.indices {
-            if frameStarts.contains(k) { close(k) }
+            if !frameStarts.isEmpty, frameStarts.contains(k) { close(k, &state) }
             let id = segs[k].id
             switch id {
             case SegmentEntry.msh:
-                close(k)
+                close(k, &state)
                 current = k
             case SegmentEntry.fhs, SegmentEntry.bhs:
-                close(k)
+                close(k, &state)
+                state.sawEnvelope = true
                 let e = segs[k]
-                envelopeDelimiters = buffer.bytes.withUnsafeBufferPointer {
+                state.envelopeDelimiters = buffer.bytes.withUnsafeBufferPointer {
                     HL7Delimiters.parse(header: $0, start: e.start, end: e.end)
                 } ?? .standard
-                if id == SegmentEntry.bhs { batchesInFile += 1 } else { batchesInFile = 0 }
-                messagesInBatch = 0
-                batchSegments.append(envelope(k))
+                if id == SegmentEntry.bhs {
+                    state.batchesInFile += 1; state.openBatch = true
+                } else {
+                    state.batchesInFile = 0; state.openFile = true
+                }
+                state.messagesInBatch = 0
+                piece.batchSegments.append(envelope(k, state))
             case SegmentEntry.bts:
-                close(k)
-                batchSegments.append(envelope(k))
-                checkCount(k, expected: messagesInBatch, what: "messages")
-                messagesInBatch = 0
+                close(k, &state)
+                state.sawEnvelope = true
+                piece.batchSegments.append(envelope(k, state))
+                if state.openBatch {
+                    checkCount(k, expected: state.messagesInBatch, what: "messages", state)
+                } else {
+                    piece.errors.append(HL7Error(.unexpectedSegment, file: name, segment: "BTS", segmentPosition: base + k + 1,
+                                                 detail: "no BHS before it"))
+                }
+                state.openBatch = false
+                state.messagesInBatch = 0
             case SegmentEntry.fts:
-                close(k)
-                batchSegments.append(envelope(k))
-                if batchesInFile > 0 { checkCount(k, expected: batchesInFile, what: "batches") }
+                close(k, &state)
+                state.sawEnvelope = true
+                piece.batchSegments.append(envelope(k, state))
+                if !state.openFile {
+                    piece.errors.append(HL7Error(.unexpectedSegment, file: name, segment: "FTS", segmentPosition: base + k + 1,
+                                                 detail: "no FHS before it"))
+                } else if state.batchesInFile > 0 {
+                    checkCount(k, expected: state.batchesInFile, what: "batches", state)
+                }
+                state.openFile = false
             default:
                 if current == nil { current = k }
             }
         }
-        close(segs.count)
-        if unitCount == 0 && batchSegments.isEmpty {
-            errors.append(HL7Error(.notHL7, file: name, detail: segs.isEmpty ? "no segments" : "no MSH segment"))
-        }
-        return HL7File(name: name, messages: messages, errors: errors, messageUnitCount: unitCount,
-                       batchSegments: batchSegments, rejectedMessages: rejected)
+        close(segs.count, &state)
+        state.segmentBase += segs.count
+        return piece
     }
 
     /// A failed validation, with the message when its MSH is still readable (to NACK it).
@@ -189,9 +242,9 @@ struct HL7FileParser {
             HL7Delimiters.parse(header: $0, start: first.start, end: first.end)
         }) else { return fail(.badDelimiters, first, 1, field: 2) }
         let msh = HL7Segment(buffer: buffer, entry: first, delimiters: delimiters, characterSet: .ascii)
-        let charsetTerm = msh.value(field: 18).text ?? ""
+        let charset = msh.value(field: 18).text.map { HL7CharacterSet(term: $0.trimmingCharactersSpace) } ?? .ascii
         let message = HL7Message(buffer: buffer, segmentIndices: range, delimiters: delimiters,
-                                 characterSet: HL7CharacterSet(term: charsetTerm.trimmingCharactersSpace), index: index)
+                                 characterSet: charset, index: index)
         readable = message
         let fields = msh.fieldCount
         guard fields >= 12 else {
@@ -223,12 +276,21 @@ struct HL7FileParser {
     }
 }
 
+/// Bytes a line may consist of and still be skipped as blank (padding, Ctrl-Z, stray LFs).
+@inline(__always) func isBlankByte(_ b: UInt8) -> Bool {
+    b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x00 || b == 0x1A
+}
 @inline(__always) func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
 @inline(__always) func isUpperOrDigit(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) }
 
 /// HL7 v2 versions this reader accepts in MSH-12: 2.1 through 2.8.x.
 public enum HL7Version {
     public static func isKnown(_ version: String) -> Bool {
+        // Fast path for the common spellings.
+        switch version {
+        case "2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8", "2.8.1", "2.8.2": return true
+        default: break
+        }
         let parts = version.trimmingCharactersSpace.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2 || parts.count == 3, parts[0] == "2",
               let minor = Int(parts[1]), (1...8).contains(minor), parts[1].count == 1 else { return false }

@@ -63,6 +63,6 @@ public struct HL7StreamReader: Sendable {
     }
 
     private func emit(_ bytes: ArraySlice<UInt8>) -> [[UInt8]] {
-        bytes.contains(where: { !($0 == 0x0D || $0 == 0x0A || $0 == 0x20 || $0 == 0x09) }) ? [Array(bytes)] : []
+        bytes.contains(where: { !isBlankByte($0) }) ? [Array(bytes)] : []
     }
 }

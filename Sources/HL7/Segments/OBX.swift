@@ -1,3 +1,5 @@
+import Foundation
+
 /// OBX, observation/result (chapter 7.4.2).
 public struct OBX: Sendable {
     public let segment: HL7Segment
@@ -17,6 +19,17 @@ public struct OBX: Sendable {
     public var encapsulatedData: (type: String?, subtype: String?, encoding: String?, data: String?) {
         (segment.string(5, 1, 2), segment.string(5, 1, 3), segment.string(5, 1, 4), segment.string(5, 1, 5))
     }
+    /// The document bytes of an ED value sent as `^AP^PDF^Base64^…` or
+    /// `^application^pdf^Base64^…` (both are in use); nil for anything else.
+    public var embeddedPDF: [UInt8]? {
+        let ed = encapsulatedData
+        guard valueType?.uppercased() == "ED", ed.encoding?.lowercased() == "base64",
+              let type = ed.type?.lowercased(), let subtype = ed.subtype?.lowercased(),
+              (type == "ap" || type == "application") && subtype == "pdf", let text = ed.data,
+              let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else { return nil }
+        return [UInt8](data)
+    }
+
     public var units: HL7CodedElement? { HL7CodedElement(segment, 6) }
     public var referenceRange: String? { segment.string(7) }
     public var abnormalFlags: [String] { segment.repetitions(8) { segment.string(8, $0) } }

@@ -11,6 +11,22 @@ public enum HL7Inspect {
         throw file.errors.first ?? HL7Error(.notHL7, file: file.name, detail: "no messages")
     }
 
+    /// One call for the CLI: the text to print for `sluice inspect FILE.hl7 [--field PATH]
+    /// [--json]`, and whether the file had problems (exit 1 then, after printing). Throws (exit
+    /// 1, print the error) when the file is unreadable or not HL7, or the path is bad.
+    public static func render(path: String, field: String? = nil, json: Bool = false) throws -> (output: String, hasErrors: Bool) {
+        let file = try load(path: path)
+        let output: String
+        if let field {
+            output = try self.field(file, path: field).map { $0 + "\n" }.joined()
+        } else if json {
+            output = try self.json(file)
+        } else {
+            output = text(file)
+        }
+        return (output, !file.errors.isEmpty)
+    }
+
     /// The valid and rejected-but-readable messages, in file order.
     static func readable(_ file: HL7File) -> [(HL7Message, valid: Bool)] {
         (file.messages.map { ($0, true) } + file.rejectedMessages.map { ($0, false) }).sorted { $0.0.index < $1.0.index }
@@ -46,8 +62,10 @@ public enum HL7Inspect {
         return out
     }
 
-    /// The unescaped value at `path`, one line per readable message (empty when not present,
-    /// `""` for null). Throws on a path that does not parse.
+    /// The unescaped value at `path`, one entry per readable message (empty when not present,
+    /// `""` for null). A value with `\.br\` holds a line feed; callers that promise one line
+    /// per message should print entries as they are and count entries, not lines.
+    /// Throws on a path that does not parse.
     public static func field(_ file: HL7File, path: String) throws -> [String] {
         guard let p = HL7Path(path) else { throw HL7Error(.badPath, file: file.name, detail: "expected SEG[n]-field[rep].component.subcomponent") }
         return readable(file).map { $0.0.value(at: p).wireText ?? "" }
