@@ -76,7 +76,28 @@ public final class DataSet: Sendable {
 
     // MARK: values
 
-    public func string(_ tag: Tag) -> String? { strings(tag).first }
+    public func string(_ tag: Tag) -> String? {
+        guard let r = raw(tag), r.nestedIndex < 0 else { return nil }
+        guard r.vr.isString, !r.vr.isSingleValuedText, !r.valueRange.isEmpty else { return strings(tag).first }
+        // Fast path for the first of several values: decode only the bytes before the first
+        // backslash. Only while those bytes are ASCII — in GBK or ISO 2022 text a 0x5C byte can
+        // be half of a character, so anything else takes the full decode.
+        let scan: (cut: Int, more: Bool)? = storage.withBytes(r.valueRange) { p in
+            for i in 0..<p.count {
+                if p[i] == 0x5C { return (i, true) }
+                if p[i] >= 0x80 { return nil }
+            }
+            return (p.count, false)
+        }
+        guard let scan else { return strings(tag).first }
+        let first = r.valueRange.lowerBound..<(r.valueRange.lowerBound + scan.cut)
+        let text = Substring(storage.withBytes(first) { ValueDecoder.text(r.vr, $0, characterSet) })
+        switch r.vr {
+        case .AE, .DS, .IS: return String(ValueDecoder.strip(text))
+        case .SH, .LO, .UC: return String(ValueDecoder.rstrip(text))
+        default: return scan.more ? String(text) : String(ValueDecoder.rstrip(text))
+        }
+    }
 
     /// All values: text split at `\` (except LT/ST/UT/UR), numbers of binary VRs formatted.
     public func strings(_ tag: Tag) -> [String] {

@@ -77,8 +77,9 @@ public enum FileIO {
         guard fsync(output) == 0 else { throw Failure(errno: errno, path: destination) }
     }
 
-    /// Writes bytes to `path` atomically (temp + fsync + rename).
-    public static func writeAtomically(_ data: Data, to path: String) throws {
+    /// Writes bytes to `path` atomically (temp + rename), fsyncing the file and its folder
+    /// unless `durable` is false (then the caller syncs many files at once with `syncFileSystem`).
+    public static func writeAtomically(_ data: Data, to path: String, durable: Bool = true) throws {
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = folder + "/." + (path as NSString).lastPathComponent + ".sluice-\(getpid()).tmp"
@@ -93,7 +94,7 @@ public enum FileIO {
                 done += w
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = Failure(errno: errno, path: temporary) }
+        if failure == nil, durable, fsync(fd) != 0 { failure = Failure(errno: errno, path: temporary) }
         close(fd)
         if let failure { unlink(temporary); throw failure }
         guard rename(temporary, path) == 0 else {
@@ -101,7 +102,15 @@ public enum FileIO {
             unlink(temporary)
             throw f
         }
-        try syncDirectory(folder)
+        if durable { try syncDirectory(folder) }
+    }
+
+    /// One syncfs(2) for everything written under `path`: cheaper than an fsync per file.
+    public static func syncFileSystem(containing path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(errno: errno, path: path) }
+        defer { close(fd) }
+        guard linuxSyncfs(fd) == 0 else { throw Failure(errno: errno, path: path) }
     }
 
     /// Makes a rename durable: fsync on the folder itself.
@@ -112,3 +121,7 @@ public enum FileIO {
         _ = fsync(fd)
     }
 }
+
+/// glibc declares syncfs(2) only under _GNU_SOURCE, which the Swift importer does not set.
+@_silgen_name("syncfs")
+private func linuxSyncfs(_ fd: Int32) -> Int32

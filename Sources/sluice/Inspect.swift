@@ -27,23 +27,15 @@ extension Sluice {
         }
 
         func inspectHL7() throws {
-            let parsed: HL7File
-            do { parsed = try HL7File.open(path: file) } catch { throw Failure.processing("\(error)") }
-            if parsed.messages.isEmpty {
-                let why = parsed.errors.first.map { "\($0)" } ?? "\(file): not an HL7 v2 file (no MSH segment)"
-                throw Failure.processing(why)
+            if let field, HL7Path(field) == nil {
+                throw Failure.usage("--field: '\(field)' is not an HL7 path (e.g. PID-3, OBX[2]-5.1)")
             }
-            if let field {
-                do {
-                    for value in try HL7Inspect.field(parsed, path: field) { print(value) }
-                } catch { throw Failure.usage("\(error)") }
-            } else if json {
-                print(try HL7Inspect.json(parsed))
-            } else {
-                print(HL7Inspect.text(parsed), terminator: "")
+            let result: (output: String, hasErrors: Bool)
+            do { result = try HL7Inspect.render(path: file, field: field, json: json) } catch {
+                throw Failure.processing("\(error)")
             }
-            for error in parsed.errors { FileHandle.standardError.write(Data("sluice: \(error)\n".utf8)) }
-            if !parsed.errors.isEmpty { throw ExitCode(1) }
+            print(result.output, terminator: result.output.hasSuffix("\n") ? "" : "\n")
+            if result.hasErrors { throw ExitCode(1) }
         }
 
         func inspectDICOM() throws {

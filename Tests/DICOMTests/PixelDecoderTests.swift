@@ -278,8 +278,11 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
             }
         }
 
-        if c["pydicomError"] != nil {
-            // pydicom cannot decode it: we must refuse too, by name for compressed syntaxes.
+        // JPEG-family syntaxes are refused by name until their decoders land, whether or not
+        // this machine's pydicom has a plugin (Pillow, pylibjpeg) that decodes them.
+        let notYetDecodable = encapsulated && uid != "1.2.840.10008.1.2.5" && uid != "1.2.840.10008.1.2.1.98"
+        if c["pydicomError"] != nil || notYetDecodable {
+            // pydicom cannot decode it (or we cannot yet): we must refuse, by name for compressed syntaxes.
             if let path = c["path"] as? String {
                 let viaFile = Result { try DICOMFile.open(path: path).decodeFrame(0) }
                 if case .success = viaFile { Issue.record("\(name): decoded via DICOMFile although pydicom could not") }
@@ -289,7 +292,7 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
             }
             do {
                 _ = try decode(0)
-                Issue.record("\(name): decoded although pydicom could not")
+                Issue.record("\(name): decoded although it should be refused")
             } catch let error as PixelDecodingError {
                 if encapsulated && uid != "1.2.840.10008.1.2.5" {
                     #expect(error.description.hasPrefix("compressed with "), "\(name)")

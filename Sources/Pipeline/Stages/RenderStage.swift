@@ -28,7 +28,7 @@ public struct RenderStage: Stage {
                     throw BatchFailure(stage: "render", reason: "two renderers produced \(file.name)")
                 }
                 let path = staging + "/" + file.name
-                try FileIO.writeAtomically(file.data, to: path)
+                try FileIO.writeAtomically(file.data, to: path, durable: false)
                 written.append(OutputFile(name: file.name, path: path, sha256: SHA256.hex(file.data), size: file.data.count))
             }
         }
@@ -39,6 +39,9 @@ public struct RenderStage: Stage {
         written.sort { $0.name < $1.name }
         let manifest = try Manifest.make(report: report, batch: batch.grouped.validated, outputs: written)
         try store([RenderedFile(name: Manifest.fileName, data: manifest)])
+        // Staged outputs must be on disk before the ledger says `rendered`: after that they are
+        // delivered as they are, never regenerated.
+        try FileIO.syncFileSystem(containing: staging)
         return RenderedBatch(outputs: written, report: report)
     }
 
