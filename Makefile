@@ -51,6 +51,7 @@ bench: test-deps release
 fuzz: deps
 	tools/fuzz/build.sh
 	.build/fuzz/dicom-fuzz -max_total_time=$${FUZZ_SECONDS:-300} -rss_limit_mb=2048 -timeout=10 .build/fuzz/corpus
+	tools/fuzz/run-hl7-fuzz.sh $${FUZZ_SECONDS:-300}
 
 clean:
 	rm -rf .build var

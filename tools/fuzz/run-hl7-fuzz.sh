@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_TO_RUN=${1:-120}
 [ $# -gt 0 ] && shift
 OUT=.build/fuzz
-mkdir -p "$OUT" tools/fuzz/crashes "$OUT/corpus"
+mkdir -p "$OUT" tools/fuzz/crashes "$OUT/corpus-hl7"
 rm -f "$OUT/hl7_fuzz"
 ROOT=$(pwd)
 # Compile inside $OUT: swiftc may leave module files in its working directory.
@@ -18,8 +18,8 @@ ROOT=$(pwd)
     | { grep -v "Cannot export local symbol" || true; }
 [ -x "$OUT/hl7_fuzz" ] || { echo "fuzz build failed" >&2; exit 1; }
 # Seed corpus: small, varied messages (kept in the repo, each well under 1 KB).
-cp tools/fuzz/seeds/* "$OUT/corpus/" 2>/dev/null || true
+cp tools/fuzz/seeds/* "$OUT/corpus-hl7/" 2>/dev/null || true
 # Swift's own backtracer would catch the trap first and libFuzzer would not save the input.
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
-exec "$OUT/hl7_fuzz" "$OUT/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 \
+exec "$OUT/hl7_fuzz" "$OUT/corpus-hl7" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 \
     -artifact_prefix=tools/fuzz/crashes/ -print_final_stats=1 "$@"
