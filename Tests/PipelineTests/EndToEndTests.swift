@@ -292,6 +292,35 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: dir.file("drop/s/IM0001.dcm")), "scan moves nothing")
     }
 
+    /// Orders link by accession, ADT messages by patient (with the assigning authority), and a
+    /// study that no order answers is flagged.
+    @Test func ordersAndPatientMessagesLinkToStudies() throws {
+        let dir = try TemporaryDirectory("e2e-link")
+        defer { dir.remove() }
+        let ordered = Fixtures.Study()
+        let unordered = Fixtures.Study(patientID: "PAT-7", accession: "ACC-7", studyUID: "1.2.826.0.1.3680043.10.1.7", slices: 2)
+        try Fixtures.write(ordered, into: dir.file("drop/a"))
+        try Fixtures.write(unordered, into: dir.file("drop/b"))
+        let adt = [
+            "MSH|^~\\&|ADT|SITE|SLUICE|LAB|20250110120000||ADT^A08|A1|P|2.5.1", "EVN|A08|20250110120000",
+            "PID|1||PAT-1^^^SITE^MR||TEST^FIXTURE",
+            "MSH|^~\\&|ADT|SITE|SLUICE|LAB|20250110120000||ADT^A08|A2|P|2.5.1", "EVN|A08|20250110120000",
+            "PID|1||PAT-7^^^OTHER^MR||TEST^OTHER",
+        ].joined(separator: "\r") + "\r"
+        try (Fixtures.orders([ordered]) + adt).write(toFile: dir.file("drop/o.hl7"), atomically: true, encoding: .utf8)
+        let r = try Fixtures.sluice(["scan", dir.file("drop"), "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any]
+        let studies = doc?["studies"] as? [[String: Any]] ?? []
+        let a = studies.first { $0["accessionNumber"] as? String == "ACC-1" }
+        let b = studies.first { $0["accessionNumber"] as? String == "ACC-7" }
+        #expect(a?["orders"] as? Int == 2, "the ORM by accession and the ADT by patient ID")
+        #expect(b?["orders"] as? Int == 1, "PAT-7's ADT links: no issuer in the DICOM to contradict it")
+        #expect((b?["problems"] as? [String])?.contains { $0.hasPrefix("no HL7 order in the batch matches") } == true)
+        #expect((a?["problems"] as? [String])?.isEmpty == true)
+        #expect(doc?["unmatchedOrders"] as? Int == 0)
+    }
+
     @Test func checkAndUsageErrorsExitWithTwo() throws {
         let dir = try TemporaryDirectory("e2e-check")
         defer { dir.remove() }

@@ -56,6 +56,10 @@ public struct OrderInfo: Sendable, Equatable {
     public var placerOrderNumber: String?
     public var studyInstanceUID: String?
     public var patientIDs: [String]
+    /// PID-3 assigning authorities, parallel to `patientIDs` (nil when not sent).
+    public var issuers: [String?] = []
+    /// Messages without order numbers (ADT, SIU) link to every study of their patient.
+    public var isPatientLevel: Bool { accessionNumbers.isEmpty && studyInstanceUID == nil && placerOrderNumber == nil }
 }
 
 public struct ValidatedBatch: Sendable {

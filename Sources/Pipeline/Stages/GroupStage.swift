@@ -43,10 +43,14 @@ public struct GroupStage: Stage {
         // Orders link by Study Instance UID (IPC-3), then accession (OBR-3/ORC-3/IPC-1), then placer number.
         var unmatched: [OrderInfo] = []
         for order in batch.orders {
-            if let index = Self.link(order, to: studies) {
-                studies[index.study].orders.append((order, index.by))
-            } else {
-                unmatched.append(order)
+            let links = Self.link(order, to: studies)
+            if links.isEmpty { unmatched.append(order) }
+            for link in links { studies[link.study].orders.append((order, link.by)) }
+        }
+        // Images without orders, reported only when the drop carried orders at all.
+        if batch.orders.contains(where: { !$0.isPatientLevel }) {
+            for i in studies.indices where !studies[i].orders.contains(where: { !$0.0.isPatientLevel }) {
+                studies[i].problems.append("no HL7 order in the batch matches this study (Study Instance UID, accession or placer number)")
             }
         }
 
@@ -83,23 +87,39 @@ public struct GroupStage: Stage {
         "study-" + SHA256.hex(studyUID).prefix(12)
     }
 
-    static func link(_ order: OrderInfo, to studies: [StudyGroup]) -> (study: Int, by: String)? {
+    /// Orders link by Study Instance UID (IPC-3), then accession (OBR-3/ORC-3/IPC-1), then
+    /// placer number; an accession shared by several patients is narrowed by PID-3. Messages
+    /// without order numbers (ADT, SIU) link to every study of their patient (PID-3, with the
+    /// assigning authority compared to Issuer of Patient ID when both are present).
+    static func link(_ order: OrderInfo, to studies: [StudyGroup]) -> [(study: Int, by: String)] {
         if let uid = order.studyInstanceUID, let i = studies.firstIndex(where: { $0.studyInstanceUID == uid }) {
-            return (i, "study-instance-uid")
+            return [(i, "study-instance-uid")]
         }
         for accession in order.accessionNumbers where !accession.isEmpty {
             let matches = studies.indices.filter { studies[$0].instances.contains { $0.accessionNumber == accession } }
-            if let i = matches.first(where: { i in
-                order.patientIDs.isEmpty || studies[i].instances.contains { order.patientIDs.contains($0.patientID) }
-            }) ?? matches.first {
-                return (i, "accession-number")
+            if let i = matches.first(where: { samePatient(order, studies[$0]) }) ?? matches.first {
+                return [(i, "accession-number")]
             }
         }
         if let placer = order.placerOrderNumber, !placer.isEmpty,
            let i = studies.firstIndex(where: { $0.instances.contains { $0.accessionNumber == placer } }) {
-            return (i, "placer-order-number")
+            return [(i, "placer-order-number")]
         }
-        return nil
+        guard order.isPatientLevel, !order.patientIDs.isEmpty else { return [] }
+        return studies.indices.filter { samePatient(order, studies[$0]) }.map { ($0, "patient-id") }
+    }
+
+    static func samePatient(_ order: OrderInfo, _ study: StudyGroup) -> Bool {
+        guard !order.patientIDs.isEmpty else { return true }
+        let first = study.instances[0]
+        for (k, id) in order.patientIDs.enumerated() where id == first.patientID {
+            let issuer = k < order.issuers.count ? order.issuers[k] : nil
+            if let issuer, !issuer.isEmpty, let dicomIssuer = first.issuerOfPatientID, !dicomIssuer.isEmpty, issuer != dicomIssuer {
+                continue
+            }
+            return true
+        }
+        return false
     }
 }
 

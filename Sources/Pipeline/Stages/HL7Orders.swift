@@ -12,7 +12,8 @@ enum HL7Orders {
                 file: path, messageIndex: message.index, messageType: type,
                 accessionNumbers: keys.accessionCandidates, placerOrderNumber: keys.placerOrderNumbers.first,
                 studyInstanceUID: keys.studyInstanceUIDs.first,
-                patientIDs: keys.patientIdentifiers.map(\.id)))
+                patientIDs: keys.patientIdentifiers.map(\.id),
+                issuers: keys.patientIdentifiers.map(\.assigningAuthority)))
         }
         let problems = file.errors.map { "HL7: \($0)" }
         if orders.isEmpty && problems.isEmpty { return .quarantined("HL7 file without messages") }
