@@ -189,6 +189,37 @@ print(json.dumps({
         #expect(c.data != a.data)
     }
 
+    /// Percent units, a free-text label with a backslash and a long one, and a multi-frame
+    /// source (no region: the finding has no frame number) still give a valid SR.
+    @Test func percentUnitsAndAwkwardLabels() throws {
+        var src = try Fixtures.source()
+        defer { src.dir.remove() }
+        var study = src.study
+        study.instances[2].numberOfFrames = 4
+        src = Fixtures.Source(dir: src.dir, study: study)
+        var options = SRRenderer.Options()
+        options.certaintyUnits = .percent
+        options.findingSites = ["a\\b": try CodedConcept("51185008", "SCT", "Thorax")]
+        let findings = [
+            Finding(label: "a\\b", probability: 0.5, urgency: .none),
+            Finding(label: String(repeating: "very long label ", count: 6), probability: 0.25, urgency: .urgent,
+                    sopInstanceUID: "1.2.826.0.1.3680043.10.1011.1.2.1", peakPixel: [1, 1]),
+        ]
+        let report = Fixtures.study(source: src.study, findings: findings)
+        let file = try #require(try SRRenderer(options: options).render(study: report, batch: Fixtures.batch([report])).first)
+        let path = try Fixtures.write(file, in: src.dir)
+        #expect(try Fixtures.dciodvfy(path).errors == [])
+        let r = try runProcess("dsrdump", ["+Pt", "+Pc", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect((r.stdout + r.stderr).split(separator: "\n").filter { $0.hasPrefix("E:") } == [])
+        #expect(r.stdout.contains("=\"50\" (%,UCUM,\"%\")>"), "\(r.stdout)")
+        #expect(r.stdout.contains("(a/b,99SLUICE,\"a/b\")"), "\(r.stdout)")
+        #expect(r.stdout.contains("(51185008,SCT,\"Thorax\")"), "\(r.stdout)")
+        #expect(!r.stdout.contains("SCOORD"), "multi-frame source must get no region")
+        #expect(r.stdout.contains("(103391001,SCT,\"Urgent\")"))
+        #expect(!r.stdout.contains("(260870009,SCT,\"Priority\")=(25876001"), "urgency none writes no priority")
+    }
+
     @Test func noFindingsGivesOneClinicalFindingAbsentGroup() throws {
         let src = try Fixtures.source()
         defer { src.dir.remove() }

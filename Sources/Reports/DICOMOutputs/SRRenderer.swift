@@ -106,11 +106,13 @@ public struct SRRenderer: Renderer {
     }
 
     func findingCode(_ f: Finding) throws -> CodedConcept {
-        let meaning = String(f.label.prefix(64))
+        // A backslash would split the value in two (VM); model labels are free text.
+        let label = f.label.isEmpty ? "unlabelled" : f.label.replacingOccurrences(of: "\\", with: "/")
+        let meaning = String(label.prefix(64))
         if let code = f.code, let scheme = f.codingScheme, !code.isEmpty, !scheme.isEmpty {
             return try CodedConcept(code, scheme, meaning)
         }
-        return try CodedConcept(f.label, options.privateSchemeDesignator, meaning)
+        return try CodedConcept(label, options.privateSchemeDesignator, meaning)
     }
 
     func usesPrivateScheme(_ study: StudyReport) -> Bool {
