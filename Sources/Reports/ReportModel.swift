@@ -81,6 +81,9 @@ public struct StudyReport: Sendable, Codable, Equatable {
     public var modelVersion: String?
     /// File names of this study's reports, relative to the batch output folder.
     public var reportFiles: [String]
+    /// Source attributes the DICOM outputs copy (patient, study, referenced instances). The
+    /// engine fills it from the validated instances; renderers that need it fail without it.
+    public var source: SourceStudy? = nil
 
     public var maxProbability: Double? { findings.map(\.probability).max() }
     public var urgency: Urgency { findings.map(\.urgency).max() ?? .none }
@@ -134,5 +137,49 @@ public struct BatchReport: Sendable, Codable, Equatable {
 
     public var countsByUrgency: [Urgency: Int] {
         Dictionary(grouping: studies, by: \.urgency).mapValues(\.count)
+    }
+}
+
+/// One source instance a DICOM output references (SR evidence, image regions, SC source).
+public struct ReferencedInstance: Sendable, Codable, Equatable {
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var seriesInstanceUID: String
+    /// Absolute path of the validated file, for outputs that read its pixels.
+    public var file: String
+    public var numberOfFrames: Int
+
+    public init(sopClassUID: String, sopInstanceUID: String, seriesInstanceUID: String, file: String, numberOfFrames: Int = 1) {
+        self.sopClassUID = sopClassUID; self.sopInstanceUID = sopInstanceUID
+        self.seriesInstanceUID = seriesInstanceUID; self.file = file; self.numberOfFrames = numberOfFrames
+    }
+}
+
+/// The Patient and General Study module values of a study, as read from its instances, which
+/// every DICOM output copies so PACS files them with the images.
+public struct SourceStudy: Sendable, Codable, Equatable {
+    public var patientName: String
+    public var patientID: String
+    public var issuerOfPatientID: String?
+    public var patientBirthDate: String
+    public var patientSex: String
+    public var studyInstanceUID: String
+    public var studyDate: String
+    public var studyTime: String
+    public var accessionNumber: String
+    public var referringPhysicianName: String
+    public var studyID: String
+    public var studyDescription: String?
+    public var instances: [ReferencedInstance]
+
+    public init(patientName: String, patientID: String, issuerOfPatientID: String?, patientBirthDate: String,
+                patientSex: String, studyInstanceUID: String, studyDate: String, studyTime: String,
+                accessionNumber: String, referringPhysicianName: String, studyID: String, studyDescription: String?,
+                instances: [ReferencedInstance]) {
+        self.patientName = patientName; self.patientID = patientID; self.issuerOfPatientID = issuerOfPatientID
+        self.patientBirthDate = patientBirthDate; self.patientSex = patientSex; self.studyInstanceUID = studyInstanceUID
+        self.studyDate = studyDate; self.studyTime = studyTime; self.accessionNumber = accessionNumber
+        self.referringPhysicianName = referringPhysicianName; self.studyID = studyID
+        self.studyDescription = studyDescription; self.instances = instances
     }
 }
