@@ -32,8 +32,9 @@ final class PDFDocument {
     var onNewPage: (() -> Void)?
 
     init(fonts: PDFFonts, outputName: String, title: String, generatedAt: String, producer: String) throws {
-        for path in [fonts.regular, fonts.bold] where !FileManager.default.fileExists(atPath: path) {
-            throw ReportRenderError(.fontMissing(path: path), file: outputName)
+        for path in [fonts.regular, fonts.bold] {
+            guard FileManager.default.fileExists(atPath: path) else { throw ReportRenderError(.fontMissing(path: path), file: outputName) }
+            guard Self.isTrueType(path) else { throw ReportRenderError(.fontUnsupported(path: path), file: outputName) }
         }
         guard let pdf = HPDF_New(nil, nil) else { throw ReportRenderError(.libraryFailure(code: -1), file: outputName) }
         self.pdf = pdf
@@ -60,6 +61,28 @@ final class PDFDocument {
     private func loadFont(_ path: String) -> HPDF_Font? {
         guard let name = HPDF_LoadTTFontFromFile(pdf, path, HPDF_TRUE) else { return nil }
         return HPDF_GetFont(pdf, name, "UTF-8")
+    }
+
+    /// libharu 2.3.0 crashes on a file that is not a TrueType font, so the table directory is
+    /// checked first: TrueType outlines (not CFF "OTTO", not a collection) and the tables it reads.
+    static func isTrueType(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 12), head.count == 12 else { return false }
+        let b = [UInt8](head)
+        guard b[0...3] == [0, 1, 0, 0] || b[0...3] == Array("true".utf8)[0...3] else { return false }
+        let tables = Int(b[4]) << 8 | Int(b[5])
+        guard tables > 0, tables < 100, let dir = try? handle.read(upToCount: 16 * tables), dir.count == 16 * tables,
+              let size = try? handle.seekToEnd() else { return false }
+        let d = [UInt8](dir)
+        var tags = Set<String>()
+        for i in 0..<tables {
+            let r = 16 * i
+            func u32(_ o: Int) -> UInt64 { UInt64(d[r + o]) << 24 | UInt64(d[r + o + 1]) << 16 | UInt64(d[r + o + 2]) << 8 | UInt64(d[r + o + 3]) }
+            guard u32(8) + u32(12) <= size else { return false }
+            tags.insert(String(decoding: d[r..<(r + 4)], as: UTF8.self))
+        }
+        return ["cmap", "glyf", "head", "hhea", "hmtx", "loca", "maxp"].allSatisfy(tags.contains)
     }
 
     var page: HPDF_Page { pages[pages.count - 1] }
@@ -106,7 +129,7 @@ final class PDFDocument {
     }
 
     private func fallbackFontLoaded() -> HPDF_Font? {
-        if fallbackFont == nil, FileManager.default.fileExists(atPath: fonts.fallback) { fallbackFont = loadFont(fonts.fallback) }
+        if fallbackFont == nil, Self.isTrueType(fonts.fallback) { fallbackFont = loadFont(fonts.fallback) }
         return fallbackFont ?? regularFont
     }
 
