@@ -227,7 +227,7 @@ final class PDFDocument {
         guard read == HPDF_OK || read == HPDF_STREAM_EOF else {
             throw ReportRenderError(.libraryFailure(code: Int(read)), file: outputName)
         }
-        return Data(bytes.prefix(Int(size)))
+        return PDFToUnicodeFix.patch(Data(bytes.prefix(Int(size))))
     }
 
     /// ISO 8601 (`2026-03-01T12:34:56Z`, with or without offset) as a PDF date; nil if unparsable.
