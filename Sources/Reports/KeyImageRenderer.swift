@@ -123,7 +123,10 @@ public struct KeyImageRenderer: Renderer {
         let x0 = 14, x1 = w - 14
         guard x1 - x0 >= 2 else { return }
         for x in x0..<x1 {
-            let c = options.colorMap.rgb(Double(x - x0) / Double(x1 - x0 - 1))
+            let v = Double(x - x0) / Double(x1 - x0 - 1)
+            var c = options.colorMap.rgb(v)
+            // Values under the floor are not drawn on the image: show them faded.
+            if v < options.heatmapFloor { c = (c.0 / 2 + 12, c.1 / 2 + 12, c.2 / 2 + 12) }
             for y in (top + 14)..<(top + 24) { canvas.set(x, y, RGB(c.0, c.1, c.2)) }
         }
         for (x, y) in BitmapFont.pixels("0", x: 4, y: top + 16) { canvas.set(x, y, white) }

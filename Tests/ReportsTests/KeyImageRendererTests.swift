@@ -67,7 +67,8 @@ import Testing
         let png = try DecodedPNG.decode(try KeyImageRenderer(options: options).png(Fixtures.keyImage(width: 100, height: 100)))
         let barY = 200 + 18
         let left = png.rgb(14, barY), right = png.rgb(200 - 15, barY)
-        #expect(left == [0, 0, 4])          // inferno(0)
+        #expect(left == [12, 12, 14])       // inferno(0) = (0, 0, 4), faded: under the floor
+        #expect(png.rgb(14 + 40, barY) != png.rgb(14 + 40, barY - 12), "the bar differs from the strip")
         #expect(right == [252, 255, 164])   // inferno(1)
         // The "0" and "1" labels and the caption draw white pixels in the strip.
         let strip = (200..<png.height).flatMap { y in (0..<png.width).map { png.rgb($0, y) } }
