@@ -6,7 +6,7 @@ import Kernels
 public struct KeyImage: Sendable, Codable, Equatable {
     public var width: Int
     public var height: Int
-    /// Row-major 8-bit gray, `width * height` bytes.
+    /// Row-major 8-bit gray, `width * height` bytes (renderers throw `badImage` otherwise).
     public var pixels: [UInt8]
     public var heatmap: Heatmap?
     /// Heatmap peak in this image's pixel coordinates (column, row), pixel centres at integers.
@@ -16,7 +16,6 @@ public struct KeyImage: Sendable, Codable, Equatable {
 
     public init(width: Int, height: Int, pixels: [UInt8], heatmap: Heatmap? = nil, peak: PixelPoint? = nil,
                 sopInstanceUID: String) {
-        precondition(width > 0 && height > 0 && pixels.count == width * height, "pixels must be width × height")
         self.width = width; self.height = height; self.pixels = pixels
         self.heatmap = heatmap; self.peak = peak; self.sopInstanceUID = sopInstanceUID
     }
@@ -47,7 +46,6 @@ public struct Heatmap: Sendable, Codable, Equatable {
     public var values: [Float]
 
     public init(width: Int, height: Int, values: [Float]) {
-        precondition(width > 0 && height > 0 && values.count == width * height, "values must be width × height")
         self.width = width; self.height = height; self.values = values
     }
 }

@@ -96,4 +96,15 @@ import Testing
         let png = try DecodedPNG.decode(try KeyImageRenderer().png(image))
         #expect(png.bytes.allSatisfy { $0 == 9 })
     }
+
+    @Test func inconsistentSizesThrowInsteadOfCrashing() throws {
+        let short = KeyImage(width: 10, height: 10, pixels: [1, 2, 3], sopInstanceUID: "1.2")
+        #expect(throws: ReportRenderError.self) { try KeyImageRenderer().png(short) }
+        let badHeat = KeyImage(width: 2, height: 2, pixels: [0, 0, 0, 0], heatmap: Heatmap(width: 3, height: 3, values: [1]),
+                               sopInstanceUID: "1.2")
+        #expect(throws: ReportRenderError.self) { try KeyImageRenderer().png(badHeat) }
+        let study = Fixtures.study(keyImage: short)
+        #expect(throws: ReportRenderError.self) { try PDFRenderer().render(study: study, batch: Fixtures.batch([study])) }
+        #expect(throws: ReportRenderError.self) { try PNGEncoder.encode([1, 2], width: 1, height: 1) }
+    }
 }
