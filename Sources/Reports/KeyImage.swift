@@ -22,19 +22,28 @@ public struct KeyImage: Sendable, Codable, Equatable {
 
     /// Frame `frame` of `file`, windowed (`windowIndex`) and shrunk so its longer side is at
     /// most `maxSide`: a batch report carries every study's key image, so memory stays bounded.
+    /// `peak` is in the source frame's pixel coordinates (as `Finding.peakPixel`) and is moved
+    /// with the shrink; the heatmap covers the whole image, so it needs no change.
     public static func fromDICOM(_ file: DICOMFile, frame: Int = 0, windowIndex: Int = 0, maxSide: Int = 1024,
+                                 heatmap: Heatmap? = nil, peak: PixelPoint? = nil,
                                  sopInstanceUID: String) throws -> KeyImage {
         let d = file.pixelDescription
         let gray = try file.render8Bit(frame: frame, windowIndex: windowIndex)
         let (w, h) = (d.columns, d.rows)
-        let scale = min(1, Double(maxSide) / Double(max(w, h)))
-        guard scale < 1 else { return KeyImage(width: w, height: h, pixels: gray, sopInstanceUID: sopInstanceUID) }
+        guard w > 0, h > 0, gray.count == w * h else { throw ReportRenderError(.badImage, file: "key image") }
+        let scale = min(1, Double(max(maxSide, 1)) / Double(max(w, h)))
+        guard scale < 1 else {
+            return KeyImage(width: w, height: h, pixels: gray, heatmap: heatmap, peak: peak, sopInstanceUID: sopInstanceUID)
+        }
         let ow = max(1, Int((Double(w) * scale).rounded())), oh = max(1, Int((Double(h) * scale).rounded()))
         var out = [UInt8](repeating: 0, count: ow * oh)
         out.withUnsafeMutableBufferPointer { o in
             gray.withUnsafeBufferPointer { i in resizeBilinear(o, width: ow, height: oh, i, width: w, height: h) }
         }
-        return KeyImage(width: ow, height: oh, pixels: out, sopInstanceUID: sopInstanceUID)
+        let moved = peak.map {
+            PixelPoint(x: ($0.x + 0.5) * Double(ow) / Double(w) - 0.5, y: ($0.y + 0.5) * Double(oh) / Double(h) - 0.5)
+        }
+        return KeyImage(width: ow, height: oh, pixels: out, heatmap: heatmap, peak: moved, sopInstanceUID: sopInstanceUID)
     }
 }
 

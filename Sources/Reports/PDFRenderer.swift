@@ -172,10 +172,10 @@ public struct PDFRenderer: Renderer {
         else {
             let studies = batch.studies.sorted { ($0.urgency, $0.maxProbability ?? -1) > ($1.urgency, $1.maxProbability ?? -1) }
             doc.table(
-                [.init(title: options.deidentify ? "Pseudonymous accession" : "Accession", share: 2.6),
-                 .init(title: options.deidentify ? "Pseudonymous patient" : "Patient ID", share: 2.6),
-                 .init(title: "Date", share: 1.6), .init(title: "Modality", share: 1.2),
-                 .init(title: "Findings", share: 2.8), .init(title: "Max p", share: 1, alignRight: true),
+                [.init(title: options.deidentify ? "Pseud. accession" : "Accession", share: 2.9),
+                 .init(title: options.deidentify ? "Pseud. patient ID" : "Patient ID", share: 2.9),
+                 .init(title: "Date", share: 1.6), .init(title: "Modality", share: 1.4),
+                 .init(title: "Findings", share: 2.1), .init(title: "Max p", share: 1, alignRight: true),
                  .init(title: "Urgency", share: 1.3)],
                 rows: studies.map { s in
                     [accession(s), patientID(s), Self.displayDate(s.studyDate), s.modality,

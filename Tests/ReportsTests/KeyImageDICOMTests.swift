@@ -62,7 +62,10 @@ import Testing
         let dir = try TemporaryDirectory("keyimg")
         defer { dir.remove() }
         try Self.ctFile(rows: 48, columns: 64, at: dir.file("ct.dcm"))
-        let key = try KeyImage.fromDICOM(try DICOMFile.open(path: dir.file("ct.dcm")), maxSide: 16, sopInstanceUID: "1.2.3")
+        let key = try KeyImage.fromDICOM(try DICOMFile.open(path: dir.file("ct.dcm")), maxSide: 16,
+                                         peak: PixelPoint(x: 31.5, y: 23.5), sopInstanceUID: "1.2.3")
         #expect(key.width == 16 && key.height == 12 && key.pixels.count == 192)
+        // The centre of the 64×48 frame stays the centre of the 16×12 picture.
+        #expect(key.peak == PixelPoint(x: 7.5, y: 5.5))
     }
 }

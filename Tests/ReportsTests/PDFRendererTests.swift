@@ -65,6 +65,9 @@ import Testing
             #expect(!text.contains(secret), "leaked \(secret)")
         }
         #expect(text.contains("Nodule"))
+        let summary = try check(try renderer.render(batch: Fixtures.batch([study]))[0].data).text
+        #expect(summary.contains(pid) && summary.contains("Pseud. accession"))
+        #expect(!summary.contains("PID-001") && !summary.contains("ACC-001"))
     }
 
     @Test func studyWithoutKeyImageOmitsTheImageSection() throws {
