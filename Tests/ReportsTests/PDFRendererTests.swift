@@ -34,6 +34,14 @@ import Testing
                        PDFRenderer.disclaimer] {
             #expect(pdf.text.contains(needle), "missing \(needle)")
         }
+        // The key image PNG (80×60 scaled into 512², plus the legend strip) is embedded as RGB.
+        let dir = try TemporaryDirectory("pdf")
+        defer { dir.remove() }
+        try files[0].data.write(to: URL(fileURLWithPath: dir.file("r.pdf")))
+        let images = try runProcess("pdfimages", ["-list", dir.file("r.pdf")]).stdout
+            .split(separator: "\n").dropFirst(2).map { $0.split(separator: " ").map(String.init) }
+        #expect(images.count == 1)
+        #expect(images.first.map { Array($0[3...5]) } == ["512", "\(384 + KeyImageRenderer.legendHeight)", "rgb"])
     }
 
     @Test func cjkNameRendersWithTheFallbackFont() throws {
