@@ -85,7 +85,9 @@ final class PDFDocument {
         return ["cmap", "glyf", "head", "hhea", "hmtx", "loca", "maxp"].allSatisfy(tags.contains)
     }
 
-    var page: HPDF_Page { pages[pages.count - 1] }
+    /// Set while footers are drawn onto earlier pages.
+    private var footerPage: HPDF_Page?
+    var page: HPDF_Page { footerPage ?? pages[pages.count - 1] }
     var contentWidth: Float { Self.pageWidth - 2 * Self.margin }
     /// The lowest baseline content may use (the footer lives below it).
     var bottom: Float { Self.margin + 28 }
@@ -207,15 +209,14 @@ final class PDFDocument {
     /// "Page i of n" and `footer` on every page, then the document's bytes.
     func finish(footer: String) throws -> Data {
         for (i, p) in pages.enumerated() {
-            let saved = pages
-            pages = [p]
+            footerPage = p
             strokeLine(from: (Self.margin, Self.margin + 18), to: (Self.pageWidth - Self.margin, Self.margin + 18), width: 0.3,
                        color: (0.5, 0.5, 0.5))
             text(fit(footer, maxWidth: contentWidth - 80, size: 8, style: .bold), x: Self.margin, y: Self.margin + 6, size: 8, style: .bold)
-            let label = "Page \(i + 1) of \(saved.count)"
+            let label = "Page \(i + 1) of \(pages.count)"
             text(label, x: Self.pageWidth - Self.margin - width(label, size: 8), y: Self.margin + 6, size: 8)
-            pages = saved
         }
+        footerPage = nil
         guard HPDF_GetError(pdf) == HPDF_OK else {
             throw ReportRenderError(.libraryFailure(code: Int(HPDF_GetError(pdf))), file: outputName)
         }
