@@ -24,12 +24,14 @@ let package = Package(
         .systemLibrary(name: "CZip", path: "Sources/CZip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CHaru", path: "Sources/CHaru", providers: [.apt(["libhpdf-dev"])]),
 
         .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "Kernels", swiftSettings: strict),
         .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
         .target(name: "HL7", swiftSettings: strict),
-        .target(name: "Reports", dependencies: ["DICOM", "HL7"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["DICOM", "HL7", "Kernels", "Checksum", "CPNG", "CHaru"], swiftSettings: strict),
         .target(name: "Delivery", dependencies: ["Checksum"], swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CZip"], swiftSettings: strict),
         .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: strict),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SamplesTests", dependencies: ["Samples", "DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ReportsDICOMTests", dependencies: ["Reports", "DICOM", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "DICOM", "Kernels", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "TestSupport"], swiftSettings: strict),
     ]
 )

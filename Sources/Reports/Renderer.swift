@@ -18,11 +18,18 @@ public protocol Renderer: Sendable {
     func render(study: StudyReport, batch: BatchReport) throws -> [RenderedFile]
     /// Files for the whole batch (summaries), at the batch folder's top.
     func render(batch: BatchReport) throws -> [RenderedFile]
+    /// The names `render(study:batch:)` will write, without rendering: the study's report
+    /// lists them (and CSV/JSON show them) before the expensive formats are drawn.
+    func studyFileNames(_ study: StudyReport, batch: BatchReport) -> [String]
 }
 
 extension Renderer {
     public func render(study: StudyReport, batch: BatchReport) throws -> [RenderedFile] { [] }
     public func render(batch: BatchReport) throws -> [RenderedFile] { [] }
+    /// Cheap renderers may simply render; expensive ones override this.
+    public func studyFileNames(_ study: StudyReport, batch: BatchReport) -> [String] {
+        ((try? render(study: study, batch: batch)) ?? []).map(\.name)
+    }
 }
 
 public enum ReportPaths {

@@ -84,6 +84,10 @@ public struct StudyReport: Sendable, Codable, Equatable {
     /// Source attributes the DICOM outputs copy (patient, study, referenced instances). The
     /// engine fills it from the validated instances; renderers that need it fail without it.
     public var source: SourceStudy? = nil
+    /// Patient's Name (0010,0010) as decoded; shown in the PDF unless de-identified.
+    public var patientName: String?
+    /// What the PNG and the PDF show; nil until a model picks an image (then they omit it).
+    public var keyImage: KeyImage?
 
     public var maxProbability: Double? { findings.map(\.probability).max() }
     public var urgency: Urgency { findings.map(\.urgency).max() ?? .none }
@@ -91,12 +95,14 @@ public struct StudyReport: Sendable, Codable, Equatable {
     public init(studyKey: String, site: String, patientID: String, issuerOfPatientID: String?, accessionNumber: String,
                 studyInstanceUID: String, studyDate: String, modality: String, series: [SeriesSummary], instances: Int,
                 files: [String], problems: [String], orders: [OrderSummary], findings: [Finding],
-                modelName: String?, modelVersion: String?, reportFiles: [String]) {
+                modelName: String?, modelVersion: String?, reportFiles: [String],
+                patientName: String? = nil, keyImage: KeyImage? = nil) {
         self.studyKey = studyKey; self.site = site; self.patientID = patientID; self.issuerOfPatientID = issuerOfPatientID
         self.accessionNumber = accessionNumber; self.studyInstanceUID = studyInstanceUID; self.studyDate = studyDate
         self.modality = modality; self.series = series; self.instances = instances; self.files = files
         self.problems = problems; self.orders = orders; self.findings = findings; self.modelName = modelName
         self.modelVersion = modelVersion; self.reportFiles = reportFiles
+        self.patientName = patientName; self.keyImage = keyImage
     }
 }
 

@@ -43,7 +43,7 @@ import TestSupport
     @Test func cleanBatchIsProcessedDeliveredAndArchived() throws {
         let dir = try TemporaryDirectory("e2e-clean")
         defer { dir.remove() }
-        let pipeline = try Fixtures.pipeline(in: dir)
+        let pipeline = try Fixtures.pipeline(in: dir, render: "[json, csv, pdf]")
         _ = try makeCleanDrop(dir)
         let run = try Fixtures.sluice(["run", pipeline, "--once"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -87,6 +87,16 @@ import TestSupport
             print(len(rows), sorted(r['accession_number'] for r in rows), list(rows[0].keys())[:3])
             """, [folder + "/findings.csv"])
         #expect(csv.stdout.contains("2 ['ACC-1', 'ACC-2'] ['site', 'patient_id', 'accession_number']"), "\(csv.stdout)\(csv.stderr)")
+
+        // PDFs: a summary and one report per study, listed in the study's report files;
+        // qpdf checks them and pdftotext reads the study's accession back.
+        let pdfs = Fixtures.files(under: folder).filter { $0.hasSuffix(".pdf") }
+        #expect(pdfs.count == 3 && pdfs.contains("summary.pdf"))
+        #expect(studies.allSatisfy { ($0["reportFiles"] as? [String])?.contains { $0.hasSuffix("/report.pdf") } == true })
+        for pdf in pdfs { #expect(try runProcess("qpdf", ["--check", folder + "/" + pdf]).status == 0, "\(pdf)") }
+        let text = try runProcess("pdftotext", [folder + "/" + pdfs.first { $0.hasPrefix("studies/") }!, "-"]).stdout
+        #expect(text.contains("ACC-1") || text.contains("ACC-2"))
+        #expect(text.contains("not for diagnostic use"))
     }
 
     @Test func badFilesAreQuarantinedAndTheRestGoesOn() throws {
@@ -328,7 +338,7 @@ import TestSupport
         let ok = try Fixtures.sluice(["check", pipeline])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
         #expect(ok.stdout.contains("ok    ledger opens"))
-        try "name: t\ninbox: in\noutbox: out\nrender: [json, pdf]\n".write(toFile: dir.file("bad.yaml"), atomically: true, encoding: .utf8)
+        try "name: t\ninbox: in\noutbox: out\nrender: [json, sr]\n".write(toFile: dir.file("bad.yaml"), atomically: true, encoding: .utf8)
         let bad = try Fixtures.sluice(["check", dir.file("bad.yaml")])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.yaml:4: key 'render'"))

@@ -66,7 +66,8 @@ enum Fixtures {
     }
 
     /// A pipeline rooted in `dir`: inbox/, outbox/, spool in dir, ledger dir/sluice.db.
-    static func pipeline(in dir: TemporaryDirectory, settle: String = "0s", marker: String? = "READY", extra: String = "") throws -> String {
+    static func pipeline(in dir: TemporaryDirectory, settle: String = "0s", marker: String? = "READY",
+                         render: String = "[json, csv]", extra: String = "") throws -> String {
         let yaml = """
             name: test
             inbox: { local: inbox }
@@ -76,7 +77,7 @@ enum Fixtures {
             \(marker.map { "marker: \($0)" } ?? "")
             workers: 2
             validate: { modalities: [CT, CR, DX, MR], require: [PatientID] }
-            render: [json, csv]
+            render: \(render)
             outbox: { local: outbox }
             \(extra)
             """

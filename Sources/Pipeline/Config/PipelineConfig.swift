@@ -62,6 +62,7 @@ public struct PipelineConfig: Sendable {
     public var workDirectory: String { spool + "/work" }
 
     /// The render formats this build can produce; richer formats plug in as their renderers land.
-    public static let availableFormats = ["json", "csv"]
-    static let plannedFormats = ["sr", "pdf", "png", "hl7", "fhir", "encapsulated-pdf", "secondary-capture"]
+    public static let availableFormats = ["json", "csv", "pdf"]
+    /// Built and tested as renderers, but they need a model's findings (the infer stage) first.
+    static let plannedFormats = ["sr", "png", "hl7", "fhir", "encapsulated-pdf", "secondary-capture"]
 }

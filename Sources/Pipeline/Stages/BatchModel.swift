@@ -30,6 +30,7 @@ public struct InstanceInfo: Sendable, Equatable {
     public var sopInstanceUID: String
     public var sopClassUID: String
     public var patientID: String
+    public var patientName: String?
     public var issuerOfPatientID: String?
     public var accessionNumber: String
     public var studyDate: String

@@ -12,7 +12,7 @@ public struct RenderStage: Stage {
 
     /// The renderers for a pipeline's `render:` list, in that order.
     public static func renderers(for formats: [String]) -> [any Renderer] {
-        let all: [any Renderer] = [JSONRenderer(), CSVRenderer()]
+        let all: [any Renderer] = [JSONRenderer(), CSVRenderer(), PDFRenderer()]
         return formats.compactMap { f in all.first { $0.format == f } }
     }
 
@@ -65,27 +65,23 @@ public struct RenderStage: Stage {
                     instances: instances.count, files: instances.map(\.file).sorted(), problems: study.problems,
                     orders: study.orders.map { OrderSummary($0.0, linkedBy: $0.linkedBy) },
                     findings: batch.findings[study.key] ?? [], modelName: batch.modelName,
-                    modelVersion: batch.modelVersion, reportFiles: [])
-                report.reportFiles = Self.studyFileNames(report, renderers: renderers)
+                    modelVersion: batch.modelVersion, reportFiles: [], patientName: first.patientName)
                 studies.append(report)
             }
         }
         let supersedes = context.run > 1 ? "\(context.batchID) run \(context.run - 1)" : nil
-        return BatchReport(
+        var report = BatchReport(
             pipeline: context.config.name, batchID: context.batchID, run: context.run, supersedes: supersedes,
             sourceName: context.sourceName, generatedAt: Timestamps.iso8601(context.clock.now()),
             toolVersion: SluiceVersion.current, modelName: batch.modelName, modelVersion: batch.modelVersion,
             studies: studies, quarantine: batch.grouped.validated.quarantine,
             unmatchedOrders: batch.grouped.unmatchedOrders.map { OrderSummary($0, linkedBy: nil) },
             fileCount: batch.grouped.validated.unpacked.files.count)
-    }
-
-    /// The names each study's renderers will write (asked of the renderers, not guessed).
-    static func studyFileNames(_ study: StudyReport, renderers: [any Renderer]) -> [String] {
-        let probe = BatchReport(
-            pipeline: "", batchID: "", run: 1, supersedes: nil, sourceName: "", generatedAt: "", toolVersion: "",
-            modelName: nil, modelVersion: nil, studies: [], quarantine: [], unmatchedOrders: [], fileCount: 0)
-        return renderers.flatMap { (try? $0.render(study: study, batch: probe))?.map(\.name) ?? [] }.sorted()
+        for i in report.studies.indices {
+            let study = report.studies[i]
+            report.studies[i].reportFiles = renderers.flatMap { $0.studyFileNames(study, batch: report) }.sorted()
+        }
+        return report
     }
 }
 

@@ -113,7 +113,7 @@ public struct ValidateStage: Stage {
         return .instance(InstanceInfo(
             file: batchFile.relativePath, studyInstanceUID: ds.string(.studyInstanceUID)!,
             seriesInstanceUID: ds.string(.seriesInstanceUID)!, sopInstanceUID: ds.string(.sopInstanceUID)!,
-            sopClassUID: sopClass, patientID: ds.string(.patientID) ?? "",
+            sopClassUID: sopClass, patientID: ds.string(.patientID) ?? "", patientName: ds.string(.patientName),
             issuerOfPatientID: ds.string(.issuerOfPatientID), accessionNumber: ds.string(.accessionNumber) ?? "",
             studyDate: ds.string(.studyDate) ?? "", modality: modality,
             institution: ds.string(.institutionName) ?? "", seriesNumber: ds.int(.seriesNumber),
