@@ -3,9 +3,9 @@ SWIFT      ?= swift
 PYTHON     ?= python3
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # C libraries the build links against, and the peers/oracles the tests run.
-BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev
+BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev
 TEST_DEBS  := dcmtk dicom3tools zip unzip sqlite3
-TEST_PIPS  := pydicom hl7 hl7apy numpy jsonschema
+TEST_PIPS  := pydicom hl7 hl7apy numpy jsonschema aiosmtpd cryptography
 
 .PHONY: all deps test-deps build release run test bench fuzz clean
 
@@ -21,7 +21,7 @@ test-deps: deps
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
-	@$(PYTHON) -c "import pydicom, hl7, hl7apy, numpy, jsonschema" 2>/dev/null || \
+	@$(PYTHON) -c "import pydicom, hl7, hl7apy, numpy, jsonschema, aiosmtpd, cryptography" 2>/dev/null || \
 	  $(PYTHON) -m pip install -q --disable-pip-version-check $(TEST_PIPS)
 
 build: deps
