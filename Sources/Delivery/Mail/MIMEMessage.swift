@@ -87,13 +87,13 @@ public struct MIMEMessage: Sendable, Equatable {
         if attachments.isEmpty {
             out += body
         } else {
-            out += "Content-Type: multipart/mixed; boundary=\"\(mixed)\"\(crlf)\(crlf)"
+            out += "Content-Type: multipart/mixed;\(crlf) boundary=\"\(mixed)\"\(crlf)\(crlf)"
             out += "This is a multi-part message in MIME format.\(crlf)"
             out += "--\(mixed)\(crlf)" + body
             for attachment in attachments {
                 out += "--\(mixed)\(crlf)"
-                out += "Content-Type: \(attachment.contentType); \(MIMEEncoding.parameter("name", attachment.filename))\(crlf)"
-                out += "Content-Disposition: attachment; \(MIMEEncoding.parameter("filename", attachment.filename))\(crlf)"
+                out += "Content-Type: \(attachment.contentType);\(crlf) \(MIMEEncoding.parameter("name", attachment.filename))\(crlf)"
+                out += "Content-Disposition: attachment;\(crlf) \(MIMEEncoding.parameter("filename", attachment.filename))\(crlf)"
                 out += "Content-Transfer-Encoding: base64\(crlf)\(crlf)"
                 out += MIMEEncoding.base64Lines(attachment.data)
             }
@@ -110,7 +110,7 @@ public struct MIMEMessage: Sendable, Equatable {
                 + MIMEEncoding.quotedPrintable(content)
         }
         guard let html else { return textPart("plain", text) }
-        return "Content-Type: multipart/alternative; boundary=\"\(boundary)\"\(crlf)\(crlf)"
+        return "Content-Type: multipart/alternative;\(crlf) boundary=\"\(boundary)\"\(crlf)\(crlf)"
             + "--\(boundary)\(crlf)" + textPart("plain", text)
             + "--\(boundary)\(crlf)" + textPart("html", html)
             + "--\(boundary)--\(crlf)"
