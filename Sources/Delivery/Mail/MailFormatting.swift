@@ -7,7 +7,7 @@ enum MailFormatting {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+        formatter.dateFormat = "yyyy-MM-dd HH:mm xxx"
         return formatter.string(from: date)
     }
 
