@@ -22,6 +22,16 @@ import TestSupport
         #expect(MIMEMessage.messageID(seed: "x", domain: "d.example") != MIMEMessage.messageID(seed: "y", domain: "d.example"))
     }
 
+    @Test func headersCannotInjectLines() {
+        var message = fixed()
+        message.subject = "Digest\r\nBcc: victim@example.org"
+        message.headers = [MailHeader("X-Sluice-Batch", "b-001\nX-Evil: 1"), MailHeader("Bad: Name", "x")]
+        let text = String(decoding: message.render(), as: UTF8.self)
+        #expect(text.contains("Subject: Digest  Bcc: victim@example.org\r\n"))
+        #expect(text.contains("X-Sluice-Batch: b-001 X-Evil: 1\r\n"))
+        #expect(!text.contains("\r\nBcc:") && !text.contains("\r\nX-Evil") && !text.contains("Bad: Name"))
+    }
+
     @Test func base64LinesAreWrappedAt76() {
         let data = (0..<1000).map { UInt8($0 % 256) }
         let text = String(decoding: fixed(attachments: [MailAttachment(filename: "x.png", data: data)]).render(), as: UTF8.self)

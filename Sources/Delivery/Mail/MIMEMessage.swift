@@ -78,7 +78,10 @@ public struct MIMEMessage: Sendable, Equatable {
         header("MIME-Version", "1.0")
         // RFC 3834: tells auto-responders not to answer a machine.
         header("Auto-Submitted", "auto-generated")
-        for extra in headers { header(extra.name, MIMEEncoding.unstructured(extra.value)) }
+        // A name that is not a plain token is dropped rather than allowed to inject lines.
+        for extra in headers where !extra.name.isEmpty && extra.name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) {
+            header(extra.name, MIMEEncoding.unstructured(extra.value))
+        }
 
         let seed = SHA256.hex(messageID).prefix(16)
         // "=_" cannot occur in base64 or quoted-printable output, so these never clash with content.
