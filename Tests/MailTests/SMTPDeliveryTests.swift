@@ -182,3 +182,28 @@ import TestSupport
         #expect(endpoint.security == .startTLS && endpoint.port == 587 && endpoint.id == "smtp://mail-host:587")
     }
 }
+
+/// `SMTPClient.verify()`: the connection test behind `sluice check`.
+@Suite struct SMTPVerifyTests {
+    @Test func verifyLogsInWithoutSending() async throws {
+        let server = try SMTPTestServer(mode: .starttls, users: ["sluice": "right"])
+        defer { server.stop() }
+        setenv("SLUICE_TEST_VERIFY_RIGHT", "right", 1)
+        setenv("SLUICE_TEST_VERIFY_WRONG", "wrong", 1)
+        func endpoint(ca: String, password: String) throws -> SMTPEndpoint {
+            try SMTPEndpoint(url: "smtp://127.0.0.1:\(server.port)", caFile: ca,
+                             credentials: SMTPCredentials(username: "sluice", password: .environment(password)))
+        }
+        try await SMTPClient(endpoint: endpoint(ca: server.certificates.ca, password: "SLUICE_TEST_VERIFY_RIGHT")).verify()
+        #expect(server.authLog() == ["PLAIN ok"])
+        let wrongPassword = await #expect(throws: SMTPFailure.self) {
+            try await SMTPClient(endpoint: endpoint(ca: server.certificates.ca, password: "SLUICE_TEST_VERIFY_WRONG")).verify()
+        }
+        #expect(wrongPassword?.replyCode == 535 && wrongPassword?.kind == .permanent)
+        let wrongCA = await #expect(throws: SMTPFailure.self) {
+            try await SMTPClient(endpoint: endpoint(ca: server.certificates.otherCA, password: "SLUICE_TEST_VERIFY_RIGHT")).verify()
+        }
+        #expect(wrongCA?.description.contains("certificate") == true)
+        #expect(server.receivedMessages.isEmpty && server.counter("data-attempts") == 0)
+    }
+}

@@ -25,6 +25,20 @@ public struct SMTPClient: Sendable {
         try result.get()
     }
 
+    /// Connects, greets, negotiates TLS and logs in without sending anything: the mail part of
+    /// `sluice check` (what C-ECHO is for DICOM). Throws the same failures `send` would.
+    public func verify() async throws(SMTPFailure) {
+        let endpoint = self.endpoint
+        let result: Result<Void, SMTPFailure> = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: Result { () throws(SMTPFailure) in
+                    try SMTPClient.perform(endpoint: endpoint, from: nil, to: [], message: [])
+                })
+            }
+        }
+        try result.get()
+    }
+
     private static let globalInit: CURLcode = sluice_curl_global_init()
 
     private final class Upload {
@@ -33,12 +47,13 @@ public struct SMTPClient: Sendable {
         init(_ bytes: [UInt8]) { self.bytes = bytes }
     }
 
-    static func perform(endpoint: SMTPEndpoint, from sender: String, to recipients: [String], message: [UInt8]) throws(SMTPFailure) {
+    /// One transaction; `sender == nil` stops after login (libcurl's CONNECT_ONLY).
+    static func perform(endpoint: SMTPEndpoint, from sender: String?, to recipients: [String], message: [UInt8]) throws(SMTPFailure) {
         func configuration(_ reason: String) -> SMTPFailure {
             SMTPFailure(server: endpoint.id, kind: .configuration, replyCode: nil, curlCode: nil, reason: reason)
         }
-        guard !recipients.isEmpty else { throw configuration("no recipients") }
-        for address in [sender] + recipients where !MailAddress.isPlausible(address) {
+        guard sender == nil || !recipients.isEmpty else { throw configuration("no recipients") }
+        for address in [sender].compactMap({ $0 }) + recipients where !MailAddress.isPlausible(address) {
             throw configuration("an envelope address is malformed")
         }
         var password: String?
@@ -78,20 +93,25 @@ public struct SMTPClient: Sendable {
                 check(sluice_curl_setopt_str(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism.rawValue)"))
             }
         }
-        check(sluice_curl_setopt_str(curl, CURLOPT_MAIL_FROM, "<\(sender)>"))
-        check(sluice_curl_setopt_slist(curl, CURLOPT_MAIL_RCPT, recipientList))
-        check(sluice_curl_setopt_long(curl, CURLOPT_UPLOAD, 1))
-        check(sluice_curl_setopt_read_callback(curl) { buffer, size, count, context in
-            guard let buffer, let context else { return 0 }
-            let upload = Unmanaged<Upload>.fromOpaque(context).takeUnretainedValue()
-            let n = min(size * count, upload.bytes.count - upload.offset)
-            upload.bytes.withUnsafeBytes { bytes in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + upload.offset, byteCount: n)
-            }
-            upload.offset += n
-            return n
-        })
-        check(sluice_curl_setopt_ptr(curl, CURLOPT_READDATA, Unmanaged.passUnretained(upload).toOpaque()))
+        if let sender {
+            check(sluice_curl_setopt_str(curl, CURLOPT_MAIL_FROM, "<\(sender)>"))
+            check(sluice_curl_setopt_slist(curl, CURLOPT_MAIL_RCPT, recipientList))
+            check(sluice_curl_setopt_long(curl, CURLOPT_UPLOAD, 1))
+            check(sluice_curl_setopt_read_callback(curl) { buffer, size, count, context in
+                guard let buffer, let context else { return 0 }
+                let upload = Unmanaged<Upload>.fromOpaque(context).takeUnretainedValue()
+                let n = min(size * count, upload.bytes.count - upload.offset)
+                guard n > 0 else { return 0 }
+                upload.bytes.withUnsafeBytes { bytes in
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + upload.offset, byteCount: n)
+                }
+                upload.offset += n
+                return n
+            })
+            check(sluice_curl_setopt_ptr(curl, CURLOPT_READDATA, Unmanaged.passUnretained(upload).toOpaque()))
+        } else {
+            check(sluice_curl_setopt_long(curl, CURLOPT_CONNECT_ONLY, 1))
+        }
         guard !setupFailed else { throw configuration("this libcurl lacks a required SMTP option") }
 
         let code = withExtendedLifetime(upload) { curl_easy_perform(curl) }
