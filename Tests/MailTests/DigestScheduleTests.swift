@@ -74,3 +74,24 @@ import Testing
         #expect(throws: MailConfigError.self) { try DigestSchedule("0 6 * * *", timeZone: "Mars/Olympus") }
     }
 }
+
+@Suite struct DigestPeriodTests {
+    func utc(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    @Test func dueOnlyAfterTheScheduledTime() throws {
+        let schedule = try DigestSchedule("0 6 * * *")
+        let lastEnd = utc("2026-11-22T06:00:00Z")
+        #expect(schedule.duePeriod(lastPeriodEnd: lastEnd, now: utc("2026-11-23T05:59:00Z")) == nil)
+        #expect(schedule.duePeriod(lastPeriodEnd: lastEnd, now: utc("2026-11-23T06:00:00Z"))
+                == DateInterval(start: lastEnd, end: utc("2026-11-23T06:00:00Z")))
+    }
+
+    @Test func downtimeOverSeveralTimesGivesOneDigestCoveringThem() throws {
+        let schedule = try DigestSchedule("0 6 * * *")
+        let lastEnd = utc("2026-11-20T06:00:00Z")
+        let period = schedule.duePeriod(lastPeriodEnd: lastEnd, now: utc("2026-11-23T09:30:00Z"))
+        #expect(period == DateInterval(start: lastEnd, end: utc("2026-11-23T06:00:00Z")))
+        // Recorded as sent: nothing more is due until the next morning.
+        #expect(schedule.duePeriod(lastPeriodEnd: period!.end, now: utc("2026-11-23T23:00:00Z")) == nil)
+    }
+}
