@@ -31,7 +31,7 @@ final class SMTPTestServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        FileManager.default.createFile(atPath: folder.file("server.log"), contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.file("server.log"), contents: nil)
         process.standardError = FileHandle(forWritingAtPath: folder.file("server.log"))
         try process.run()
         if waitUntilReady { try waitForReady(seconds: 20) }
