@@ -1,0 +1,86 @@
+import Foundation
+
+/// Subject, text and HTML with `{{placeholders}}`, configurable per pipeline. Values filled
+/// into the HTML are escaped, except placeholders named `…_html` (fragments we build escaped).
+public struct MailTemplate: Sendable, Equatable {
+    public var subject: String
+    public var text: String
+    public var html: String
+
+    public init(subject: String, text: String, html: String) {
+        self.subject = subject
+        self.text = text
+        self.html = html
+    }
+
+    /// Placeholder names used anywhere in the template, in order of first use.
+    public var placeholders: [String] {
+        var seen = Set<String>()
+        return [subject, text, html].flatMap(Self.names(in:)).filter { seen.insert($0).inserted }
+    }
+
+    /// Names the template uses that `known` does not define (`sluice check` should refuse them).
+    public func unknownPlaceholders(known: Set<String>) -> [String] {
+        placeholders.filter { !known.contains($0) }
+    }
+
+    /// Fills the placeholders; unknown ones are left as written so a typo is visible.
+    public func render(_ values: [String: String]) -> RenderedMail {
+        RenderedMail(subject: Self.fill(subject, values, html: false).replacingNewlines(),
+                     text: Self.fill(text, values, html: false),
+                     html: Self.fill(html, values, html: true))
+    }
+
+    static func names(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = text[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            names.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
+    static func fill(_ text: String, _ values: [String: String], html: Bool) -> String {
+        var out = ""
+        var rest = text[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += rest[..<open.lowerBound]
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if let value = values[name] {
+                out += html && !name.hasSuffix("_html") ? HTMLText.escape(value) : value
+            } else {
+                out += rest[open.lowerBound..<close.upperBound]
+            }
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+}
+
+/// A filled template, ready to become a `MIMEMessage`.
+public struct RenderedMail: Sendable, Equatable {
+    public var subject: String
+    public var text: String
+    public var html: String
+
+    public init(subject: String, text: String, html: String) {
+        self.subject = subject
+        self.text = text
+        self.html = html
+    }
+
+    /// The mail to send. `messageIDSeed` should name what the mail is about (digest period,
+    /// alert key) so a resend keeps its Message-ID.
+    public func message(from: MailAddress, to: [MailAddress], attachments: [MailAttachment] = [],
+                        date: Date, timeZone: TimeZone, messageIDSeed: String, headers: [MailHeader] = []) -> MIMEMessage {
+        MIMEMessage(from: from, to: to, subject: subject, text: text, html: html, attachments: attachments, date: date,
+                    timeZone: timeZone, messageID: MIMEMessage.messageID(seed: messageIDSeed, domain: from.domain), headers: headers)
+    }
+}
+
+extension String {
+    fileprivate func replacingNewlines() -> String {
+        String(unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : Character($0) })
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Reports
+
+/// A per-study result mail, for receivers who want each study's reports as they are made
+/// rather than in the digest. Same subject rule: no patient data by default.
+public enum StudyMail {
+    public static let placeholders: Set<String> = CriticalAlert.placeholders.union(["findings_text", "findings_html"])
+
+    public static let defaultTemplate = MailTemplate(
+        subject: "[Sluice] {{pipeline}} result: {{urgency}}, study {{study_key_short}}",
+        text: """
+        Result for study {{study_key}} (accession {{accession}}, {{modality}}, {{study_date}})
+        Batch {{batch_id}}, model {{model}} {{model_version}}
+
+        {{findings_text}}
+
+        Reports: {{report_files}}
+        """,
+        html: """
+        <html><body>
+        <h3>Result for study {{study_key}}</h3>
+        <p>Accession {{accession}}, {{modality}}, {{study_date}}<br>Batch {{batch_id}}, model {{model}} {{model_version}}</p>
+        {{findings_html}}
+        <p>Reports: {{report_files}}</p>
+        </body></html>
+        """)
+
+    public static func render(study: StudyReport, pipeline: String, batchID: String, processedAt: Date,
+                              template: MailTemplate = defaultTemplate, timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> RenderedMail {
+        let top = MailFormatting.topFinding(study) ?? Finding(label: "no finding", probability: 0, urgency: .none)
+        var values = CriticalAlert.values(study: study, finding: top, pipeline: pipeline, batchID: batchID, detectedAt: processedAt, timeZone: timeZone)
+        values["urgency"] = study.urgency.rawValue
+        let header = ["Finding", "Probability", "Urgency"]
+        let rows = study.findings.sorted { $0.probability > $1.probability }
+            .map { [$0.label, MailFormatting.percent($0.probability), $0.urgency.rawValue] }
+        values["findings_text"] = rows.isEmpty ? "No findings." : MailFormatting.textTable(header, rows)
+        values["findings_html"] = rows.isEmpty ? "<p>No findings.</p>" : MailFormatting.htmlTable(header, rows)
+        return template.render(values)
+    }
+}
