@@ -3,8 +3,8 @@ SWIFT      ?= swift
 PYTHON     ?= python3
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # C libraries the build links against, and the peers/oracles the tests run.
-BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev
-TEST_DEBS  := dcmtk dicom3tools zip unzip sqlite3
+BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev libssh-dev
+TEST_DEBS  := dcmtk dicom3tools zip unzip sqlite3 openssh-server openssh-client
 TEST_PIPS  := pydicom hl7 hl7apy numpy jsonschema
 
 .PHONY: all deps test-deps build release run test bench fuzz clean

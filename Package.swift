@@ -24,13 +24,14 @@ let package = Package(
         .systemLibrary(name: "CZip", path: "Sources/CZip", providers: [.apt(["libzip-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibSSH", path: "Sources/CLibSSH", providers: [.apt(["libssh-dev"])]),
 
         .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "Kernels", swiftSettings: strict),
         .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
         .target(name: "HL7", swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DICOM", "HL7"], swiftSettings: strict),
-        .target(name: "Delivery", dependencies: ["Checksum"], swiftSettings: strict),
+        .target(name: "Delivery", dependencies: ["Checksum", "CLibSSH"], swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CZip"], swiftSettings: strict),
         .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: strict),
         .target(
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SamplesTests", dependencies: ["Samples", "DICOM", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SFTPTests", dependencies: ["Delivery", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "TestSupport"], swiftSettings: strict),
     ]
 )
