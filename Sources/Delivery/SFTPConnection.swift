@@ -115,11 +115,14 @@ public final class SFTPConnection: @unchecked Sendable {
         var port = UInt32(endpoint.port)
         var seconds = Int(timeout.components.seconds)
         var processConfig = false
+        // Request/response traffic: without TCP_NODELAY, Nagle plus delayed ACKs stall every write ~40 ms.
+        var noDelay: Int32 = 1
         var options: [Int32] = []
         endpoint.host.withCString { options.append(ssh_options_set(s, SSH_OPTIONS_HOST, $0)) }
         endpoint.user.withCString { options.append(ssh_options_set(s, SSH_OPTIONS_USER, $0)) }
         options.append(ssh_options_set(s, SSH_OPTIONS_PORT, &port))
         options.append(ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &seconds))
+        options.append(ssh_options_set(s, SSH_OPTIONS_NODELAY, &noDelay))
         // Only the configured known_hosts decides; ~/.ssh/config and /etc/ssh never do.
         options.append(ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &processConfig))
         credentials.knownHosts.withCString { options.append(ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, $0)) }

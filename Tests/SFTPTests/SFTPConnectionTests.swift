@@ -30,10 +30,3 @@ import TestSupport
         }
     }
 }
-
-enum SHA256Hex {
-    static func of(_ path: String) throws -> String {
-        let r = try runProcess("sha256sum", [path])
-        return String(r.stdout.prefix(64))
-    }
-}

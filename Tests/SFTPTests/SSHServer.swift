@@ -20,12 +20,14 @@ final class SSHServer: @unchecked Sendable {
     let user: String
     private var pid: Int32?
 
-    init() throws {
+    /// `readOnly` serves `internal-sftp -R`: every write is refused with "permission denied",
+    /// as for a read-only account (file modes would not stop the root user the tests may run as).
+    init(readOnly: Bool = false) throws {
         dir = try TemporaryDirectory("sluice-sshd")
         user = try ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? (runProcess("id", ["-un"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         port = try Self.freePort()
         for (name, type) in [("host_ed25519", "ed25519"), ("user_ed25519", "ed25519"), ("user_rsa", "rsa"), ("stranger_ed25519", "ed25519")] {
-            let r = try runProcess("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", name, "-f", dir.file(name)])
+            let r = try runProcess("ssh-keygen", ["-q", "-t", type] + (type == "rsa" ? ["-b", "2048"] : []) + ["-N", "", "-C", name, "-f", dir.file(name)])
             guard r.status == 0 else { throw ServerError("ssh-keygen failed: \(r.stderr)") }
         }
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -42,7 +44,7 @@ final class SSHServer: @unchecked Sendable {
         PermitRootLogin prohibit-password
         PasswordAuthentication no
         KbdInteractiveAuthentication no
-        Subsystem sftp internal-sftp
+        Subsystem sftp internal-sftp\(readOnly ? " -R" : "")
         LogLevel ERROR
 
         """.write(toFile: config, atomically: true, encoding: .utf8)

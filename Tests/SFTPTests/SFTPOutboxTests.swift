@@ -1,0 +1,104 @@
+import Delivery
+import Foundation
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct SFTPOutboxTests {
+    @Test func uploadIsAtomicReplacesAtomicallyAndSkipsIdentical() async throws {
+        let server = try SSHServer()
+        defer { server.stop() }
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url + "/pickup"),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts))
+        let first = server.dir.file("first.bin"), second = server.dir.file("second.bin")
+        try makeRandomFile(first, megabytes: 8)
+        try makeRandomFile(second, megabytes: 4)
+        let folder = server.root + "/pickup/batch-1/studies"
+
+        // Missing folders are created; the final name only ever shows the complete file.
+        var watcher = FolderWatcher(folder: folder, finalName: "report.bin")
+        #expect(try await outbox.deliver(file: first, as: "batch-1/studies/report.bin") == .delivered)
+        var seen = watcher.stop()
+        #expect(seen.sawTemporary, "the upload went through a temporary name")
+        #expect(seen.finalSizes == [8 << 20])
+        #expect(try SHA256Hex.of(folder + "/report.bin") == SHA256Hex.of(first))
+
+        // Same bytes again (a retry or rerun): nothing is uploaded.
+        watcher = FolderWatcher(folder: folder, finalName: "report.bin")
+        #expect(try await outbox.deliver(file: first, as: "batch-1/studies/report.bin") == .alreadyPresent)
+        seen = watcher.stop()
+        #expect(!seen.sawTemporary)
+
+        // Different bytes replace the old file; the name never holds a partial one.
+        watcher = FolderWatcher(folder: folder, finalName: "report.bin")
+        #expect(try await outbox.deliver(file: second, as: "batch-1/studies/report.bin") == .delivered)
+        seen = watcher.stop()
+        #expect(seen.finalSizes.isSubset(of: [8 << 20, 4 << 20]) && seen.finalSizes.contains(4 << 20))
+        #expect(try SHA256Hex.of(folder + "/report.bin") == SHA256Hex.of(second))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["report.bin"], "no temporary or side file left")
+
+        // conflict: fail keeps the old file and says why.
+        let strict = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url + "/pickup"),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts), conflict: .fail)
+        await #expect(throws: DeliveryError.self) { try await strict.deliver(file: first, as: "batch-1/studies/report.bin") }
+        #expect(try SHA256Hex.of(folder + "/report.bin") == SHA256Hex.of(second))
+        #expect(try await strict.deliver(file: second, as: "batch-1/studies/report.bin") == .alreadyPresent)
+        await outbox.close()
+        await strict.close()
+    }
+
+    @Test func serverKilledMidUploadAndRestartedDeliversOnceIntact() async throws {
+        let server = try SSHServer()
+        defer { server.stop() }
+        let local = server.dir.file("big.bin")
+        try makeRandomFile(local, megabytes: 50)
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url + "/drop"),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts),
+            retry: SFTPRetryPolicy(attempts: 8, initialDelay: .milliseconds(250), maximumDelay: .seconds(2)))
+        let delivery = Task { try await outbox.deliver(file: local, as: "big.bin") }
+
+        // Kill sshd (listener and session processes) once a few MB of the temporary file exist.
+        let folder = server.root + "/drop"
+        var partial: Int64 = 0
+        let deadline = Date().addingTimeInterval(30)
+        while partial < 4 << 20 && Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            partial = names.filter { $0.hasSuffix(".tmp") }.compactMap { fileSize(folder + "/" + $0) }.max() ?? 0
+            usleep(300)
+        }
+        server.kill()
+        #expect(partial >= 4 << 20 && partial < 50 << 20, "killed mid-upload")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/big.bin"))
+        try await Task.sleep(for: .milliseconds(600))
+        try server.start()
+
+        #expect(try await delivery.value == .delivered)
+        #expect(try SHA256Hex.of(folder + "/big.bin") == SHA256Hex.of(local))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["big.bin"], "delivered once, no temporary left")
+        await outbox.close()
+    }
+
+    @Test func readOnlyAccountGivesAClearPermissionError() async throws {
+        let server = try SSHServer(readOnly: true)
+        defer { server.stop() }
+        try FileManager.default.createDirectory(atPath: server.root + "/pickup", withIntermediateDirectories: true)
+        let local = server.dir.file("small.txt")
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: local))
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url + "/pickup"),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts),
+            retry: SFTPRetryPolicy(attempts: 3, initialDelay: .milliseconds(50)))
+        do {
+            _ = try await outbox.deliver(file: local, as: "small.txt")
+            Issue.record("a read-only account accepted a file")
+        } catch let error as DeliveryError {
+            #expect(error.description.contains("permission denied"), "\(error)")
+            #expect(error.description.contains(server.root + "/pickup"), "names the remote path: \(error)")
+            #expect(!error.description.contains("gave up"), "permission errors are not retried: \(error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.root + "/pickup").isEmpty)
+        await outbox.close()
+    }
+}
