@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SamplesTests", dependencies: ["Samples", "DICOM", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SFTPTests", dependencies: ["Delivery", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SFTPTests", dependencies: ["Delivery", "Pipeline", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "TestSupport"], swiftSettings: strict),
     ]
 )

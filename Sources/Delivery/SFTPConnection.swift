@@ -87,6 +87,11 @@ public final class SFTPConnection: @unchecked Sendable {
         try await run { try self.replaceSync(destination, with: source) }
     }
 
+    /// Writes small bytes (a claim note, a probe) to `remote`, replacing what is there.
+    public func write(_ data: Data, to remote: String) async throws {
+        try await run { try self.writeSync(data, to: remote) }
+    }
+
     public func remove(_ path: String) async throws {
         try await run { try self.removeSync(path) }
     }
@@ -318,6 +323,21 @@ public final class SFTPConnection: @unchecked Sendable {
         return offset
     }
 
+    private func writeSync(_ data: Data, to remote: String) throws {
+        let sftp = try channel()
+        guard let handle = sftp_open(sftp, remote, O_WRONLY | O_CREAT | O_TRUNC, 0o644) else { throw failure(remote, "open for writing") }
+        var written = 0
+        data.withUnsafeBytes { raw in
+            while written < raw.count {
+                let w = sftp_write(handle, raw.baseAddress! + written, min(Self.chunkSize, raw.count - written))
+                if w <= 0 { break }
+                written += w
+            }
+        }
+        let closed = sftp_close(handle) == 0
+        guard written == data.count, closed else { throw failure(remote, "write") }
+    }
+
     private func downloadSync(from remote: String, to local: String, resume: Bool) throws -> Int64 {
         try readRemote(remote, localPath: local, resume: resume)
     }
@@ -334,7 +354,12 @@ public final class SFTPConnection: @unchecked Sendable {
         let fd = LocalFile.open(localPath, flags)
         guard fd >= 0 else { throw SFTPError(.local, path: localPath, detail: String(cString: strerror(errno))) }
         defer { LocalFile.close(fd) }
-        let start = resume ? LocalFile.size(fd) ?? 0 : 0
+        var start = resume ? LocalFile.size(fd) ?? 0 : 0
+        if start > 0, let remoteSize = try statSync(remote)?.size, start > remoteSize {
+            // Not a prefix of this file: start over.
+            guard ftruncate(fd, 0) == 0 else { throw SFTPError(.local, path: localPath, detail: String(cString: strerror(errno))) }
+            start = 0
+        }
         var localFailure: Int32 = 0
         let size = try streamRemote(remote, from: start) { bytes, offset in
             guard localFailure == 0 else { return }
@@ -461,6 +486,13 @@ enum LocalFile {
 
     static func close(_ fd: Int32) {
         _ = Foundation.close(fd)
+    }
+
+    static func size(path: String) -> Int64? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return size(fd)
     }
 
     static func size(_ fd: Int32) -> Int64? {
