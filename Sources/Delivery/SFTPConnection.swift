@@ -13,16 +13,19 @@ public final class SFTPConnection: @unchecked Sendable {
     public static let readWindow = 32
 
     private let queue: DispatchQueue
+    private let stall: SFTPStallWatch
     // Touched only on `queue`.
     private var session: OpaquePointer?
     private var sftp: sftp_session?
 
-    private init(endpoint: SFTPEndpoint) {
+    private init(endpoint: SFTPEndpoint, stallLimit: Duration) {
         self.endpoint = endpoint
+        stall = SFTPStallWatch(limit: stallLimit)
         queue = DispatchQueue(label: "sluice.sftp.\(endpoint.host)")
     }
 
     deinit {
+        stall.disarm()
         if let sftp { sftp_free(sftp) }
         if let session {
             ssh_disconnect(session)
@@ -31,10 +34,11 @@ public final class SFTPConnection: @unchecked Sendable {
     }
 
     /// Connects, checks the host key against `credentials.knownHosts`, logs in and starts SFTP.
+    /// `timeout` bounds connecting and also any stretch of an operation without progress.
     public static func connect(
         to endpoint: SFTPEndpoint, credentials: SFTPCredentials, timeout: Duration = .seconds(20)
     ) async throws -> SFTPConnection {
-        let connection = SFTPConnection(endpoint: endpoint)
+        let connection = SFTPConnection(endpoint: endpoint, stallLimit: timeout)
         try await connection.run { try connection.establish(credentials: credentials, timeout: timeout) }
         return connection
     }
@@ -110,7 +114,11 @@ public final class SFTPConnection: @unchecked Sendable {
 
     private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
+            queue.async { [stall] in
+                stall.begin()
+                defer { stall.end() }
+                continuation.resume(with: Result { try body() })
+            }
         }
     }
 
@@ -138,6 +146,7 @@ public final class SFTPConnection: @unchecked Sendable {
         guard ssh_connect(s) == SSH_OK else {
             throw SFTPError(.connect, path: "\(endpoint.host):\(endpoint.port)", detail: lastError)
         }
+        stall.arm(fd: ssh_get_fd(s))
         try SFTPKnownHosts.verify(session: s, endpoint: endpoint, knownHosts: credentials.knownHosts)
         try authenticate(s, credentials.method)
         guard let channel = sftp_new(s) else { throw SFTPError(.connect, detail: "cannot open SFTP channel: \(lastError)") }
@@ -178,6 +187,7 @@ public final class SFTPConnection: @unchecked Sendable {
     }
 
     private func shutdown() {
+        stall.disarm()
         if let sftp { sftp_free(sftp) }
         sftp = nil
         if let session {
@@ -202,6 +212,9 @@ public final class SFTPConnection: @unchecked Sendable {
     /// Maps the last failure to an error; a dead transport wins over a stale SFTP status.
     private func failure(_ path: String, _ action: String) -> SFTPError {
         guard let session, let sftp else { return SFTPError(.connectionLost, path: path, detail: action) }
+        if stall.hasTripped {
+            return SFTPError(.connectionLost, path: path, detail: "\(action): no progress for the timeout; connection cut")
+        }
         if ssh_is_connected(session) == 0 || ssh_get_error_code(UnsafeMutableRawPointer(session)) == SSH_FATAL.rawValue {
             return SFTPError(.connectionLost, path: path, detail: "\(action): \(lastError)")
         }
@@ -314,6 +327,7 @@ public final class SFTPConnection: @unchecked Sendable {
                 done += w
             }
             offset += Int64(n)
+            stall.progress()
         }
         if sftp_extension_supported(sftp, "fsync@openssh.com", "1") != 0 {
             guard sftp_fsync(handle) == 0 else { throw failure(remote, "fsync") }
@@ -407,6 +421,7 @@ public final class SFTPConnection: @unchecked Sendable {
             let n = sftp_async_read(handle, buffer, UInt32(chunk), request.id)
             if n < 0 { throw failure(remote, "read") }
             if n > 0 { sink(UnsafeRawBufferPointer(start: buffer, count: Int(n)), request.offset) }
+            stall.progress()
             received = request.offset + Int64(n)
             if n < request.length {
                 // Short read (the file shrank, or the server capped it): collect the answers

@@ -25,10 +25,10 @@ public struct SFTPInbox: Sendable {
     public let link: SFTPLink
     public var id: String { endpoint.description }
 
-    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, marker: String?, retry: SFTPRetryPolicy = SFTPRetryPolicy()) {
+    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, marker: String?, retry: SFTPRetryPolicy = SFTPRetryPolicy(), timeout: Duration = .seconds(20)) {
         self.endpoint = endpoint
         self.marker = marker
-        link = SFTPLink(endpoint: endpoint, credentials: credentials, retry: retry)
+        link = SFTPLink(endpoint: endpoint, credentials: credentials, retry: retry, timeout: timeout)
     }
 
     public func close() async { await link.close() }

@@ -15,10 +15,10 @@ public struct SFTPOutbox: Outbox {
     public let link: SFTPLink
     public var id: String { endpoint.description }
 
-    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, conflict: ConflictPolicy = .replace, retry: SFTPRetryPolicy = SFTPRetryPolicy()) {
+    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, conflict: ConflictPolicy = .replace, retry: SFTPRetryPolicy = SFTPRetryPolicy(), timeout: Duration = .seconds(20)) {
         self.endpoint = endpoint
         self.conflict = conflict
-        link = SFTPLink(endpoint: endpoint, credentials: credentials, retry: retry)
+        link = SFTPLink(endpoint: endpoint, credentials: credentials, retry: retry, timeout: timeout)
     }
 
     public func deliver(file localPath: String, as relativePath: String) async throws -> DeliveryOutcome {

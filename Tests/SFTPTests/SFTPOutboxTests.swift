@@ -66,7 +66,7 @@ import TestSupport
         while partial < 4 << 20 && Date() < deadline {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             partial = names.filter { $0.hasSuffix(".tmp") }.compactMap { fileSize(folder + "/" + $0) }.max() ?? 0
-            usleep(300)
+            try await Task.sleep(for: .milliseconds(1))  // never block the cooperative pool the transfer needs
         }
         server.kill()
         #expect(partial >= 4 << 20 && partial < 50 << 20, "killed mid-upload")
@@ -77,6 +77,39 @@ import TestSupport
         #expect(try await delivery.value == .delivered)
         #expect(try SHA256Hex.of(folder + "/big.bin") == SHA256Hex.of(local))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["big.bin"], "delivered once, no temporary left")
+        await outbox.close()
+    }
+
+    /// A server that stops answering without closing the socket (SIGSTOP on its session
+    /// processes) is cut after the timeout; the upload resumes on a new connection.
+    @Test func stalledServerIsCutAndTheUploadResumesOnANewConnection() async throws {
+        let server = try SSHServer()
+        var frozen: [Int32] = []
+        defer {
+            for p in frozen { kill(p, SIGKILL) }
+            server.stop()
+        }
+        let local = server.dir.file("big.bin")
+        try makeRandomFile(local, megabytes: 50)
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url + "/drop"),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts),
+            retry: SFTPRetryPolicy(attempts: 4, initialDelay: .milliseconds(200)), timeout: .seconds(2))
+        let delivery = Task { try await outbox.deliver(file: local, as: "big.bin") }
+        let folder = server.root + "/drop"
+        var partial: Int64 = 0
+        let deadline = Date().addingTimeInterval(30)
+        while partial < 4 << 20 && Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            partial = names.filter { $0.hasSuffix(".tmp") }.compactMap { fileSize(folder + "/" + $0) }.max() ?? 0
+            try await Task.sleep(for: .milliseconds(1))  // never block the cooperative pool the transfer needs
+        }
+        frozen = server.sessionPIDs()
+        for p in frozen { kill(p, SIGSTOP) }
+        #expect(!frozen.isEmpty && partial < 50 << 20, "frozen mid-upload")
+        #expect(try await delivery.value == .delivered)
+        #expect(try SHA256Hex.of(folder + "/big.bin") == SHA256Hex.of(local))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["big.bin"])
         await outbox.close()
     }
 

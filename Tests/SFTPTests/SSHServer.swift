@@ -85,6 +85,12 @@ final class SSHServer: @unchecked Sendable {
         pid = nil
     }
 
+    /// The per-connection processes (not the listener): stopping them freezes open sessions
+    /// the way a stalled network does, without closing their sockets.
+    func sessionPIDs() -> [Int32] {
+        pid.map { Self.descendants(of: $0) } ?? []
+    }
+
     /// Running (a zombie left for an init that does not reap counts as gone).
     static func isAlive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
