@@ -17,6 +17,7 @@ public final class SFTPConnection: @unchecked Sendable {
     // Touched only on `queue`.
     private var session: OpaquePointer?
     private var sftp: sftp_session?
+    private var posixRename: SFTPPosixRename?
 
     private init(endpoint: SFTPEndpoint, stallLimit: Duration) {
         self.endpoint = endpoint
@@ -26,6 +27,7 @@ public final class SFTPConnection: @unchecked Sendable {
 
     deinit {
         stall.disarm()
+        posixRename?.close()
         if let sftp { sftp_free(sftp) }
         if let session {
             ssh_disconnect(session)
@@ -188,6 +190,8 @@ public final class SFTPConnection: @unchecked Sendable {
 
     private func shutdown() {
         stall.disarm()
+        posixRename?.close()
+        posixRename = nil
         if let sftp { sftp_free(sftp) }
         sftp = nil
         if let session {
@@ -443,13 +447,24 @@ public final class SFTPConnection: @unchecked Sendable {
         guard sftp_rename(sftp, source, destination) == 0 else { throw failure(source, "rename") }
     }
 
-    /// OpenSSH speaks SFTP v3, whose RENAME refuses an existing target, and libssh 0.10 has no
-    /// posix-rename. So: try a plain rename; if the name is taken, move the old file to a
-    /// hidden side name, rename the new file in, then delete the old one. The old bytes are only
-    /// deleted after the complete new file holds the name; a crash in between leaves the old
-    /// file recoverable under `.<name>.sluice-<random>.old` beside it.
+    /// SFTP v3's RENAME refuses an existing target. With OpenSSH's posix-rename extension the
+    /// replace is one atomic rename(2). Without it: move the old file to a hidden side name,
+    /// rename the new file in, then delete the old one — the old bytes are only deleted after the
+    /// complete new file holds the name, and a crash in between leaves the old file recoverable
+    /// under `.<name>.sluice-<random>.old` beside it (the name is briefly absent, never partial).
     private func replaceSync(_ destination: String, with source: String) throws {
         let sftp = try channel()
+        if sftp_extension_supported(sftp, "posix-rename@openssh.com", "1") != 0, let session {
+            if posixRename == nil { posixRename = try SFTPPosixRename(session: session) }
+            do {
+                return try posixRename!.rename(source, to: destination)
+            } catch let error as SFTPError where error.code == .connectionLost {
+                throw stall.hasTripped ? failure(destination, "rename into place") : error
+            } catch let error as SFTPError where error.code == .failure || error.code == .permissionDenied {
+                // Advertised but refused (`internal-sftp -P` answers "permission denied"): use the
+                // side-name replace below, which fails the same way if the folder is really read-only.
+            }
+        }
         if sftp_rename(sftp, source, destination) == 0 { return }
         let first = failure(destination, "rename into place")
         guard first.code != .connectionLost, try statSync(destination) != nil else { throw first }

@@ -34,6 +34,7 @@ import TestSupport
         #expect(try await outbox.deliver(file: second, as: "batch-1/studies/report.bin") == .delivered)
         seen = watcher.stop()
         #expect(seen.finalSizes.isSubset(of: [8 << 20, 4 << 20]) && seen.finalSizes.contains(4 << 20))
+        #expect(!seen.vanished, "OpenSSH's posix-rename replaces in one step: the name is never absent")
         #expect(try SHA256Hex.of(folder + "/report.bin") == SHA256Hex.of(second))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["report.bin"], "no temporary or side file left")
 
@@ -46,6 +47,45 @@ import TestSupport
         #expect(try await strict.deliver(file: second, as: "batch-1/studies/report.bin") == .alreadyPresent)
         await outbox.close()
         await strict.close()
+    }
+
+    /// With plain SFTP RENAME denied, delivery and replace still work: proof that the outbox
+    /// renames with OpenSSH's atomic posix-rename@openssh.com.
+    @Test func replaceUsesPosixRename() async throws {
+        let server = try SSHServer(sftpOptions: "-P rename")
+        defer { server.stop() }
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts))
+        let one = server.dir.file("one.txt"), two = server.dir.file("two.txt")
+        try Data("one\n".utf8).write(to: URL(fileURLWithPath: one))
+        try Data("two two\n".utf8).write(to: URL(fileURLWithPath: two))
+        #expect(try await outbox.deliver(file: one, as: "r.txt") == .delivered)
+        #expect(try await outbox.deliver(file: two, as: "r.txt") == .delivered)
+        #expect(try String(contentsOfFile: server.root + "/r.txt", encoding: .utf8) == "two two\n")
+        await outbox.close()
+    }
+
+    /// Servers that refuse posix-rename still get a replace in which the old file is moved
+    /// aside, not deleted, until the new one holds the name; no side file is left behind.
+    @Test func replaceWorksWhenPosixRenameIsRefused() async throws {
+        let server = try SSHServer(sftpOptions: "-P posix-rename@openssh.com")
+        defer { server.stop() }
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts))
+        let old = server.dir.file("old.csv"), new = server.dir.file("new.csv")
+        try Data("a,b\n1,2\n".utf8).write(to: URL(fileURLWithPath: old))
+        try Data("a,b\n1,2\n3,4\n".utf8).write(to: URL(fileURLWithPath: new))
+        try FileManager.default.createDirectory(atPath: server.root + "/out", withIntermediateDirectories: true)
+        #expect(try await outbox.deliver(file: old, as: "out/findings.csv") == .delivered)
+        let watcher = FolderWatcher(folder: server.root + "/out", finalName: "findings.csv")
+        #expect(try await outbox.deliver(file: new, as: "out/findings.csv") == .delivered)
+        let seen = watcher.stop()
+        #expect(seen.finalSizes.isSubset(of: [8, 12]) && seen.finalSizes.contains(12))
+        #expect(try String(contentsOfFile: server.root + "/out/findings.csv", encoding: .utf8) == "a,b\n1,2\n3,4\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.root + "/out") == ["findings.csv"])
+        await outbox.close()
     }
 
     @Test func serverKilledMidUploadAndRestartedDeliversOnceIntact() async throws {

@@ -22,7 +22,9 @@ final class SSHServer: @unchecked Sendable {
 
     /// `readOnly` serves `internal-sftp -R`: every write is refused with "permission denied",
     /// as for a read-only account (file modes would not stop the root user the tests may run as).
-    init(readOnly: Bool = false) throws {
+    /// `sftpOptions` are further internal-sftp flags, e.g. `-P posix-rename@openssh.com` to deny
+    /// a request as stricter servers do.
+    init(readOnly: Bool = false, sftpOptions: String = "") throws {
         dir = try TemporaryDirectory("sluice-sshd")
         user = try ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? (runProcess("id", ["-un"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         port = try Self.freePort()
@@ -44,7 +46,7 @@ final class SSHServer: @unchecked Sendable {
         PermitRootLogin prohibit-password
         PasswordAuthentication no
         KbdInteractiveAuthentication no
-        Subsystem sftp internal-sftp\(readOnly ? " -R" : "")
+        Subsystem sftp internal-sftp\(readOnly ? " -R" : "") \(sftpOptions)
         LogLevel ERROR
 
         """.write(toFile: config, atomically: true, encoding: .utf8)
@@ -54,6 +56,9 @@ final class SSHServer: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         try start()
     }
+
+    /// sshd's log (`-e`).
+    var log: String { (try? String(contentsOfFile: dir.file("sshd.log"), encoding: .utf8)) ?? "" }
 
     var url: String { "sftp://\(user)@127.0.0.1:\(port)\(root)" }
 

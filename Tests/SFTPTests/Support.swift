@@ -26,6 +26,8 @@ final class FolderWatcher: @unchecked Sendable {
     private var running = true
     private(set) var finalSizes: Set<Int64> = []
     private(set) var sawTemporary = false
+    /// The final name disappeared after it had been seen (a non-atomic replace).
+    private(set) var vanished = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
@@ -52,6 +54,7 @@ final class FolderWatcher: @unchecked Sendable {
             if name.hasPrefix("." + finalName + ".sluice-") && name.hasSuffix(".tmp") { temporary = true }
         }
         lock.withLock {
+            if sizes.isEmpty && !finalSizes.isEmpty { vanished = true }
             finalSizes.formUnion(sizes)
             sawTemporary = sawTemporary || temporary
         }
@@ -59,9 +62,9 @@ final class FolderWatcher: @unchecked Sendable {
 
     private var isRunning: Bool { lock.withLock { running } }
 
-    func stop() -> (finalSizes: Set<Int64>, sawTemporary: Bool) {
+    func stop() -> (finalSizes: Set<Int64>, sawTemporary: Bool, vanished: Bool) {
         lock.withLock { running = false }
         finished.wait()
-        return lock.withLock { (finalSizes, sawTemporary) }
+        return lock.withLock { (finalSizes, sawTemporary, vanished) }
     }
 }
