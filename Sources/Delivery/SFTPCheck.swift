@@ -5,15 +5,19 @@ import Foundation
 /// the first failing step ends the check with a line starting `FAILED`.
 public enum SFTPCheck {
     public static func run(_ endpoint: SFTPEndpoint, _ credentials: SFTPCredentials, timeout: Duration = .seconds(20)) async -> [String] {
-        var lines: [String] = []
         let connection: SFTPConnection
         do {
             connection = try await SFTPConnection.connect(to: endpoint, credentials: credentials, timeout: timeout)
-            lines.append("ok: logged in to \(endpoint) (\(credentials.description))")
         } catch {
             return ["FAILED: login to \(endpoint): \(error)"]
         }
-        defer { Task { await connection.close() } }
+        let lines = await steps(connection, endpoint, login: "ok: logged in to \(endpoint) (\(credentials.description))")
+        await connection.close()
+        return lines
+    }
+
+    private static func steps(_ connection: SFTPConnection, _ endpoint: SFTPEndpoint, login: String) async -> [String] {
+        var lines = [login]
         do {
             let entries = try await connection.list(endpoint.path)
             lines.append("ok: listed \(endpoint.path) (\(entries.count) entries)")

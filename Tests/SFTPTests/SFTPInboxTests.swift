@@ -51,11 +51,11 @@ import TestSupport
         try fm.createDirectory(atPath: folder + "/batch-A/sub", withIntermediateDirectories: true)
         try makeRandomFile(folder + "/batch-A/sub/a.dcm", megabytes: 1)
         try Data("MSH|^~\\&|X\r".utf8).write(to: URL(fileURLWithPath: folder + "/batch-A/b.hl7"))
-        fm.createFile(atPath: folder + "/batch-A/READY", contents: Data())
+        _ = fm.createFile(atPath: folder + "/batch-A/READY", contents: Data())
         try makeRandomFile(folder + "/loose.zip", megabytes: 1)
-        fm.createFile(atPath: folder + "/loose.zip.READY", contents: Data())
-        fm.createFile(atPath: folder + "/.hidden", contents: Data("x".utf8))
-        fm.createFile(atPath: folder + "/upload.part", contents: Data("x".utf8))
+        _ = fm.createFile(atPath: folder + "/loose.zip.READY", contents: Data())
+        _ = fm.createFile(atPath: folder + "/.hidden", contents: Data("x".utf8))
+        _ = fm.createFile(atPath: folder + "/upload.part", contents: Data("x".utf8))
 
         let inbox = SFTPInbox(endpoint: try SFTPEndpoint(url: server.url + "/inbox"),
                               credentials: .identity(server.userKey, knownHosts: server.knownHosts), marker: "READY")
@@ -131,7 +131,7 @@ final class SlowWriter: @unchecked Sendable {
     var isWriting: Bool { lock.withLock { writing } }
 
     init(path: String, chunk: Int, count: Int, interval: TimeInterval) {
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         Thread.detachNewThread { [self] in
             let handle = FileHandle(forWritingAtPath: path)!
             for _ in 0..<count {
