@@ -153,6 +153,33 @@ import TestSupport
         await outbox.close()
     }
 
+    /// A server that stays down uses up the bounded attempts; the engine then gets one
+    /// DeliveryError to record (and retries on its next pass).
+    @Test func serverThatStaysDownGivesUpAfterTheConfiguredAttempts() async throws {
+        let server = try SSHServer()
+        defer { server.stop() }
+        server.kill()
+        let local = server.dir.file("a.txt")
+        try Data("a\n".utf8).write(to: URL(fileURLWithPath: local))
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts),
+            retry: SFTPRetryPolicy(attempts: 3, initialDelay: .milliseconds(50)))
+        do {
+            _ = try await outbox.deliver(file: local, as: "a.txt")
+            Issue.record("delivered to a server that is down")
+        } catch let error as DeliveryError {
+            #expect(error.description.contains("cannot connect") && error.description.contains("gave up after 3 attempts"), "\(error)")
+            #expect(error.outbox == "sftp://\(server.user)@127.0.0.1:\(server.port)\(server.root)")
+        }
+    }
+
+    @Test func backoffDoublesUpToTheCap() {
+        let policy = SFTPRetryPolicy(attempts: 6, initialDelay: .seconds(1), maximumDelay: .seconds(5))
+        #expect((1...6).map { policy.delay(before: $0) } == [.zero, .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
+        #expect(SFTPRetryPolicy(attempts: 0).attempts == 1)
+    }
+
     @Test func readOnlyAccountGivesAClearPermissionError() async throws {
         let server = try SSHServer(readOnly: true)
         defer { server.stop() }
