@@ -115,12 +115,16 @@ public final class SFTPConnection: @unchecked Sendable {
     // MARK: - Queue plumbing
 
     private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { [stall] in
-                stall.begin()
-                defer { stall.end() }
-                continuation.resume(with: Result { try body() })
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async { [stall] in
+                    stall.begin()
+                    defer { stall.end() }
+                    continuation.resume(with: Result { try body() })
+                }
             }
+        } onCancel: { [stall] in
+            stall.cancel()
         }
     }
 
@@ -216,6 +220,9 @@ public final class SFTPConnection: @unchecked Sendable {
     /// Maps the last failure to an error; a dead transport wins over a stale SFTP status.
     private func failure(_ path: String, _ action: String) -> SFTPError {
         guard let session, let sftp else { return SFTPError(.connectionLost, path: path, detail: action) }
+        if stall.wasCancelled {
+            return SFTPError(.cancelled, path: path, detail: "\(action): the task was cancelled; connection cut")
+        }
         if stall.hasTripped {
             return SFTPError(.connectionLost, path: path, detail: "\(action): no progress for the timeout; connection cut")
         }

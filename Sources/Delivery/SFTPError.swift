@@ -15,6 +15,7 @@ public struct SFTPError: Error, Sendable, CustomStringConvertible {
         case sizeMismatch = "remote size does not match"
         case conflict = "a different file with this name exists"
         case local = "local file error"
+        case cancelled = "cancelled"
         case failure = "SFTP operation failed"
     }
 

@@ -33,6 +33,9 @@ public actor SFTPLink {
             } catch let error as SFTPError where error.isTransient {
                 await drop()
                 throw SFTPError(error.code, path: error.path, detail: error.detail + " (gave up after \(attempt) attempts)")
+            } catch let error as SFTPError where error.code == .cancelled {
+                await drop()  // its socket was cut
+                throw error
             }
         }
     }

@@ -12,6 +12,7 @@ final class SFTPStallWatch: @unchecked Sendable {
     private var busy = false
     private var lastProgress = ContinuousClock.now
     private(set) var tripped = false
+    private(set) var cancelled = false
     private var timer: (any DispatchSourceTimer)?
 
     init(limit: Duration) {
@@ -43,6 +44,18 @@ final class SFTPStallWatch: @unchecked Sendable {
     func end() { lock.withLock { busy = false } }
     func progress() { lock.withLock { lastProgress = .now } }
     var hasTripped: Bool { lock.withLock { tripped } }
+    var wasCancelled: Bool { lock.withLock { cancelled } }
+
+    /// The waiting task was cancelled (e.g. shutdown): cut the socket now, so the blocked libssh
+    /// call returns instead of finishing a long transfer nobody waits for.
+    func cancel() {
+        lock.withLock {
+            guard busy, fd >= 0, !tripped else { return }
+            tripped = true
+            cancelled = true
+            _ = Foundation.shutdown(fd, Int32(SHUT_RDWR))
+        }
+    }
 
     private func check() {
         lock.withLock {

@@ -174,6 +174,32 @@ import TestSupport
         }
     }
 
+    /// Cancelling a delivery (engine shutdown) stops a long upload promptly, not after it ends.
+    @Test func cancellingStopsALongUploadPromptly() async throws {
+        let server = try SSHServer()
+        defer { server.stop() }
+        let local = server.dir.file("big.bin")
+        try makeRandomFile(local, megabytes: 50)
+        let outbox = SFTPOutbox(
+            endpoint: try SFTPEndpoint(url: server.url),
+            credentials: .identity(server.userKey, knownHosts: server.knownHosts))
+        let delivery = Task { try await outbox.deliver(file: local, as: "big.bin") }
+        var partial: Int64 = 0
+        let deadline = Date().addingTimeInterval(30)
+        while partial < 2 << 20 && Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: server.root)) ?? []
+            partial = names.filter { $0.hasSuffix(".tmp") }.compactMap { fileSize(server.root + "/" + $0) }.max() ?? 0
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        delivery.cancel()
+        let result = await delivery.result
+        #expect(throws: (any Error).self) { try result.get() }
+        let written = try FileManager.default.contentsOfDirectory(atPath: server.root).compactMap { fileSize(server.root + "/" + $0) }.max() ?? 0
+        #expect(written < 50 << 20, "the upload stopped before the end")
+        #expect(!FileManager.default.fileExists(atPath: server.root + "/big.bin"))
+        await outbox.close()
+    }
+
     @Test func backoffDoublesUpToTheCap() {
         let policy = SFTPRetryPolicy(attempts: 6, initialDelay: .seconds(1), maximumDelay: .seconds(5))
         #expect((1...6).map { policy.delay(before: $0) } == [.zero, .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
