@@ -27,13 +27,14 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CHaru", path: "Sources/CHaru", providers: [.apt(["libhpdf-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibSSH", path: "Sources/CLibSSH", providers: [.apt(["libssh-dev"])]),
 
         .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "Kernels", swiftSettings: strict),
         .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
         .target(name: "HL7", swiftSettings: strict),
         .target(name: "Reports", dependencies: ["DICOM", "HL7", "Kernels", "Checksum", "CPNG", "CHaru"], swiftSettings: strict),
-        .target(name: "Delivery", dependencies: ["Checksum", "Reports", "CCurl"], swiftSettings: strict),
+        .target(name: "Delivery", dependencies: ["Checksum", "Reports", "CCurl", "CLibSSH"], swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CZip"], swiftSettings: strict),
         .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: strict),
         .target(
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "ReportsDICOMTests", dependencies: ["Reports", "DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "DICOM", "Kernels", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Delivery", "Reports", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SFTPTests", dependencies: ["Delivery", "Pipeline", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,52 @@
+import Foundation
+
+/// `sluice check` for an SFTP endpoint, like a DICOM C-ECHO for file transfer: log in (which
+/// checks the host key), list the folder, write and remove a probe file. One line per step;
+/// the first failing step ends the check with a line starting `FAILED`.
+public enum SFTPCheck {
+    public static func run(_ endpoint: SFTPEndpoint, _ credentials: SFTPCredentials, timeout: Duration = .seconds(20)) async -> [String] {
+        let connection: SFTPConnection
+        do {
+            connection = try await SFTPConnection.connect(to: endpoint, credentials: credentials, timeout: timeout)
+        } catch {
+            return ["FAILED: login to \(endpoint): \(error)"]
+        }
+        let lines = await steps(connection, endpoint, login: "ok: logged in to \(endpoint) (\(credentials.description))")
+        await connection.close()
+        return lines
+    }
+
+    private static func steps(_ connection: SFTPConnection, _ endpoint: SFTPEndpoint, login: String) async -> [String] {
+        var lines = [login]
+        do {
+            let entries = try await connection.list(endpoint.path)
+            lines.append("ok: listed \(endpoint.path) (\(entries.count) entries)")
+        } catch {
+            lines.append("FAILED: list \(endpoint.path): \(error)")
+            return lines
+        }
+        let probe = endpoint.remote(SFTPNames.temporary(for: "sluice-check"))
+        do {
+            try await connection.write(Data("sluice check\n".utf8), to: probe)
+            guard try await connection.stat(probe)?.size == 13 else {
+                throw SFTPError(.sizeMismatch, path: probe, detail: "probe file has the wrong size")
+            }
+            lines.append("ok: wrote a probe file in \(endpoint.path)")
+        } catch {
+            lines.append("FAILED: write in \(endpoint.path): \(error)")
+            return lines
+        }
+        do {
+            try await connection.remove(probe)
+            lines.append("ok: removed the probe file")
+        } catch {
+            lines.append("FAILED: remove the probe file \(probe): \(error)")
+        }
+        return lines
+    }
+
+    /// True when every step passed.
+    public static func passed(_ lines: [String]) -> Bool {
+        !lines.isEmpty && lines.allSatisfy { $0.hasPrefix("ok:") }
+    }
+}
