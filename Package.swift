@@ -48,7 +48,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sluice",
-            dependencies: ["Pipeline", "DICOM", "HL7", "Samples", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "DICOM", "HL7", "Samples", "Reports", "Delivery", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
 

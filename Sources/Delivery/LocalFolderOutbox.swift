@@ -40,6 +40,17 @@ public struct LocalFolderOutbox: Outbox {
     }
 }
 
+extension LocalFolderOutbox {
+    public func deliverMarker(as relativePath: String) async throws -> DeliveryOutcome {
+        let target = root + "/" + relativePath
+        if FileManager.default.fileExists(atPath: target) { return .alreadyPresent }
+        do { try FileIO.writeAtomically(Data(), to: target) } catch {
+            throw DeliveryError(outbox: id, name: relativePath, reason: "\(error)")
+        }
+        return .delivered
+    }
+}
+
 /// Durable file operations shared by outboxes and the engine.
 public enum FileIO {
     public struct Failure: Error, CustomStringConvertible {

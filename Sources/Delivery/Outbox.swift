@@ -4,6 +4,9 @@ public protocol Outbox: Sendable {
     /// Stable identity recorded in the ledger, e.g. `local:/srv/outbox`; never holds secrets.
     var id: String { get }
     func deliver(file localPath: String, as relativePath: String) async throws -> DeliveryOutcome
+    /// An empty completion marker (e.g. `<batch>/READY`), written after a batch's outputs so a
+    /// pickup system knows the folder is complete.
+    func deliverMarker(as relativePath: String) async throws -> DeliveryOutcome
 }
 
 public enum DeliveryOutcome: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Delivery
 import Pipeline
 import Reports
 
@@ -127,7 +128,14 @@ extension Sluice {
                 line(Checks.writableFolder(folder), "spool \(folder) is writable")
             }
             for outbox in config.outboxes {
-                if case .local(let path) = outbox { line(Checks.writableFolder(path), "outbox \(path) accepts files") }
+                switch outbox {
+                case .local(let path, _):
+                    line(Checks.writableFolder(path), "outbox \(path) accepts files")
+                case .sftp(let endpoint, let credentials, _, _):
+                    // Like a DICOM C-ECHO: log in, list, write and remove a probe file.
+                    let lines = await SFTPCheck.run(endpoint, credentials)
+                    for l in lines { line(!l.hasPrefix("FAILED"), "outbox \(endpoint): " + l.replacingOccurrences(of: "ok: ", with: "")) }
+                }
             }
             line(Checks.sameFileSystem(config), "inbox and spool are on one file system (claims are atomic renames)")
             if problems > 0 { throw Failure.usage("\(problems) check(s) failed") }

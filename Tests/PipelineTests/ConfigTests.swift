@@ -1,4 +1,5 @@
 import Archive
+import Delivery
 import Foundation
 import Testing
 import TestSupport
@@ -38,7 +39,7 @@ import TestSupport
         #expect(c.validate.require.map(\.keyword) == ["PatientID", "AccessionNumber"])
         #expect(c.workers == 3)
         #expect(c.zipLimits.maxTotalSize == 2_000_000_000 && c.zipLimits.maxRatio == 50)
-        guard case .sqlite(let db) = c.ledger, case .local(let inbox) = c.inboxes[0], case .local(let out) = c.outboxes[0] else {
+        guard case .sqlite(let db) = c.ledger, case .local(let inbox) = c.inboxes[0], case .local(let out, _) = c.outboxes[0] else {
             Issue.record("unexpected locations"); return
         }
         let base = (c.file as NSString).deletingLastPathComponent
@@ -83,5 +84,29 @@ import TestSupport
         let e = error("name: x\ninbox: [in\n")
         #expect(e != nil)
         #expect(e?.line != nil)
+    }
+
+    @Test func sftpOutboxNeedsKnownHostsAndSecretsByReference() throws {
+        let ok = try load("""
+            name: x
+            inbox: in
+            outbox:
+              - { sftp: "sftp://edc@127.0.0.1:2222/pickup", identity: keys/id, passphrase: "env:EDC_PASS", known_hosts: keys/kh, conflict: fail, marker: DONE }
+            """)
+        guard case .sftp(let endpoint, let credentials, let conflict, let marker) = ok.outboxes[0] else {
+            Issue.record("not an sftp outbox"); return
+        }
+        #expect(endpoint.host == "127.0.0.1" && endpoint.port == 2222 && endpoint.user == "edc" && endpoint.path == "/pickup")
+        #expect(conflict == .fail && marker == "DONE")
+        #expect(credentials.description.contains("$EDC_PASS"))
+
+        let noHosts = error("name: x\ninbox: in\noutbox: { sftp: \"sftp://u@h/p\", identity: k }\n")
+        #expect(noHosts?.key == "outbox.known_hosts")
+        let literal = error("name: x\ninbox: in\noutbox: { sftp: \"sftp://u@h/p\", password: hunter2, known_hosts: kh }\n")
+        #expect(literal?.key == "outbox.password")
+        #expect(literal?.description.contains("hunter2") == false, "a secret is never echoed")
+        let inURL = error("name: x\ninbox: in\noutbox: { sftp: \"sftp://u:pw@h/p\", identity: k, known_hosts: kh }\n")
+        #expect(inURL?.key == "outbox.sftp")
+        #expect(inURL?.description.contains("pw@") == false)
     }
 }

@@ -1,4 +1,5 @@
 import Archive
+import Delivery
 import DICOM
 import Foundation
 import Yams
@@ -215,21 +216,59 @@ struct ConfigReader {
         var out: [PipelineConfig.OutboxLocation] = []
         for (i, item) in items.enumerated() {
             let key = items.count > 1 ? "outbox[\(i)]" : "outbox"
-            if case .scalar = item { out.append(.local(path: try path(item, key))); continue }
+            if case .scalar = item { out.append(.local(path: try path(item, key), marker: nil)); continue }
             let m = try mapping(
                 item, key,
-                allowed: ["local", "sftp", "smtp", "identity", "known_hosts", "password", "from", "to", "digest",
-                          "attach", "starttls", "marker", "conflict"])
+                allowed: ["local", "sftp", "smtp", "identity", "known_hosts", "password", "passphrase", "from", "to",
+                          "digest", "attach", "starttls", "marker", "conflict"])
+            let marker = try m["marker"].map { n throws(ConfigError) in try string(n, key + ".marker") }
+            let conflict = try m["conflict"].map { n throws(ConfigError) in try conflictPolicy(n, key + ".conflict") } ?? .replace
             if let local = m["local"] {
-                out.append(.local(path: try path(local, key + ".local")))
-            } else if let other = m["sftp"] ?? m["smtp"] {
-                let kind = m["sftp"] != nil ? "SFTP" : "SMTP"
-                throw fail(other, key, "\(kind) outboxes are not available in this build yet; use a local outbox")
+                out.append(.local(path: try path(local, key + ".local"), marker: marker))
+            } else if let sftp = m["sftp"] {
+                let url = try string(sftp, key + ".sftp")
+                let endpoint: SFTPEndpoint
+                do { endpoint = try SFTPEndpoint(url: url) } catch {
+                    throw fail(sftp, key + ".sftp", "\(error)")
+                }
+                guard let knownHosts = m["known_hosts"] else {
+                    throw fail(item, key + ".known_hosts", "is required: the server's host key must be checked")
+                }
+                let hosts = try path(knownHosts, key + ".known_hosts")
+                let credentials: SFTPCredentials
+                if let identity = m["identity"] {
+                    let passphrase = try m["passphrase"].map { n throws(ConfigError) in try secret(n, key + ".passphrase") }
+                    credentials = .identity(try path(identity, key + ".identity"), passphrase: passphrase, knownHosts: hosts)
+                } else if let password = m["password"] {
+                    credentials = .password(try secret(password, key + ".password"), knownHosts: hosts)
+                } else {
+                    throw fail(item, key, "needs 'identity: KEYFILE' or 'password: file:PATH | env:NAME'")
+                }
+                out.append(.sftp(endpoint: endpoint, credentials: credentials, conflict: conflict, marker: marker))
+            } else if let smtp = m["smtp"] {
+                throw fail(smtp, key, "SMTP outboxes are not wired into the pipeline yet; use a local or sftp outbox")
             } else {
-                throw fail(item, key, "needs 'local: PATH'")
+                throw fail(item, key, "needs 'local: PATH' or 'sftp: sftp://user@host/path'")
             }
         }
         return out
+    }
+
+    /// A secret's location, never its value: `file:PATH` or `env:NAME`.
+    func secret(_ node: Node, _ key: String) throws(ConfigError) -> SFTPCredentials.Secret {
+        let text = try string(node, key)
+        if text.hasPrefix("file:") { return .file(PipelineConfig.absolutePath(String(text.dropFirst(5)), relativeTo: base)) }
+        if text.hasPrefix("env:"), text.count > 4 { return .environment(String(text.dropFirst(4))) }
+        // Not echoed: it may be the secret itself.
+        throw fail(node, key, "give file:PATH or env:NAME; secrets are never written in the pipeline file")
+    }
+
+    func conflictPolicy(_ node: Node, _ key: String) throws(ConfigError) -> ConflictPolicy {
+        let text = try string(node, key)
+        guard let policy = ConflictPolicy(rawValue: text) else {
+            throw fail(node, key, "'\(text)' is not one of replace (skips identical files), fail")
+        }
+        return policy
     }
 
     func validate(_ node: Node) throws(ConfigError) -> PipelineConfig.Validate {

@@ -1,4 +1,5 @@
 import Archive
+import Delivery
 import DICOM
 import Foundation
 
@@ -13,8 +14,9 @@ public struct PipelineConfig: Sendable {
         case local(path: String)
     }
 
-    public enum OutboxLocation: Sendable, Equatable {
-        case local(path: String)
+    public enum OutboxLocation: Sendable {
+        case local(path: String, marker: String?)
+        case sftp(endpoint: SFTPEndpoint, credentials: SFTPCredentials, conflict: ConflictPolicy, marker: String?)
     }
 
     public struct Validate: Sendable {

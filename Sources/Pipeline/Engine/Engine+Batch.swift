@@ -141,7 +141,8 @@ extension Engine {
         let outputs = try ledger.outputs(batchID: c.batchID, run: c.run)
         let ordered = outputs.filter { $0.name != Manifest.fileName } + outputs.filter { $0.name == Manifest.fileName }
         var failures: [String] = []
-        for outbox in outboxes {
+        for (outbox, marker) in outboxes {
+            var complete = true
             for output in ordered {
                 if let done = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: output.name),
                    done.state == .delivered { continue }
@@ -161,8 +162,12 @@ extension Engine {
                         outbox: outbox.id, name: output.name, state: .pending, attempts: attempts, lastError: "\(error)"))
                     failures.append("\(error)")
                     log.error("batch \(c.batchID): \(error)")
+                    complete = false
                     break  // keep this outbox's order: the manifest must not arrive before the rest
                 }
+            }
+            if complete, let marker {
+                try await deliverMarker(marker, to: outbox, c, failures: &failures)
             }
         }
         if !failures.isEmpty {
@@ -172,6 +177,24 @@ extension Engine {
         let state = try ledger.transition(batchID: c.batchID, run: c.run, on: .published, error: nil)
         FaultInjection.point("published")
         return state
+    }
+
+    /// The outbox's completion marker, once, after everything else of the batch arrived there.
+    func deliverMarker(_ marker: String, to outbox: any Outbox, _ c: BatchContext, failures: inout [String]) async throws {
+        let name = "marker:" + marker
+        let previous = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: name)
+        if previous?.state == .delivered { return }
+        let attempts = (previous?.attempts ?? 0) + 1
+        do {
+            _ = try await outbox.deliverMarker(as: outputFolder(c) + "/" + marker)
+            try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
+                outbox: outbox.id, name: name, state: .delivered, attempts: attempts, lastError: nil))
+        } catch {
+            try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
+                outbox: outbox.id, name: name, state: .pending, attempts: attempts, lastError: "\(error)"))
+            failures.append("\(error)")
+            log.error("batch \(c.batchID): \(error)")
+        }
     }
 
     /// Moves the input to archive/ (after delivery, never before) and clears the work folder.

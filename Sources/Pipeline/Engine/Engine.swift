@@ -11,7 +11,8 @@ public final class Engine: Sendable {
     public let log: Log
     public let clock: Clock
     let inboxes: [LocalInbox]
-    let outboxes: [any Outbox]
+    /// Each outbox with the completion marker it gets after a batch's outputs (if any).
+    let outboxes: [(outbox: any Outbox, marker: String?)]
     let infer: any Stage<GroupedBatch, InferredBatch>
     let render: RenderStage
 
@@ -29,8 +30,13 @@ public final class Engine: Sendable {
         self.inboxes = config.inboxes.map { inbox in
             switch inbox { case .local(let path): LocalInbox(path: path, marker: config.marker) }
         }
-        self.outboxes = outboxes ?? config.outboxes.map { outbox in
-            switch outbox { case .local(let path): LocalFolderOutbox(root: path) }
+        self.outboxes = outboxes.map { $0.map { ($0, nil) } } ?? config.outboxes.map { outbox in
+            switch outbox {
+            case .local(let path, let marker):
+                (LocalFolderOutbox(root: path), marker)
+            case .sftp(let endpoint, let credentials, let conflict, let marker):
+                (SFTPOutbox(endpoint: endpoint, credentials: credentials, conflict: conflict), marker)
+            }
         }
     }
 
