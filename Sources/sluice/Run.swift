@@ -92,6 +92,34 @@ extension Sluice {
         }
     }
 
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put parked (dead-letter) deliveries back in the queue and deliver them now.")
+
+        @OptionGroup var options: PipelineArgument
+        @Option(help: "Only this batch (default: every batch with parked deliveries).") var batch: String?
+
+        func run() async throws {
+            let engine = try Runner.engine(try options.load())
+            let ids = try batch.map { [$0] } ?? engine.ledger.batches(pipeline: engine.config.name).map(\.id).filter(engine.hasDeadLetters)
+            if ids.isEmpty { print("no parked deliveries"); return }
+            var failed = 0
+            for id in ids {
+                do {
+                    let state = try await engine.retry(batchID: id)
+                    print("\(id): \(state.rawValue)")
+                    if state != .archived { failed += 1 }
+                } catch let error as LedgerError where batch != nil {
+                    throw Failure.usage(error.description)
+                } catch {
+                    print("\(id): \(error)")
+                    failed += 1
+                }
+            }
+            if failed > 0 { throw Failure.processing("\(failed) batch(es) still not delivered; see `sluice status`") }
+        }
+    }
+
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what is in a drop (patients, studies, series, instances, HL7 messages, problems) without processing it.")

@@ -283,6 +283,35 @@ import TestSupport
         #expect(try Fixtures.sluice(["rerun", pipeline]).status == 2)
     }
 
+    /// A refusing outbox: retried once per pass, parked after `delivery_attempts`, left alone
+    /// (no busy loop), shown in status, and delivered by `sluice retry` once it is fixed.
+    @Test func failingDeliveriesAreParkedAndRetriedOnRequest() throws {
+        let dir = try TemporaryDirectory("e2e-dead")
+        defer { dir.remove() }
+        let pipeline = try Fixtures.pipeline(in: dir, extra: "delivery_attempts: 2")
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: dir.file("outbox")))  // blocks the outbox
+        _ = try makeCleanDrop(dir)
+        #expect(try Fixtures.sluice(["run", pipeline, "--once"]).status == 1)
+        let second = try Fixtures.sluice(["run", pipeline, "--once"])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("parked as failed after 2 attempts"))
+        let third = try Fixtures.sluice(["run", pipeline, "--once"])
+        #expect(third.status == 0, "a parked batch is not retried by every pass: \(third.stderr)")
+        #expect(!third.stderr.contains("cannot deliver"))
+        let text = try Fixtures.sluice(["status", pipeline]).stdout
+        #expect(text.contains("dead letter: 1 delivery parked"), "\(text)")
+        #expect(try batches(pipeline).first?["state"] as? String == "rendered")
+        #expect(FileManager.default.fileExists(atPath: dir.file("processing")), "input kept until delivered")
+
+        try FileManager.default.removeItem(atPath: dir.file("outbox"))
+        let retry = try Fixtures.sluice(["retry", pipeline])
+        #expect(retry.status == 0, "\(retry.stdout)\(retry.stderr)")
+        let b = try batches(pipeline)
+        #expect(b.first?["state"] as? String == "archived" && b.first?["run"] as? Int == 1)
+        _ = try checkDelivered(dir.file("outbox/test/\(b[0]["id"] as! String)"))
+        #expect(try Fixtures.sluice(["retry", pipeline]).stdout.contains("no parked deliveries"))
+    }
+
     @Test func scanDescribesADropWithoutProcessingIt() throws {
         let dir = try TemporaryDirectory("e2e-scan")
         defer { dir.remove() }

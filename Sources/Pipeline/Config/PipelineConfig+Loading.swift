@@ -119,7 +119,7 @@ struct ConfigReader {
     func pipeline(_ root: Node) throws(ConfigError) -> PipelineConfig {
         let keys: Set = [
             "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
-            "outbox", "critical", "spool", "workers", "zip",
+            "outbox", "critical", "spool", "workers", "zip", "delivery_attempts",
         ]
         let m = try mapping(root, "", allowed: keys)
         guard let nameNode = m["name"] else { throw fail(root, "name", "is required") }
@@ -159,7 +159,7 @@ struct ConfigReader {
         let workers = try m["workers"].map { n throws(ConfigError) in try integer(n, "workers", in: 1...256) }
             ?? ProcessInfo.processInfo.activeProcessorCount
 
-        return PipelineConfig(
+        var config = PipelineConfig(
             file: PipelineConfig.absolutePath(file, relativeTo: FileManager.default.currentDirectoryPath),
             name: name, ledger: ledger, inboxes: inboxes, poll: poll, settle: settle, marker: marker,
             spool: spool,
@@ -171,6 +171,8 @@ struct ConfigReader {
             critical: try m["critical"].map { n throws(ConfigError) in try critical(n) },
             workers: workers,
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
+        if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
+        return config
     }
 
     func ledger(_ node: Node, spool: String) throws(ConfigError) -> PipelineConfig.LedgerLocation {

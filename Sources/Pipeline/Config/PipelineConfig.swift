@@ -57,6 +57,8 @@ public struct PipelineConfig: Sendable {
     public var critical: Critical?
     public var workers: Int
     public var zipLimits: ZipLimits
+    /// Failed attempts (one per pass) before a delivery is parked as a dead letter.
+    public var deliveryAttempts: Int = 5
 
     public var processingDirectory: String { spool + "/processing" }
     public var archiveDirectory: String { spool + "/archive" }

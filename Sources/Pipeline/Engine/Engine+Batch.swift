@@ -144,30 +144,21 @@ extension Engine {
         for (outbox, marker) in outboxes {
             var complete = true
             for output in ordered {
-                if let done = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: output.name),
-                   done.state == .delivered { continue }
                 let local = c.stagingDirectory + "/" + output.name
-                let attempts = (try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: output.name)?.attempts ?? 0) + 1
-                do {
+                let delivered = try await attempt(output.name, to: outbox, c, failures: &failures) {
                     guard FileManager.default.fileExists(atPath: local) else {
                         throw DeliveryError(outbox: outbox.id, name: output.name, reason: "staged output is missing from \(c.stagingDirectory)")
                     }
-                    _ = try await outbox.deliver(file: local, as: outputFolder(c) + "/" + output.name)
+                    _ = try await outbox.deliver(file: local, as: self.outputFolder(c) + "/" + output.name)
                     FaultInjection.point("delivered-unrecorded")
-                    try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
-                        outbox: outbox.id, name: output.name, state: .delivered, attempts: attempts, lastError: nil))
-                    FaultInjection.point("delivered")
-                } catch {
-                    try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
-                        outbox: outbox.id, name: output.name, state: .pending, attempts: attempts, lastError: "\(error)"))
-                    failures.append("\(error)")
-                    log.error("batch \(c.batchID): \(error)")
-                    complete = false
-                    break  // keep this outbox's order: the manifest must not arrive before the rest
                 }
+                // Keep this outbox's order: the manifest must not arrive before the rest.
+                guard delivered else { complete = false; break }
             }
             if complete, let marker {
-                try await deliverMarker(marker, to: outbox, c, failures: &failures)
+                _ = try await attempt("marker:" + marker, to: outbox, c, failures: &failures) {
+                    _ = try await outbox.deliverMarker(as: self.outputFolder(c) + "/" + marker)
+                }
             }
         }
         if !failures.isEmpty {
@@ -179,22 +170,51 @@ extension Engine {
         return state
     }
 
-    /// The outbox's completion marker, once, after everything else of the batch arrived there.
-    func deliverMarker(_ marker: String, to outbox: any Outbox, _ c: BatchContext, failures: inout [String]) async throws {
-        let name = "marker:" + marker
+    /// One delivery, recorded in the ledger. After `delivery_attempts` failures it is parked as
+    /// a dead letter — logged once, shown by `sluice status`, left alone until `sluice retry` —
+    /// so a refusing peer cannot keep the queue busy for ever. Returns whether it has arrived.
+    func attempt(_ name: String, to outbox: any Outbox, _ c: BatchContext, failures: inout [String],
+                 _ body: () async throws -> Void) async throws -> Bool {
         let previous = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: name)
-        if previous?.state == .delivered { return }
+        if previous?.state == .delivered { return true }
+        if previous?.state == .failed {
+            failures.append("\(name) to \(outbox.id) is parked as failed")
+            return false
+        }
         let attempts = (previous?.attempts ?? 0) + 1
         do {
-            _ = try await outbox.deliverMarker(as: outputFolder(c) + "/" + marker)
+            try await body()
             try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
                 outbox: outbox.id, name: name, state: .delivered, attempts: attempts, lastError: nil))
+            FaultInjection.point("delivered")
+            return true
         } catch {
+            let parked = attempts >= config.deliveryAttempts
             try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
-                outbox: outbox.id, name: name, state: .pending, attempts: attempts, lastError: "\(error)"))
+                outbox: outbox.id, name: name, state: parked ? .failed : .pending, attempts: attempts, lastError: "\(error)"))
             failures.append("\(error)")
-            log.error("batch \(c.batchID): \(error)")
+            if parked {
+                log.error("batch \(c.batchID): \(error) — parked as failed after \(attempts) attempts (dead letter); `sluice retry` tries again")
+            } else {
+                log.error("batch \(c.batchID): \(error) (attempt \(attempts) of \(config.deliveryAttempts))")
+            }
+            return false
         }
+    }
+
+    /// Dead letters of a run back to pending, for `sluice retry`.
+    public func retry(batchID: String) async throws -> BatchState {
+        guard let run = try ledger.latestRun(batchID: batchID) else { throw LedgerError("no batch \(batchID) in the ledger") }
+        let reset = try ledger.resetFailedDeliveries(batchID: batchID, run: run.run)
+        if reset > 0 { log.info("batch \(batchID): \(reset) parked deliver\(reset == 1 ? "y" : "ies") back in the queue") }
+        return try await drive(batchID: batchID, allowDuplicate: false)
+    }
+
+    /// Whether a run has parked deliveries (it then waits for `sluice retry`).
+    public func hasDeadLetters(_ batchID: String) -> Bool {
+        guard let run = try? ledger.latestRun(batchID: batchID),
+              let deliveries = try? ledger.deliveries(batchID: batchID, run: run.run) else { return false }
+        return deliveries.contains { $0.state == .failed }
     }
 
     /// Moves the input to archive/ (after delivery, never before) and clears the work folder.

@@ -149,7 +149,7 @@ public final class Engine: Sendable {
 
     func unfinishedBatches() -> [String] {
         ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b in
-            guard let run = try? ledger.latestRun(batchID: b.id), !run.state.isFinal else { return nil }
+            guard let run = try? ledger.latestRun(batchID: b.id), !run.state.isFinal, !hasDeadLetters(b.id) else { return nil }
             return b.id
         }
     }

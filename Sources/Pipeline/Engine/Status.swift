@@ -79,6 +79,10 @@ public struct StatusReport: Codable, Sendable {
             out += pad(b.id, 24) + pad(b.state, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
                 + pad(String(b.quarantined), 6) + pad(String(b.studies), 8) + b.source + "\n"
             if let d = b.duplicateOf { out += "    duplicate of \(d)\n" } else if let e = b.error { out += "    \(e)\n" }
+            if let parked = b.deliveries["failed"], parked > 0 {
+                out += "    dead letter: \(parked) deliver\(parked == 1 ? "y" : "ies") parked after repeated failures; `sluice retry` tries again\n"
+            }
+            if let pending = b.deliveries["pending"], pending > 0 { out += "    \(pending) deliver\(pending == 1 ? "y" : "ies") waiting to be retried\n" }
             if let o = b.outputs, b.state == "archived" { out += "    outputs: \(o)\n" }
         }
         if let files {

@@ -104,6 +104,8 @@ public protocol Ledger: Sendable {
     func delivery(batchID: String, run: Int, outbox: String, name: String) throws -> DeliveryRecord?
     func recordDelivery(batchID: String, run: Int, _ delivery: DeliveryRecord) throws
     func deliveries(batchID: String, run: Int) throws -> [DeliveryRecord]
+    /// Parked (failed) deliveries back to pending with a fresh attempt count; returns how many.
+    func resetFailedDeliveries(batchID: String, run: Int) throws -> Int
 }
 
 extension Ledger {

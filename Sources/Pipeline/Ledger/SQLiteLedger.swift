@@ -291,6 +291,18 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
         ).map(Self.delivery)
     }
 
+    public func resetFailedDeliveries(batchID: String, run: Int) throws -> Int {
+        try db.transaction {
+            let n = try db.queryInTransaction(
+                "SELECT COUNT(*) AS n FROM deliveries WHERE batch_id = ? AND run = ? AND state = 'failed'",
+                [.text(batchID), .int(Int64(run))]).first?["n"]?.int ?? 0
+            try db.queryInTransaction(
+                "UPDATE deliveries SET state = 'pending', attempts = 0 WHERE batch_id = ? AND run = ? AND state = 'failed'",
+                [.text(batchID), .int(Int64(run))])
+            return n
+        }
+    }
+
     private static func delivery(_ r: SQLiteConnection.Row) -> DeliveryRecord {
         DeliveryRecord(
             outbox: r["outbox"]?.text ?? "", name: r["name"]?.text ?? "",
