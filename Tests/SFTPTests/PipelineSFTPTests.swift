@@ -94,4 +94,19 @@ import TestSupport
         #expect(after.stdout.contains("\"state\" : \"archived\""))
         #expect(after.stdout.contains("\"run\" : 1"), "delivered by the same run, not reprocessed")
     }
+
+    @Test func sftpCopyUploadsAndDownloadsIntact() throws {
+        let server = try SSHServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory("sftp-copy")
+        defer { dir.remove() }
+        try makeRandomFile(dir.file("up.bin"), megabytes: 3)
+        let args = ["sftp-copy", "--identity", server.userKey, "--known-hosts", server.knownHosts]
+        let up = try runProcess(sluiceBinary, args + [dir.file("up.bin"), server.url + "/copy.bin"])
+        #expect(up.status == 0, "\(up.stderr)")
+        let down = try runProcess(sluiceBinary, args + [server.url + "/copy.bin", dir.file("down.bin")])
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("down.bin"))) == Data(contentsOf: URL(fileURLWithPath: dir.file("up.bin"))))
+        #expect(try runProcess(sluiceBinary, ["sftp-copy", "--identity", "k", "--known-hosts", "h", "a", "b"]).status == 2)
+    }
 }
