@@ -95,7 +95,7 @@ import TestSupport
     }
 
     @Test func garbageAfterMagic() throws {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SeededRandom(seed: 7)
         for round in 0..<50 {
             var bytes = [UInt8](repeating: 0, count: 128) + Array("DICM".utf8)
             bytes += (0..<(200 + round * 17)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -109,19 +109,6 @@ import TestSupport
         #expect(parseError(Array("hello, this is not a DICOM file at all\n".utf8), "x.txt")?.code == .notDICOM)
         #expect(parseError([], "empty.dcm")?.code == .emptyFile)
         #expect(throws: DICOMParseError.self) { try DICOMFile.open(path: "/nonexistent/file.dcm") }
-    }
-}
-
-/// SplitMix64: reproducible random bytes for corruption tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
@@ -151,7 +138,7 @@ struct SeededGenerator: RandomNumberGenerator {
     @Test func randomCorruptionThrowsOnlyParseErrors() throws {
         let sources = try [TransferSyntax.explicitVRLittleEndian, .implicitVRLittleEndian, .explicitVRBigEndian, .deflatedExplicitVRLittleEndian]
             .map { try DICOMWriter.encode(Fixtures.ctImage(rows: 2, columns: 2), transferSyntax: $0) }
-        var rng = SeededGenerator(seed: 42)
+        var rng = SeededRandom(seed: 42)
         for round in 0..<3000 {
             var bytes = sources[round % sources.count]
             for _ in 0..<Int.random(in: 1...8, using: &rng) {

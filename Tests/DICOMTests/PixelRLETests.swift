@@ -9,7 +9,7 @@ struct RLECase {
 }
 
 private func makeCases(seed: UInt64) -> [RLECase] {
-    var rng = PixelTestRandom(seed: seed)
+    var rng = SeededRandom(seed: seed)
     var cases: [RLECase] = []
     for (samples, bits) in [(1, 8), (1, 16), (1, 32), (3, 8), (3, 16), (3, 32), (1, 64)] {
         for _ in 0..<4 {

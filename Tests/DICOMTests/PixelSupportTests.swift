@@ -1,17 +1,8 @@
 import Foundation
+import TestSupport
 
-/// Seeded SplitMix64, so a failing pixel case can be replayed from its seed.
-struct PixelTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Helpers on the shared seeded generator (TestSupport) for pixel tests.
+extension SeededRandom {
     /// Bytes with runs of equal values mixed in, so both PackBits run kinds occur.
     mutating func runnyBytes(_ count: Int) -> [UInt8] {
         var out: [UInt8] = []

@@ -1,5 +1,6 @@
-import Testing
 import HL7
+import Testing
+import TestSupport
 
 /// Whatever is set by path reads back by the same path, for any delimiter set and any text.
 @Suite struct BuilderPropertyTests {

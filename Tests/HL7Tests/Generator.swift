@@ -1,17 +1,5 @@
 import HL7
-
-/// Deterministic pseudo-random numbers (SplitMix64) so generated cases are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476C_E5B9_E34D
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// Random but well-formed messages: any delimiter set, repetitions, components,
 /// subcomponents, escape sequences, nulls, Z-segments.

@@ -1,5 +1,6 @@
-import Testing
 import HL7
+import Testing
+import TestSupport
 
 /// swift-nio's ByteToMessageDecoderVerifier idea: whole, chunked and byte-by-byte feeding
 /// must give the same messages as parsing the file at once.

@@ -1,8 +1,9 @@
 import Testing
+import TestSupport
 @testable import Kernels
 
 @Test func modalityRescaleMatchesReference() {
-    var rng = KernelTestRandom(seed: 1)
+    var rng = SeededRandom(seed: 1)
     for round in 0..<100 {
         let n = rng.length()
         let slope = Float([1, 0.5, 2.5, -1].randomElement(using: &rng)!)
@@ -34,7 +35,7 @@ import Testing
 }
 
 @Test func invertMatchesReferenceInPlaceAndOutOfPlace() {
-    var rng = KernelTestRandom(seed: 2)
+    var rng = SeededRandom(seed: 2)
     for _ in 0..<50 {
         let v = (0..<rng.length()).map { _ in UInt8.random(in: 0...255, using: &rng) }
         var out = [UInt8](repeating: 0, count: v.count)
@@ -47,7 +48,7 @@ import Testing
 }
 
 @Test func voiLUTLookupMatchesReference() {
-    var rng = KernelTestRandom(seed: 3)
+    var rng = SeededRandom(seed: 3)
     for round in 0..<100 {
         let entries = Int.random(in: 1...4096, using: &rng)
         let bits = [8, 10, 12, 16].randomElement(using: &rng)!
@@ -78,7 +79,7 @@ import Testing
 }
 
 @Test func bilinearResizeMatchesReference() {
-    var rng = KernelTestRandom(seed: 4)
+    var rng = SeededRandom(seed: 4)
     for round in 0..<120 {
         let inW = Int.random(in: 1...70, using: &rng), inH = Int.random(in: 1...40, using: &rng)
         let outW = Int.random(in: 1...90, using: &rng), outH = Int.random(in: 1...50, using: &rng)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Kernels
 
 private func vectorWindow<T>(_ input: [T], slope: Double, intercept: Double, window: VOIWindow, invert: Bool,
@@ -11,7 +12,7 @@ private func vectorWindow<T>(_ input: [T], slope: Double, intercept: Double, win
     return out
 }
 
-private func randomWindow(_ rng: inout KernelTestRandom, around range: ClosedRange<Double>) -> VOIWindow {
+private func randomWindow(_ rng: inout SeededRandom, around range: ClosedRange<Double>) -> VOIWindow {
     let function = VOIFunction.allCases.randomElement(using: &rng)!
     let span = range.upperBound - range.lowerBound
     let center = Double.random(in: range, using: &rng).rounded()
@@ -23,7 +24,7 @@ private func randomWindow(_ rng: inout KernelTestRandom, around range: ClosedRan
 /// Property: for any length (tails included), type, rescale, window and function, the vector
 /// kernel matches the plain formula within one grey level (float vs double rounding at .5).
 @Test func windowingMatchesScalarReference() {
-    var rng = KernelTestRandom(seed: 42)
+    var rng = SeededRandom(seed: 42)
     for round in 0..<300 {
         let n = rng.length()
         let slope = [1.0, 0.5, 2.0, -1.0, 0.003].randomElement(using: &rng)!
@@ -78,7 +79,7 @@ private func randomWindow(_ rng: inout KernelTestRandom, around range: ClosedRan
 }
 
 @Test func floatInputWindowingMatchesReference() {
-    var rng = KernelTestRandom(seed: 5)
+    var rng = SeededRandom(seed: 5)
     for _ in 0..<50 {
         let n = rng.length()
         let v = (0..<n).map { _ in Float(Int.random(in: -2000...2000, using: &rng)) }

@@ -74,10 +74,14 @@ extension Engine {
         }
 
         let validated = try await ValidateStage().run(unpacked, context: c)
+        let bytes = unpacked.files.map(\.size).reduce(0, +)
+        func recordCounts(studies: Int, outputDirectory: String? = nil) throws {
+            try ledger.updateRun(
+                batchID: c.batchID, run: c.run, outputDirectory: outputDirectory, files: unpacked.files.count,
+                quarantined: validated.quarantine.count, studies: studies, bytes: bytes)
+        }
         try ledger.replaceFiles(batchID: c.batchID, run: c.run, Self.fileRecords(validated))
-        try ledger.updateRun(
-            batchID: c.batchID, run: c.run, outputDirectory: nil, files: unpacked.files.count,
-            quarantined: validated.quarantine.count, studies: 0, bytes: unpacked.files.map(\.size).reduce(0, +))
+        try recordCounts(studies: 0)
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .validated, error: nil)
         FaultInjection.point("validated")
         for q in validated.quarantine { log.warning("batch \(c.batchID): quarantined \(q.file): \(q.reason)") }
@@ -88,42 +92,22 @@ extension Engine {
             log.info("batch \(c.batchID): held: \(why)")
             return try ledger.transition(batchID: c.batchID, run: c.run, on: .hold, error: why)
         }
-        try ledger.replaceStudies(batchID: c.batchID, run: c.run, grouped.studies.map { s in
-            StudyRecord(
-                studyKey: s.key, studyUID: s.studyInstanceUID,
-                modality: Array(Set(s.instances.map(\.modality))).sorted().joined(separator: "/"),
-                series: s.series.count, instances: s.instances.count, status: s.problems.isEmpty ? "complete" : "problems",
-                problems: s.problems, findingsJSON: "[]")
-        })
-        try ledger.updateRun(
-            batchID: c.batchID, run: c.run, outputDirectory: nil, files: unpacked.files.count,
-            quarantined: validated.quarantine.count, studies: grouped.studies.count,
-            bytes: unpacked.files.map(\.size).reduce(0, +))
+        try ledger.replaceStudies(batchID: c.batchID, run: c.run, Self.studyRecords(grouped, findings: [:]))
+        try recordCounts(studies: grouped.studies.count)
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .grouped, error: nil)
         for s in grouped.studies where !s.problems.isEmpty {
             log.warning("batch \(c.batchID): \(s.key): \(s.problems.joined(separator: "; "))")
         }
 
         let inferred = try await infer.run(grouped, context: c)
-        try ledger.replaceStudies(batchID: c.batchID, run: c.run, grouped.studies.map { s in
-            let findings = inferred.findings[s.key] ?? []
-            let json = (try? JSONEncoder().encode(findings)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-            return StudyRecord(
-                studyKey: s.key, studyUID: s.studyInstanceUID,
-                modality: Array(Set(s.instances.map(\.modality))).sorted().joined(separator: "/"),
-                series: s.series.count, instances: s.instances.count, status: s.problems.isEmpty ? "complete" : "problems",
-                problems: s.problems, findingsJSON: json)
-        })
+        try ledger.replaceStudies(batchID: c.batchID, run: c.run, Self.studyRecords(grouped, findings: inferred.findings))
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .inferred, error: nil)
 
         let rendered = try await render.run(inferred, context: c)
         try ledger.replaceOutputs(batchID: c.batchID, run: c.run, rendered.outputs.map {
             OutputRecord(name: $0.name, sha256: $0.sha256, size: $0.size)
         })
-        try ledger.updateRun(
-            batchID: c.batchID, run: c.run, outputDirectory: outputFolder(c), files: unpacked.files.count,
-            quarantined: validated.quarantine.count, studies: grouped.studies.count,
-            bytes: unpacked.files.map(\.size).reduce(0, +))
+        try recordCounts(studies: grouped.studies.count, outputDirectory: outputFolder(c))
         log.info("batch \(c.batchID): \(grouped.studies.count) stud\(grouped.studies.count == 1 ? "y" : "ies"), \(validated.instances.count) instances, \(validated.orders.count) orders, \(validated.quarantine.count) quarantined; \(rendered.outputs.count) outputs rendered")
         let state = try ledger.transition(batchID: c.batchID, run: c.run, on: .rendered, error: nil)
         FaultInjection.point("rendered")
@@ -253,6 +237,17 @@ extension Engine {
             try FileIO.syncDirectory(destination)
         }
         try ledger.updateBatch(c.batchID, fingerprint: nil, duplicateOf: nil, inputPath: to + "/" + c.sourceName)
+    }
+
+    /// The studies as the ledger keeps them; findings once the infer stage has run.
+    static func studyRecords(_ grouped: GroupedBatch, findings: [String: [Finding]]) -> [StudyRecord] {
+        grouped.studies.map { s in
+            let json = (try? JSONEncoder().encode(findings[s.key] ?? [])).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+            return StudyRecord(
+                studyKey: s.key, studyUID: s.studyInstanceUID, modality: s.modalities, series: s.series.count,
+                instances: s.instances.count, status: s.problems.isEmpty ? "complete" : "problems",
+                problems: s.problems, findingsJSON: json)
+        }
     }
 
     static func fileRecords(_ v: ValidatedBatch) -> [FileRecord] {

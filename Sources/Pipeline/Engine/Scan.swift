@@ -60,7 +60,7 @@ public struct ScanReport: Codable, Sendable {
                 let first = s.instances[0]
                 return Study(
                     studyKey: s.key, studyInstanceUID: s.studyInstanceUID, accessionNumber: first.accessionNumber,
-                    studyDate: first.studyDate, modality: Array(Set(s.instances.map(\.modality))).sorted().joined(separator: "/"),
+                    studyDate: first.studyDate, modality: s.modalities,
                     series: s.series.map { se in
                         Series(seriesInstanceUID: se.seriesInstanceUID, seriesNumber: se.instances.first?.seriesNumber,
                                modality: se.instances.first?.modality ?? "", instances: se.instances.count, problems: se.problems)

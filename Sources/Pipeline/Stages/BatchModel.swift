@@ -85,6 +85,8 @@ public struct StudyGroup: Sendable {
     public var orders: [(OrderInfo, linkedBy: String)]
     public var problems: [String]
     public var instances: [InstanceInfo] { series.flatMap(\.instances) }
+    /// The study's modalities, sorted and joined with `/` (a CT with a localizer: `CT/DX`).
+    public var modalities: String { Set(series.flatMap { $0.instances.map(\.modality) }).sorted().joined(separator: "/") }
 }
 
 public struct PatientGroup: Sendable {

@@ -42,8 +42,9 @@ public struct GroupStage: Stage {
 
         // Orders link by Study Instance UID (IPC-3), then accession (OBR-3/ORC-3/IPC-1), then placer number.
         var unmatched: [OrderInfo] = []
+        let byAccession = Self.accessionIndex(studies)
         for order in batch.orders {
-            let links = Self.link(order, to: studies)
+            let links = Self.link(order, to: studies, byAccession: byAccession)
             if links.isEmpty { unmatched.append(order) }
             for link in links { studies[link.study].orders.append((order, link.by)) }
         }
@@ -91,27 +92,38 @@ public struct GroupStage: Stage {
     /// placer number; an accession shared by several patients is narrowed by PID-3. Messages
     /// without order numbers (ADT, SIU) link to every study of their patient (PID-3, with the
     /// assigning authority compared to Issuer of Patient ID when both are present).
-    static func link(_ order: OrderInfo, to studies: [StudyGroup]) -> [(study: Int, by: String)] {
+    static func link(_ order: OrderInfo, to studies: [StudyGroup], byAccession: [String: [Int]]) -> [(study: Int, by: String)] {
         if let uid = order.studyInstanceUID, let i = studies.firstIndex(where: { $0.studyInstanceUID == uid }) {
             return [(i, "study-instance-uid")]
         }
         for accession in order.accessionNumbers where !accession.isEmpty {
-            let matches = studies.indices.filter { studies[$0].instances.contains { $0.accessionNumber == accession } }
+            let matches = byAccession[accession] ?? []
             if let i = matches.first(where: { samePatient(order, studies[$0]) }) ?? matches.first {
                 return [(i, "accession-number")]
             }
         }
-        if let placer = order.placerOrderNumber, !placer.isEmpty,
-           let i = studies.firstIndex(where: { $0.instances.contains { $0.accessionNumber == placer } }) {
+        if let placer = order.placerOrderNumber, !placer.isEmpty, let i = byAccession[placer]?.first {
             return [(i, "placer-order-number")]
         }
         guard order.isPatientLevel, !order.patientIDs.isEmpty else { return [] }
         return studies.indices.filter { samePatient(order, studies[$0]) }.map { ($0, "patient-id") }
     }
 
+    /// Study indices by the accession numbers their instances carry; built once per batch so
+    /// linking stays linear in orders + instances.
+    static func accessionIndex(_ studies: [StudyGroup]) -> [String: [Int]] {
+        var index: [String: [Int]] = [:]
+        for (i, study) in studies.enumerated() {
+            for accession in Set(study.series.flatMap { $0.instances.map(\.accessionNumber) }) where !accession.isEmpty {
+                index[accession, default: []].append(i)
+            }
+        }
+        return index
+    }
+
     static func samePatient(_ order: OrderInfo, _ study: StudyGroup) -> Bool {
         guard !order.patientIDs.isEmpty else { return true }
-        let first = study.instances[0]
+        let first = study.series[0].instances[0]
         for (k, id) in order.patientIDs.enumerated() where id == first.patientID {
             let issuer = k < order.issuers.count ? order.issuers[k] : nil
             if let issuer, !issuer.isEmpty, let dicomIssuer = first.issuerOfPatientID, !dicomIssuer.isEmpty, issuer != dicomIssuer {

@@ -51,11 +51,10 @@ public struct RenderStage: Stage {
             for study in patient.studies {
                 let instances = study.instances
                 let first = instances[0]
-                let modalities = Array(Set(instances.map(\.modality))).sorted().joined(separator: "/")
-                var report = StudyReport(
+                let report = StudyReport(
                     studyKey: study.key, site: first.institution, patientID: patient.patientID,
                     issuerOfPatientID: patient.issuer, accessionNumber: first.accessionNumber,
-                    studyInstanceUID: study.studyInstanceUID, studyDate: first.studyDate, modality: modalities,
+                    studyInstanceUID: study.studyInstanceUID, studyDate: first.studyDate, modality: study.modalities,
                     series: study.series.map { s in
                         SeriesSummary(
                             seriesInstanceUID: s.seriesInstanceUID, seriesNumber: s.instances.first?.seriesNumber,

@@ -1,15 +1,7 @@
-/// Seeded SplitMix64 so a failing property case can be replayed from its seed.
-struct KernelTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+import TestSupport
 
+/// Helpers on the shared seeded generator (TestSupport) for Kernels tests.
+extension SeededRandom {
     /// Lengths around and between multiples of the 16-lane chunk, plus empty and tiny.
     mutating func length() -> Int {
         switch Int.random(in: 0..<4, using: &self) {
