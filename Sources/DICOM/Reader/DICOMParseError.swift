@@ -45,7 +45,8 @@ public struct DICOMParseError: Error, Sendable, CustomStringConvertible, Equatab
         self.offset = offset
     }
 
-    public var description: String {
-        "\(file): \(code) at offset \(offset)\(tag.map { " in \($0)" } ?? "")"
-    }
+    public var description: String { "\(file): \(problem)" }
+
+    /// What is wrong and where, without the file name: for reports that already name the file.
+    public var problem: String { "\(code) at offset \(offset)\(tag.map { " in \($0)" } ?? "")" }
 }

@@ -47,8 +47,11 @@ public struct HL7Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.detail = detail
     }
 
-    public var description: String {
-        var s = "\(file): \(code)"
+    public var description: String { "\(file): \(problem)" }
+
+    /// What is wrong and where, without the file name: for reports that already name the file.
+    public var problem: String {
+        var s = "\(code)"
         if let messageIndex { s += " in message \(messageIndex)" }
         if let segment {
             s += " at segment \(segment)"

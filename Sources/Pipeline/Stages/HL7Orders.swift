@@ -15,7 +15,7 @@ enum HL7Orders {
                 patientIDs: keys.patientIdentifiers.map(\.id),
                 issuers: keys.patientIdentifiers.map(\.assigningAuthority)))
         }
-        let problems = file.errors.map { "HL7: \($0)" }
+        let problems = file.errors.map { "HL7: \($0.problem)" }
         if orders.isEmpty && problems.isEmpty { return .quarantined("HL7 file without messages") }
         return .orders(orders, problems: problems)
     }

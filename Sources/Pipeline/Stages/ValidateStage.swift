@@ -72,7 +72,9 @@ public struct ValidateStage: Stage {
             if !hasDICM && !looksLikeRawDataSet(prefix) {
                 return .quarantined("not a DICOM or HL7 file (no DICM prefix, no data set, no MSH segment)")
             }
-            return .quarantined("unreadable DICOM: \(error)")
+            // The quarantine row names the file (relative to the batch); the reason says what is wrong.
+            let problem = (error as? DICOMParseError)?.problem ?? "\(error)"
+            return .quarantined("unreadable DICOM: \(problem)")
         }
     }
 
@@ -127,7 +129,7 @@ public struct ValidateStage: Stage {
             let hl7 = try HL7File.open(path: file.absolutePath)
             return HL7Orders.extract(hl7, file: file.relativePath)
         } catch {
-            return .quarantined("unreadable HL7: \(error)")
+            return .quarantined("unreadable HL7: \((error as? HL7Error)?.problem ?? "\(error)")")
         }
     }
 
