@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries (Debian -dev packages; `make deps` installs them).
@@ -33,6 +34,11 @@ let package = Package(
         .target(name: "Kernels", swiftSettings: strict),
         .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
         .target(name: "HL7", swiftSettings: strict),
+        .target(
+            name: "Inference",
+            dependencies: ["Kernels", "DICOM", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         .target(name: "Reports", dependencies: ["DICOM", "HL7", "Kernels", "Checksum", "CPNG", "CHaru"], swiftSettings: strict),
         .target(name: "Delivery", dependencies: ["Checksum", "Reports", "CCurl", "CLibSSH"], swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CZip"], swiftSettings: strict),
@@ -40,7 +46,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "DICOM", "HL7", "Kernels", "Reports", "Delivery", "Samples", "Archive", "Checksum",
+                "DICOM", "HL7", "Kernels", "Inference", "Reports", "Delivery", "Samples", "Archive", "Checksum",
                 "CSQLite",
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -48,13 +54,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "sluice",
-            dependencies: ["Pipeline", "DICOM", "HL7", "Samples", "Reports", "Delivery", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Pipeline", "DICOM", "HL7", "Inference", "Samples", "Reports", "Delivery", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Inference", "DICOM", "Samples", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HL7Tests", dependencies: ["HL7", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SamplesTests", dependencies: ["Samples", "DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ReportsDICOMTests", dependencies: ["Reports", "DICOM", "TestSupport"], swiftSettings: strict),

@@ -42,6 +42,12 @@ public struct KeyImageRenderer: Renderer {
                                      channels: .rgb, zlibLevel: options.zlibLevel)
     }
 
+    /// The same picture as RGB pixels, for the Secondary Capture of the key image.
+    public func rgbImage(_ image: KeyImage) throws -> RGBImage {
+        let canvas = try compose(image)
+        return RGBImage(width: canvas.width, height: canvas.height, pixels: canvas.pixels)
+    }
+
     /// The picture's size inside the canvas (the legend strip, when drawn, lies below it).
     public func scaledSize(of image: KeyImage) -> (width: Int, height: Int) {
         let scale = min(Double(max(options.maxWidth, 1)) / Double(image.width),

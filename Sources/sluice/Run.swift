@@ -149,6 +149,13 @@ extension Sluice {
             }
             line(true, "\(options.pipeline): pipeline '\(config.name)' is valid")
             do { _ = try Runner.openLedger(config); line(true, "ledger opens") } catch { line(false, "ledger: \(error)") }
+            if config.infer != nil {
+                do {
+                    let stage = try Runner.modelStage(config)!
+                    let d = stage.model.descriptor
+                    line(true, "model \(d.name) \(d.version) loads (\(d.labels.count) label(s), heatmap \(stage.model.heatmap.rawValue))")
+                } catch { line(false, "\(error)") }
+            }
             for inbox in config.inboxes {
                 if case .local(let path) = inbox { line(Checks.writableFolder(path), "inbox \(path) is a readable, writable folder") }
             }

@@ -2,6 +2,7 @@ import Archive
 import Delivery
 import DICOM
 import Foundation
+import Inference
 import Yams
 
 extension PipelineConfig {
@@ -172,6 +173,9 @@ struct ConfigReader {
             workers: workers,
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
+        if config.infer == nil, let shown = render.first(where: PipelineConfig.findingFormats.contains) {
+            throw fail(m["render"]!, "render", "format '\(shown)' shows a model's findings: add an 'infer' key with the model")
+        }
         return config
     }
 
@@ -296,13 +300,33 @@ struct ConfigReader {
             }
             throw fail(node, "render", "unknown format '\(format)' (available: \(PipelineConfig.availableFormats.joined(separator: ", ")))")
         }
+        guard Set(list).count == list.count else { throw fail(node, "render", "lists a format twice") }
         return list
     }
 
+    /// `infer: { model: models/demo.onnx, report: 0.5, urgent: 0.7, critical: 0.9 }`: the model
+    /// (its descriptor beside it, or the descriptor itself) and optional threshold overrides. The
+    /// descriptor is read here, so a wrong path or key is a config error; the graph itself is
+    /// loaded when the engine starts (and by `sluice check`).
     func infer(_ node: Node) throws(ConfigError) -> PipelineConfig.Infer {
-        let m = try mapping(node, "infer", allowed: ["model", "labels", "critical", "urgent"])
-        guard let model = m["model"] else { throw fail(node, "infer.model", "is required") }
-        throw fail(model, "infer.model", "model inference is not available in this build yet; remove the 'infer' key")
+        let m = try mapping(node, "infer", allowed: ["model", "report", "urgent", "critical", "heatmaps"])
+        guard let modelNode = m["model"] else { throw fail(node, "infer.model", "is required") }
+        let model = try path(modelNode, "infer.model")
+        do { _ = try ModelDescriptor.load(path: model) } catch {
+            throw fail(modelNode, "infer.model", "\(error)")
+        }
+        var thresholds = ThresholdOverrides()
+        if let n = m["report"] { thresholds.report = try number(n, "infer.report", in: 0...1) }
+        if let n = m["urgent"] { thresholds.urgent = try number(n, "infer.urgent", in: 0...1) }
+        if let n = m["critical"] { thresholds.critical = try number(n, "infer.critical", in: 0...1) }
+        let ordered = [thresholds.report, thresholds.urgent, thresholds.critical].compactMap { $0 }
+        guard ordered == ordered.sorted() else { throw fail(node, "infer", "thresholds must satisfy report ≤ urgent ≤ critical") }
+        var heatmaps = true
+        if let n = m["heatmaps"] {
+            guard let b = n.bool else { throw fail(n, "infer.heatmaps", "expected true or false") }
+            heatmaps = b
+        }
+        return PipelineConfig.Infer(model: model, thresholds: thresholds, heatmaps: heatmaps)
     }
 
     func critical(_ node: Node) throws(ConfigError) -> PipelineConfig.Critical {

@@ -2,6 +2,7 @@ import Archive
 import Delivery
 import DICOM
 import Foundation
+import Inference
 
 /// A parsed, checked pipeline file. Paths are absolute (resolved against the file's folder).
 public struct PipelineConfig: Sendable {
@@ -27,10 +28,10 @@ public struct PipelineConfig: Sendable {
     }
 
     public struct Infer: Sendable {
+        /// The model's .onnx (descriptor beside it) or its descriptor .yaml, absolute.
         public var model: String
-        public var labels: String?
-        public var critical: Double?
-        public var urgent: Double?
+        public var thresholds: ThresholdOverrides
+        public var heatmaps: Bool
     }
 
     public struct Critical: Sendable {
@@ -65,8 +66,11 @@ public struct PipelineConfig: Sendable {
     public var errorDirectory: String { spool + "/error" }
     public var workDirectory: String { spool + "/work" }
 
-    /// The render formats this build can produce; richer formats plug in as their renderers land.
-    public static let availableFormats = ["json", "csv", "pdf"]
-    /// Built and tested as renderers, but they need a model's findings (the infer stage) first.
-    static let plannedFormats = ["sr", "png", "hl7", "fhir", "encapsulated-pdf", "secondary-capture"]
+    /// The render formats this build can produce. The DICOM and image formats show a model's
+    /// findings: without `infer` they write nothing for a study.
+    public static let availableFormats = ["json", "csv", "pdf", "sr", "encapsulated-pdf", "png", "secondary-capture"]
+    /// Formats that exist only for a model's findings.
+    static let findingFormats: Set = ["sr", "png", "secondary-capture"]
+    /// Recognised, but their renderers have not landed yet.
+    static let plannedFormats = ["hl7", "fhir"]
 }

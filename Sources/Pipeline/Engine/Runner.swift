@@ -14,7 +14,17 @@ public enum Runner {
 
     public static func engine(_ config: PipelineConfig, log: Log? = nil) throws -> Engine {
         let clock = Clock.fromEnvironment()
-        return Engine(config: config, ledger: try openLedger(config), log: log ?? Log.fromEnvironment(clock: clock), clock: clock)
+        return Engine(config: config, ledger: try openLedger(config), log: log ?? Log.fromEnvironment(clock: clock), clock: clock,
+                      infer: try modelStage(config))
+    }
+
+    /// The configured model, loaded and checked (operators, descriptor against graph); a model
+    /// that cannot run is a configuration error, found before any batch is claimed.
+    public static func modelStage(_ config: PipelineConfig) throws -> ModelStage? {
+        guard let infer = config.infer else { return nil }
+        do { return try ModelStage(infer) } catch {
+            throw ConfigError(file: config.file, line: nil, key: "infer.model", "\(error)")
+        }
     }
 
     /// One pass for cron: two looks at the inbox a moment apart (readiness needs an unchanged

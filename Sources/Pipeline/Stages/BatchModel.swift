@@ -110,6 +110,20 @@ public struct InferredBatch: Sendable {
     public var findings: [String: [Finding]]
     public var modelName: String?
     public var modelVersion: String?
+    /// Per study key: the image its reports show (its top finding's), with the heatmap.
+    public var keyImages: [String: KeyImageSource] = [:]
+    /// Per study key: images the model could not analyse, with the reason.
+    public var problems: [String: [String]] = [:]
+}
+
+/// Which frame a study's key image is and what the model drew on it; the render stage reads
+/// the pixels only for formats that show them.
+public struct KeyImageSource: Sendable, Equatable {
+    public var file: String
+    public var frame: Int
+    public var sopInstanceUID: String
+    public var heatmap: Heatmap?
+    public var peak: PixelPoint?
 }
 
 public struct OutputFile: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Checksum
 import Delivery
+import DICOM
 import Foundation
 import Reports
 
@@ -12,8 +13,34 @@ public struct RenderStage: Stage {
 
     /// The renderers for a pipeline's `render:` list, in that order.
     public static func renderers(for formats: [String]) -> [any Renderer] {
-        let all: [any Renderer] = [JSONRenderer(), CSVRenderer(), PDFRenderer()]
-        return formats.compactMap { f in all.first { $0.format == f } }
+        let pdf = PDFRenderer(), png = KeyImageRenderer()
+        return formats.compactMap { f -> (any Renderer)? in
+            switch f {
+            case "json": JSONRenderer()
+            case "csv": CSVRenderer()
+            case "pdf": pdf
+            case "png": png
+            case "sr": SRRenderer()
+            case "encapsulated-pdf": EncapsulatedPDFRenderer(pdfRenderer: pdf)
+            case "secondary-capture":
+                SecondaryCaptureRenderer { study, _ in
+                    guard let key = study.keyImage,
+                          let shown = study.source?.instances.first(where: { $0.sopInstanceUID == key.sopInstanceUID }) else { return nil }
+                    return (try png.rgbImage(key), shown)
+                }
+            default: nil
+            }
+        }
+    }
+
+    /// Renderers that write DICOM need the source's Patient/Study attributes and references.
+    static func needsSource(_ renderers: [any Renderer]) -> Bool {
+        renderers.contains { $0.format.hasPrefix("dicom-") }
+    }
+
+    /// Renderers that draw the key image (the DICOM PDF draws it through its PDF renderer).
+    static func needsKeyImage(_ renderers: [any Renderer]) -> Bool {
+        renderers.contains { ["png", "pdf", "dicom-pdf", "dicom-sc"].contains($0.format) }
     }
 
     public func run(_ batch: InferredBatch, context: BatchContext) async throws -> RenderedBatch {
@@ -46,6 +73,8 @@ public struct RenderStage: Stage {
     }
 
     static func report(_ batch: InferredBatch, context: BatchContext, renderers: [any Renderer]) -> BatchReport {
+        let paths = Dictionary(batch.grouped.validated.unpacked.files.map { ($0.relativePath, $0.absolutePath) }) { a, _ in a }
+        let withSource = needsSource(renderers), withKeyImage = needsKeyImage(renderers)
         var studies: [StudyReport] = []
         for patient in batch.grouped.patients {
             for study in patient.studies {
@@ -65,7 +94,23 @@ public struct RenderStage: Stage {
                     orders: study.orders.map { OrderSummary($0.0, linkedBy: $0.linkedBy) },
                     findings: batch.findings[study.key] ?? [], modelName: batch.modelName,
                     modelVersion: batch.modelVersion, reportFiles: [], patientName: first.patientName)
-                studies.append(report)
+                var full = report
+                full.problems += batch.problems[study.key] ?? []
+                if withSource {
+                    do { full.source = try source(of: study, paths: paths) } catch {
+                        full.problems.append("DICOM outputs: cannot read the source attributes: \(error)")
+                    }
+                }
+                if withKeyImage, let key = batch.keyImages[study.key] {
+                    do {
+                        full.keyImage = try KeyImage.fromDICOM(
+                            DICOMFile.open(path: key.file), frame: key.frame, heatmap: key.heatmap, peak: key.peak,
+                            sopInstanceUID: key.sopInstanceUID)
+                    } catch {
+                        full.problems.append("key image: cannot be drawn: \(error)")
+                    }
+                }
+                studies.append(full)
             }
         }
         let supersedes = context.run > 1 ? "\(context.batchID) run \(context.run - 1)" : nil
@@ -81,6 +126,18 @@ public struct RenderStage: Stage {
             report.studies[i].reportFiles = renderers.flatMap { $0.studyFileNames(study, batch: report) }.sorted()
         }
         return report
+    }
+}
+
+extension RenderStage {
+    /// The study's Patient/Study attributes from one header, and every instance it references.
+    static func source(of study: StudyGroup, paths: [String: String]) throws -> SourceStudy {
+        let instances = study.instances.sorted { $0.file < $1.file }.map { i in
+            ReferencedInstance(sopClassUID: i.sopClassUID, sopInstanceUID: i.sopInstanceUID,
+                               seriesInstanceUID: i.seriesInstanceUID, file: paths[i.file] ?? i.file,
+                               numberOfFrames: i.frames)
+        }
+        return try SourceStudy.read(headerOf: instances[0].file, instances: instances)
     }
 }
 

@@ -1,0 +1,97 @@
+// Pre-processing from modality values to a model's input: window to 0…1, shrink, normalize.
+// Whole SIMD16 chunks go through vector arithmetic, the tail (< 16 values) through the same
+// formula one value at a time, so buffers need no padding.
+
+@inline(__always)
+func mapChunks(_ out: UnsafeMutableBufferPointer<Float>, _ input: UnsafeBufferPointer<Float>,
+               _ vector: (SIMD16<Float>) -> SIMD16<Float>, _ scalar: (Float) -> Float) {
+    precondition(out.count >= input.count, "output buffer shorter than input")
+    guard let src = input.baseAddress, let dst = out.baseAddress else { return }
+    let whole = input.count & ~15
+    var i = 0
+    while i < whole {
+        let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: vector(v), as: SIMD16<Float>.self)
+        i &+= 16
+    }
+    while i < input.count { dst[i] = scalar(src[i]); i &+= 1 }
+}
+
+/// DICOM LINEAR windowing (PS3.3 C.11.2.1.2.1) to 0…1 rather than to 8 bits:
+/// y = (x − (c − 0.5)) / (w − 1) + 0.5, clamped; `invert` gives 1 − y (MONOCHROME1). A width
+/// of at most 1 is a threshold at c − 0.5, as the standard's formula degenerates to.
+public func windowToUnit(_ out: UnsafeMutableBufferPointer<Float>, _ input: UnsafeBufferPointer<Float>,
+                         center: Double, width: Double, invert: Bool) {
+    let threshold = Float(center - 0.5)
+    let a: Float = width > 1 ? Float(1 / (width - 1)) : 0
+    let b: Float = width > 1 ? Float(0.5 - (center - 0.5) / (width - 1)) : 0
+    let flip: Float = invert ? -1 : 1, shift: Float = invert ? 1 : 0
+    if width <= 1 {
+        mapChunks(out, input, { v in
+            var y = SIMD16<Float>(repeating: 0)
+            y.replace(with: 1, where: v .> SIMD16(repeating: threshold))
+            return y * flip + shift
+        }, { ($0 > threshold ? 1 : 0) * flip + shift })
+        return
+    }
+    let zero = SIMD16<Float>(repeating: 0), one = SIMD16<Float>(repeating: 1)
+    mapChunks(out, input, { v in
+        var y = v * a + b
+        y.replace(with: zero, where: .!(y .>= zero))   // also catches NaN
+        y.replace(with: one, where: y .> one)
+        return y * flip + shift
+    }, { x in
+        let y = x * a + b
+        return (y >= 0 ? min(y, 1) : 0) * flip + shift
+    })
+}
+
+/// (x − mean) / std in place.
+public func normalize(_ values: UnsafeMutableBufferPointer<Float>, mean: Float, std: Float) {
+    let inv = 1 / std, m = mean
+    mapChunks(values, UnsafeBufferPointer(values), { ($0 - m) * inv }, { ($0 - m) * inv })
+}
+
+/// Smallest and largest value (NaN ignored); nil for an empty buffer.
+public func minMax(_ values: UnsafeBufferPointer<Float>) -> (min: Float, max: Float)? {
+    guard let p = values.baseAddress, !values.isEmpty else { return nil }
+    var lo = SIMD16<Float>(repeating: .infinity), hi = SIMD16<Float>(repeating: -.infinity)
+    let whole = values.count & ~15
+    var i = 0
+    while i < whole {
+        let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
+        lo = pointwiseMin(lo, v)
+        hi = pointwiseMax(hi, v)
+        i &+= 16
+    }
+    var a = lo.min(), b = hi.max()
+    while i < values.count { a = min(a, p[i]); b = max(b, p[i]); i &+= 1 }
+    return a <= b ? (a, b) : nil
+}
+
+/// Shrinks by whole factors (inW = outW·fx, inH = outH·fy): each output value is the mean of its
+/// fx × fy block, which keeps small structures that a bilinear shrink would alias away.
+public func boxDownsample(_ out: UnsafeMutableBufferPointer<Float>, width outW: Int, height outH: Int,
+                          _ input: UnsafeBufferPointer<Float>, width inW: Int, height inH: Int) {
+    precondition(outW > 0 && outH > 0 && inW % outW == 0 && inH % outH == 0, "not a whole-factor shrink")
+    precondition(out.count >= outW * outH && input.count >= inW * inH, "buffers too small")
+    let fx = inW / outW, fy = inH / outH
+    let scale = 1 / Float(fx * fy)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: inW) { row in
+        let acc = row.baseAddress!
+        for oy in 0..<outH {
+            // Sum fy source rows (contiguous, vectorizes), then fx neighbours per output value.
+            acc.initialize(repeating: 0, count: inW)
+            for r in 0..<fy {
+                let src = input.baseAddress! + (oy * fy + r) * inW
+                for x in 0..<inW { acc[x] += src[x] }
+            }
+            let dst = out.baseAddress! + oy * outW
+            for ox in 0..<outW {
+                var s: Float = 0
+                for k in 0..<fx { s += acc[ox * fx + k] }
+                dst[ox] = s * scale
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import DICOM
+import Foundation
+import Inference
+import Reports
+
+/// The infer stage with a model: every frame of every image of a study through the model (in
+/// batches, preprocessing in parallel), per label the highest probability over the study, tiers
+/// from the thresholds, heatmap peaks in pixel and patient coordinates. An image the model
+/// cannot read (e.g. JPEG pixel data) is a study problem, not a batch failure.
+public struct ModelStage: Stage {
+    public let name = "infer"
+    public let model: ImageModel
+    public let thresholds: ThresholdOverrides
+    public let heatmaps: Bool
+    /// Images per model run: bounds memory (prepared inputs) whatever the study size.
+    static let chunk = 16
+
+    public init(_ config: PipelineConfig.Infer) throws {
+        model = try ImageModel(path: config.model)
+        thresholds = config.thresholds
+        heatmaps = config.heatmaps
+    }
+
+    public init(model: ImageModel, thresholds: ThresholdOverrides = .init(), heatmaps: Bool = true) {
+        self.model = model
+        self.thresholds = thresholds
+        self.heatmaps = heatmaps
+    }
+
+    public func run(_ batch: GroupedBatch, context: BatchContext) async throws -> InferredBatch {
+        let paths = Dictionary(batch.validated.unpacked.files.map { ($0.relativePath, $0.absolutePath) }) { a, _ in a }
+        var out = InferredBatch(grouped: batch, findings: [:], modelName: model.descriptor.name,
+                                modelVersion: model.descriptor.version)
+        for study in batch.studies {
+            try Task.checkCancellation()
+            let (findings, problems) = try await analyze(study, paths: paths, workers: context.workers)
+            out.findings[study.key] = findings.map(Self.finding)
+            if !problems.isEmpty { out.problems[study.key] = problems }
+            if let top = findings.max(by: { ($0.tier, $0.probability) < ($1.tier, $1.probability) }) {
+                out.keyImages[study.key] = KeyImageSource(
+                    file: top.image.file, frame: top.image.frame, sopInstanceUID: top.image.sopInstanceUID,
+                    heatmap: top.heatmap.map { Heatmap(width: $0.width, height: $0.height, values: $0.values) },
+                    peak: top.heatmap.map { PixelPoint(x: $0.peakColumn, y: $0.peakRow) })
+            }
+            context.log.debug("batch \(context.batchID): \(study.key): \(findings.count) finding(s)")
+        }
+        return out
+    }
+
+    struct Skipped: Error { let why: String }
+
+    struct Frame: Sendable {
+        var reference: ImageReference
+        var relativePath: String
+    }
+
+    func analyze(_ study: StudyGroup, paths: [String: String], workers: Int) async throws -> ([ModelFinding], [String]) {
+        let instances = study.instances
+            .filter { ($0.rows ?? 0) > 0 && ($0.columns ?? 0) > 0 }
+            .sorted { ($0.seriesNumber ?? 0, $0.instanceNumber ?? 0, $0.file) < ($1.seriesNumber ?? 0, $1.instanceNumber ?? 0, $1.file) }
+        var frames: [Frame] = []
+        for i in instances {
+            guard let path = paths[i.file] else { continue }
+            for f in 0..<i.frames {
+                frames.append(Frame(reference: ImageReference(sopInstanceUID: i.sopInstanceUID, file: path, frame: f), relativePath: i.file))
+            }
+        }
+        var results: [(ImageReference, PreparedImage, ImageModel.Prediction)] = []
+        var problems: [String] = []
+        var start = 0
+        let descriptor = model.descriptor
+        while start < frames.count {
+            let part = Array(frames[start..<min(start + Self.chunk, frames.count)])
+            start += part.count
+            let prepared = try await boundedMap(part, limit: workers) { frame -> Result<PreparedImage, Skipped> in
+                do {
+                    let file = try DICOMFile.open(path: frame.reference.file)
+                    return .success(try Preprocessor.prepare(file, frame: frame.reference.frame, for: descriptor))
+                } catch {
+                    let at = frame.reference.frame > 0 ? " frame \(frame.reference.frame)" : ""
+                    let reason = "\(error)".replacingOccurrences(of: frame.reference.file + ": ", with: "")
+                    return .failure(Skipped(why: "\(frame.relativePath)\(at): not analysed: \(reason)"))
+                }
+            }
+            var ready: [(Frame, PreparedImage)] = []
+            for (frame, r) in zip(part, prepared) {
+                switch r {
+                case .success(let image): ready.append((frame, image))
+                case .failure(let skipped): problems.append(skipped.why)
+                }
+            }
+            guard !ready.isEmpty else { continue }
+            let predictions = try model.predict(ready.map(\.1), threads: workers, batchSize: Self.chunk, heatmaps: heatmaps)
+            for ((frame, image), p) in zip(ready, predictions) {
+                var light = image
+                light.values = []  // only the geometry is needed from here on
+                results.append((frame.reference, light, p))
+            }
+        }
+        return (model.findings(results, overrides: thresholds), problems)
+    }
+
+    static func finding(_ f: ModelFinding) -> Finding {
+        let urgency: Urgency = switch f.tier {
+        case .routine: .routine
+        case .urgent: .urgent
+        case .critical: .critical
+        }
+        return Finding(
+            label: f.label.name, code: f.label.code, codingScheme: f.label.scheme, probability: f.probability,
+            urgency: urgency, sopInstanceUID: f.image.sopInstanceUID,
+            peakPixel: f.heatmap.map { [$0.peakColumn, $0.peakRow] }, peakPatient: f.peakPatient)
+    }
+}
+
