@@ -30,8 +30,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibSSH", path: "Sources/CLibSSH", providers: [.apt(["libssh-dev"])]),
 
+        // Our own C: SIMD microkernels that pick AVX-512/AVX2/portable at run time (owned by Kernels).
+        .target(name: "CKernels"),
+
         .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
-        .target(name: "Kernels", swiftSettings: strict),
+        .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: strict),
         .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
         .target(name: "HL7", swiftSettings: strict),
         .target(

@@ -16,3 +16,25 @@ extension SeededRandom {
 func maxDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
     zip(a, b).map { abs(Int($0) - Int($1)) }.max() ?? 0
 }
+
+extension SeededRandom {
+    /// A matrix dimension: tile and block edges, primes and 1 as often as arbitrary sizes.
+    mutating func dimension(upTo limit: Int = 300) -> Int {
+        let special = [1, 2, 3, 5, 7, 8, 11, 12, 13, 16, 17, 31, 32, 33, 47, 48, 49, 61, 64, 127, 251, 256, 257, 293]
+        if Bool.random(using: &self) { return special.filter { $0 <= limit }.randomElement(using: &self)! }
+        return Int.random(in: 1...limit, using: &self)
+    }
+
+    /// `count` values uniform in −1…1.
+    mutating func floats(_ count: Int) -> [Float] {
+        (0..<count).map { _ in Float.random(in: -1...1, using: &self) }
+    }
+}
+
+/// Whether `got` matches `expected` within `tolerance` of `scale` (the same sum over absolute
+/// values, which bounds Float rounding; Higham's γ_k ≈ k·2⁻²⁴ for a k-term dot product).
+func matches(_ got: [Float], _ expected: [Double], scale: [Double], tolerance: Double = 3e-5) -> Bool {
+    guard got.count == expected.count else { return false }
+    for i in got.indices where !(abs(Double(got[i]) - expected[i]) <= tolerance * scale[i] + 1e-6) { return false }
+    return true
+}

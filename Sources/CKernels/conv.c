@@ -1,0 +1,152 @@
+// Convolution helpers around the GEMM: im2col packed straight into B panels (no im2col
+// matrix), the col2im scatter for ConvTranspose, and a direct depthwise kernel (as a GEMM it
+// would be 1×9 by 9×N products, all packing and no arithmetic).
+#include <string.h>
+#include "internal.h"
+
+/// Positions t in 0 ..< len with 0 ≤ (o0 + t)·stride + c0 < limit form one run [*lo, *hi).
+static void valid_run(ptrdiff_t o0, ptrdiff_t len, ptrdiff_t stride, ptrdiff_t c0, ptrdiff_t limit,
+                      ptrdiff_t *lo, ptrdiff_t *hi) {
+    const ptrdiff_t top = limit - 1 - c0;
+    if (top < 0) { *lo = *hi = 0; return; }
+    const ptrdiff_t first = c0 >= 0 ? 0 : (-c0 + stride - 1) / stride;
+    ptrdiff_t l = first - o0, h = top / stride - o0 + 1;
+    if (l < 0) l = 0;
+    if (h > len) h = len;
+    if (h < l) h = l;
+    *lo = l;
+    *hi = h;
+}
+
+/// Longest column run of B handled per row; run()'s nc never exceeds it.
+#define MAX_NC 1024
+
+/// One row p = (ic, ky, kx) of the im2col matrix, columns q0 ..< q0+nc, into `row`. The work per
+/// output row is a range computation and one copy, so wide images pack at memcpy speed.
+static void im2col_row(const ck_conv_image *im, size_t ic, size_t ky, size_t kx, size_t q0, size_t nc, float *row) {
+    const ptrdiff_t in_h = (ptrdiff_t)im->in_h, in_w = (ptrdiff_t)im->in_w, sw = (ptrdiff_t)im->stride_w;
+    const float *plane = im->input + ic * im->in_h * im->in_w;
+    const ptrdiff_t c0 = (ptrdiff_t)(kx * im->dil_w) - (ptrdiff_t)im->pad_left;
+    size_t oy = q0 / im->out_w, ox = q0 % im->out_w, t = 0;
+    while (t < nc) {
+        const size_t len = nc - t < im->out_w - ox ? nc - t : im->out_w - ox;
+        float *dst = row + t;
+        const ptrdiff_t iy = (ptrdiff_t)(oy * im->stride_h + ky * im->dil_h) - (ptrdiff_t)im->pad_top;
+        if (iy < 0 || iy >= in_h) {
+            memset(dst, 0, len * sizeof(float));
+        } else {
+            ptrdiff_t lo, hi;
+            valid_run((ptrdiff_t)ox, (ptrdiff_t)len, sw, c0, in_w, &lo, &hi);
+            const float *src = plane + iy * in_w + ((ptrdiff_t)ox + lo) * sw + c0;
+            memset(dst, 0, (size_t)lo * sizeof(float));
+            if (sw == 1) memcpy(dst + lo, src, (size_t)(hi - lo) * sizeof(float));
+            else for (ptrdiff_t i = lo; i < hi; i++, src += sw) dst[i] = *src;
+            memset(dst + hi, 0, (len - (size_t)hi) * sizeof(float));
+        }
+        t += len;
+        ox = 0;
+        oy++;
+    }
+}
+
+void ck_pack_b_conv(const ck_conv_image *im, size_t p0, size_t kc, size_t q0, size_t nc, int nr_, float *pb) {
+    const size_t nr = (size_t)nr_, khw = im->kernel_h * im->kernel_w;
+    float row[MAX_NC];
+    size_t ic = p0 / khw, ky = p0 % khw / im->kernel_w, kx = p0 % im->kernel_w;
+    for (size_t p = 0; p < kc; p++) {
+        im2col_row(im, ic, ky, kx, q0, nc, row);
+        for (size_t j0 = 0; j0 < nc; j0 += nr) {
+            float *dst = pb + j0 * kc + p * nr;
+            const size_t w = nc - j0 < nr ? nc - j0 : nr;
+            memcpy(dst, row + j0, w * sizeof(float));
+            if (w < nr) memset(dst + w, 0, (nr - w) * sizeof(float));
+        }
+        if (++kx == im->kernel_w) {
+            kx = 0;
+            if (++ky == im->kernel_h) { ky = 0; ic++; }
+        }
+    }
+}
+
+void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0, size_t cols,
+                   size_t in_w, size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w,
+                   size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w,
+                   float *out, size_t out_h, size_t out_w) {
+    const ptrdiff_t sw = (ptrdiff_t)stride_w;
+    for (size_t oc = 0; oc < channels; oc++) {
+        float *plane = out + oc * out_h * out_w;
+        for (size_t ky = 0; ky < kernel_h; ky++) {
+            for (size_t kx = 0; kx < kernel_w; kx++) {
+                const float *crow = col + ((oc * kernel_h + ky) * kernel_w + kx) * ldcol;
+                const ptrdiff_t c0 = (ptrdiff_t)(kx * dil_w) - (ptrdiff_t)pad_left;
+                size_t i = col0 / in_w, j = col0 % in_w, t = 0;
+                while (t < cols) {
+                    const size_t len = cols - t < in_w - j ? cols - t : in_w - j;
+                    const ptrdiff_t y = (ptrdiff_t)(i * stride_h + ky * dil_h) - (ptrdiff_t)pad_top;
+                    if (y >= 0 && y < (ptrdiff_t)out_h) {
+                        ptrdiff_t lo, hi;
+                        valid_run((ptrdiff_t)j, (ptrdiff_t)len, sw, c0, (ptrdiff_t)out_w, &lo, &hi);
+                        float *dst = plane + y * (ptrdiff_t)out_w + ((ptrdiff_t)j + lo) * sw + c0;
+                        const float *src = crow + t;
+                        if (sw == 1) for (ptrdiff_t u = lo; u < hi; u++) dst[u - lo] += src[u];
+                        else for (ptrdiff_t u = lo; u < hi; u++, dst += sw) *dst += src[u];
+                    }
+                    t += len;
+                    j = 0;
+                    i++;
+                }
+            }
+        }
+    }
+}
+
+/// One output row at a time, one tap at a time: out_row += w · shifted input row. The inner
+/// loop is a contiguous multiply-add for stride 1, which each instantiation vectorizes for
+/// its own ISA.
+CK_INLINE void depthwise_body(const float *input, size_t in_h, size_t in_w, const float *weights,
+                              size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w,
+                              size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w, float bias,
+                              float *out, size_t out_h, size_t out_w) {
+    const ptrdiff_t sw = (ptrdiff_t)stride_w;
+    for (size_t oy = 0; oy < out_h; oy++) {
+        float *orow = out + oy * out_w;
+        for (size_t ox = 0; ox < out_w; ox++) orow[ox] = bias;
+        for (size_t ky = 0; ky < kernel_h; ky++) {
+            const ptrdiff_t iy = (ptrdiff_t)(oy * stride_h + ky * dil_h) - (ptrdiff_t)pad_top;
+            if (iy < 0 || iy >= (ptrdiff_t)in_h) continue;
+            const float *irow = input + iy * (ptrdiff_t)in_w;
+            for (size_t kx = 0; kx < kernel_w; kx++) {
+                const float w = weights[ky * kernel_w + kx];
+                const ptrdiff_t c0 = (ptrdiff_t)(kx * dil_w) - (ptrdiff_t)pad_left;
+                ptrdiff_t lo, hi;
+                valid_run(0, (ptrdiff_t)out_w, sw, c0, (ptrdiff_t)in_w, &lo, &hi);
+                const float *src = irow + lo * sw + c0;
+                float *dst = orow + lo;
+                const ptrdiff_t n = hi - lo;
+                if (sw == 1) for (ptrdiff_t u = 0; u < n; u++) dst[u] += w * src[u];
+                else for (ptrdiff_t u = 0; u < n; u++) dst[u] += w * src[u * sw];
+            }
+        }
+    }
+}
+
+#define DEPTHWISE_ARGS const float *input, size_t in_h, size_t in_w, const float *weights, \
+    size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w, size_t pad_top, \
+    size_t pad_left, size_t dil_h, size_t dil_w, float bias, float *out, size_t out_h, size_t out_w
+#define DEPTHWISE_PASS input, in_h, in_w, weights, kernel_h, kernel_w, stride_h, stride_w, pad_top, \
+    pad_left, dil_h, dil_w, bias, out, out_h, out_w
+
+static void depthwise_portable(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_PASS); }
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static void depthwise_avx2(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_PASS); }
+__attribute__((target("avx512f,fma"))) static void depthwise_avx512(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_PASS); }
+#endif
+
+void ck_depthwise(ck_isa isa, DEPTHWISE_ARGS) {
+#if defined(__x86_64__)
+    if (isa == CK_AVX512) { depthwise_avx512(DEPTHWISE_PASS); return; }
+    if (isa == CK_AVX2) { depthwise_avx2(DEPTHWISE_PASS); return; }
+#endif
+    (void)isa;
+    depthwise_portable(DEPTHWISE_PASS);
+}

@@ -1,0 +1,79 @@
+// C microkernels behind the Kernels target (Swift SIMD compiles to scalar code without a target
+// CPU; C functions with target attributes do not). Only Kernels imports this module.
+// All matrices are row-major. Nothing here allocates, spawns threads or keeps state: the caller
+// passes scratch and splits work.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set variants, best last.
+typedef enum { CK_PORTABLE = 0, CK_AVX2 = 1, CK_AVX512 = 2 } ck_isa;
+
+/// Whether this CPU (and OS) can run `isa`.
+int ck_isa_supported(ck_isa isa);
+
+/// Register tile of `isa`'s microkernel: rows of A (mr) and columns of B (nr).
+int ck_tile_rows(ck_isa isa);
+int ck_tile_cols(ck_isa isa);
+
+/// Floats of scratch `ck_sgemm` needs for an m×n×k product.
+size_t ck_sgemm_scratch(ck_isa isa, size_t m, size_t n, size_t k);
+
+/// C = alpha·op(A)·op(B) + beta·C; beta 0 ignores what C held. `scratch` (64-byte aligned) holds
+/// ck_sgemm_scratch(isa, m, n, k) floats.
+void ck_sgemm(ck_isa isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+              const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc,
+              float *scratch);
+
+/// Floats `ck_pack_a` writes for an m×k op(A).
+size_t ck_packed_a_size(ck_isa isa, size_t m, size_t k);
+
+/// Packs op(A) once into the layout the microkernel reads, for products that reuse A (conv weights).
+void ck_pack_a(ck_isa isa, int trans_a, size_t m, size_t k, const float *a, size_t lda, float *packed);
+
+/// Floats of scratch the *_packed products below need (B panels only).
+size_t ck_packed_scratch(ck_isa isa, size_t n, size_t k);
+
+/// As ck_sgemm with A from ck_pack_a (of exactly m×k) and a plain B, plus bias[i] added to
+/// row i (bias may be NULL).
+void ck_sgemm_packed(ck_isa isa, size_t m, size_t n, size_t k, float alpha, const float *packed_a,
+                     int trans_b, const float *b, size_t ldb, float beta, const float *bias, float *c,
+                     size_t ldc, float *scratch);
+
+/// One image of one group of a conv, seen as the virtual im2col matrix
+/// B[(ic, ky, kx)][(oy, ox)] = input[ic][oy·stride_h − pad_top + ky·dil_h][…], zero outside.
+typedef struct {
+    const float *input;      // [channels][in_h][in_w]
+    size_t channels, in_h, in_w, out_w;
+    size_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w;
+} ck_conv_image;
+
+/// C[m × cols] = A·B + bias (per row, may be NULL) with B the im2col of `image`, columns
+/// col0 ..< col0+cols, and A from ck_pack_a with k = channels·kernel_h·kernel_w. C is only
+/// written. No im2col buffer: B panels are packed straight from the image.
+void ck_conv_gemm(ck_isa isa, size_t m, size_t col0, size_t cols, const float *packed_a,
+                  const ck_conv_image *image, const float *bias, float *c, size_t ldc, float *scratch);
+
+/// ConvTranspose scatter: out[oc][y][x] += col[(oc·kh + ky)·kw + kx][q] for input pixels
+/// q = col0 ..< col0+cols (q = i·in_w + j), y = i·stride_h − pad_top + ky·dil_h (x likewise),
+/// for oc ..< channels; out is [channels][out_h][out_w].
+void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0, size_t cols,
+                   size_t in_w, size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w,
+                   size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w,
+                   float *out, size_t out_h, size_t out_w);
+
+/// Depthwise conv of one channel (one filter per input channel): out = bias + w ⋆ in, direct.
+void ck_depthwise(ck_isa isa, const float *input, size_t in_h, size_t in_w, const float *weights,
+                  size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w, size_t pad_top,
+                  size_t pad_left, size_t dil_h, size_t dil_w, float bias, float *out, size_t out_h,
+                  size_t out_w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+// AVX2+FMA microkernel: 6×16 tile in 12 ymm accumulators (16 registers in all). Full-width
+// tiles use plain loads and stores; the column edge uses vmaskmov, which is slow on older AMD
+// parts but only ever touches the last panel.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include "internal.h"
+
+#define MR 6
+#define NR 16
+#define TARGET __attribute__((target("avx2,fma")))
+
+static const int mask_table[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+/// Lanes j < n of an 8-float vector (n clamped to 0…8).
+CK_INLINE TARGET __m256i lanes(int n) {
+    n = n < 0 ? 0 : n > 8 ? 8 : n;
+    return _mm256_loadu_si256((const __m256i *)(mask_table + 8 - n));
+}
+
+CK_INLINE TARGET void tile(const int rows, const int full, size_t kc, const float *pa, const float *pb,
+                           float *c, size_t ldc, float alpha, float beta, const float *bias, int nr) {
+    __m256 lo[MR], hi[MR];
+    for (int i = 0; i < rows; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); }
+    for (size_t p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
+        for (int i = 0; i < rows; i++) {
+            __m256 a = _mm256_broadcast_ss(pa + i);
+            lo[i] = _mm256_fmadd_ps(a, b0, lo[i]);
+            hi[i] = _mm256_fmadd_ps(a, b1, hi[i]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    __m256i m0 = lanes(nr), m1 = lanes(nr - 8);
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    for (int i = 0; i < rows; i++) {
+        float *row = c + (size_t)i * ldc;
+        __m256 r0 = _mm256_mul_ps(lo[i], va), r1 = _mm256_mul_ps(hi[i], va);
+        if (beta != 0.0f) {
+            __m256 c0 = full ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, m0);
+            __m256 c1 = full ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, m1);
+            r0 = _mm256_fmadd_ps(c0, vb, r0);
+            r1 = _mm256_fmadd_ps(c1, vb, r1);
+        }
+        if (bias) {
+            __m256 bi = _mm256_broadcast_ss(bias + i);
+            r0 = _mm256_add_ps(r0, bi);
+            r1 = _mm256_add_ps(r1, bi);
+        }
+        if (full) {
+            _mm256_storeu_ps(row, r0);
+            _mm256_storeu_ps(row + 8, r1);
+        } else {
+            _mm256_maskstore_ps(row, m0, r0);
+            _mm256_maskstore_ps(row + 8, m1, r1);
+        }
+    }
+}
+
+#define ROWS(r) case r: if (nr == NR) tile(r, 1, kc, pa, pb, c, ldc, alpha, beta, bias, nr); \
+                        else tile(r, 0, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break
+
+static TARGET void kernel(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
+                          float alpha, float beta, const float *bias, int mr, int nr) {
+    switch (mr) {
+    ROWS(6); ROWS(5); ROWS(4); ROWS(3); ROWS(2);
+    default: ROWS(1);
+    }
+}
+
+const ck_desc ck_desc_avx2 = { .mr = MR, .nr = NR, .mc = 24 * MR, .kc = 256, .nc = 512, .kernel = kernel };
+#endif

@@ -1,0 +1,208 @@
+// ONNX Conv and ConvTranspose on NCHW Float tensors, as GEMMs over the CKernels microkernels.
+// Conv: out[g] (outC/g × outH·outW) = W[g] (outC/g × inC/g·kH·kW) · im2col(in[g]); the weights
+// are packed once per call and the im2col matrix is never built — its panels are packed
+// straight from the image. ConvTranspose: col = W[g]ᵀ · in[g], scattered back (col2im) in
+// bounded chunks.
+internal import CKernels
+
+/// Shape of a 2-D convolution; pads in ONNX order (top, left, bottom, right).
+public struct ConvGeometry: Sendable, Equatable {
+    public var batch, inChannels, inHeight, inWidth, outChannels, kernelHeight, kernelWidth: Int
+    public var strideH, strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW, groups: Int
+
+    public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
+                kernelHeight: Int, kernelWidth: Int, strideH: Int = 1, strideW: Int = 1,
+                padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0,
+                dilationH: Int = 1, dilationW: Int = 1, groups: Int = 1) {
+        self.batch = batch; self.inChannels = inChannels; self.inHeight = inHeight; self.inWidth = inWidth
+        self.outChannels = outChannels; self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.strideH = strideH; self.strideW = strideW
+        self.padTop = padTop; self.padLeft = padLeft; self.padBottom = padBottom; self.padRight = padRight
+        self.dilationH = dilationH; self.dilationW = dilationW; self.groups = groups
+    }
+
+    /// 0 when the dilated kernel does not fit the padded input.
+    public var outHeight: Int { outputExtent(inHeight + padTop + padBottom, kernelHeight, dilationH, strideH) }
+    public var outWidth: Int { outputExtent(inWidth + padLeft + padRight, kernelWidth, dilationW, strideW) }
+
+    private func outputExtent(_ padded: Int, _ kernel: Int, _ dilation: Int, _ stride: Int) -> Int {
+        let span = padded - dilation * (kernel - 1) - 1
+        return span < 0 ? 0 : span / stride + 1
+    }
+}
+
+public enum Convolution {
+    /// NCHW. weights: [outC, inC/groups, kH, kW] (ONNX Conv layout); bias: outC or nil.
+    /// output: [batch, outC, outH, outW], fully overwritten.
+    public static func conv2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              output: UnsafeMutablePointer<Float>, geometry: ConvGeometry, threads: Int) {
+        conv2d(input: input, weights: weights, bias: bias, output: output, geometry: geometry, threads: threads,
+               using: .selected)
+    }
+
+    /// ONNX ConvTranspose, NCHW. weights: [inC, outC/groups, kH, kW] (ONNX layout); bias: outC or nil.
+    /// outHeight/outWidth come from the caller (output_padding / output_shape); output is fully overwritten.
+    public static func convTranspose2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                       output: UnsafeMutablePointer<Float>, batch: Int, inChannels: Int, inHeight: Int, inWidth: Int,
+                                       outChannels: Int, outHeight: Int, outWidth: Int, kernelHeight: Int, kernelWidth: Int,
+                                       strideH: Int, strideW: Int, padTop: Int, padLeft: Int, dilationH: Int, dilationW: Int,
+                                       groups: Int, threads: Int) {
+        let shape = TransposedShape(batch: batch, inChannels: inChannels, inHeight: inHeight, inWidth: inWidth,
+                                    outChannels: outChannels, outHeight: outHeight, outWidth: outWidth,
+                                    kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideH: strideH, strideW: strideW,
+                                    padTop: padTop, padLeft: padLeft, dilationH: dilationH, dilationW: dilationW, groups: groups)
+        convTranspose2d(input: input, weights: weights, bias: bias, output: output, shape: shape, threads: threads,
+                        using: .selected)
+    }
+
+    static func conv2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                       output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, threads: Int,
+                       using impl: Implementation) {
+        precondition(threads >= 1, "threads must be at least 1")
+        precondition(g.batch >= 0 && g.inChannels > 0 && g.outChannels > 0 && g.inHeight > 0 && g.inWidth > 0
+                     && g.kernelHeight > 0 && g.kernelWidth > 0, "empty convolution")
+        precondition(g.strideH > 0 && g.strideW > 0 && g.dilationH > 0 && g.dilationW > 0, "stride and dilation must be positive")
+        precondition(g.padTop >= 0 && g.padLeft >= 0 && g.padBottom >= 0 && g.padRight >= 0, "negative padding")
+        precondition(g.groups > 0 && g.inChannels % g.groups == 0 && g.outChannels % g.groups == 0,
+                     "channels not divisible by groups")
+        let outH = g.outHeight, outW = g.outWidth
+        guard g.batch > 0, outH > 0, outW > 0 else { return }
+        let icg = g.inChannels / g.groups, ocg = g.outChannels / g.groups
+        let inHW = g.inHeight * g.inWidth, outHW = outH * outW
+        let depth = icg * g.kernelHeight * g.kernelWidth
+        let planes = g.batch * g.groups
+
+        if icg == 1 && ocg == 1 {
+            // Depthwise: a direct kernel per channel plane.
+            let workers = workerCount(threads, work: planes * outHW * depth, pieces: planes)
+            parallel(workers) { w in
+                for plane in stride(from: w, to: planes, by: workers) {
+                    let ch = plane % g.groups
+                    ck_depthwise(impl.isa, input + plane * inHW, g.inHeight, g.inWidth,
+                                 weights + ch * depth, g.kernelHeight, g.kernelWidth, g.strideH, g.strideW,
+                                 g.padTop, g.padLeft, g.dilationH, g.dilationW, bias?[ch] ?? 0,
+                                 output + plane * outHW, outH, outW)
+                }
+            }
+            return
+        }
+
+        let packedSize = ck_packed_a_size(impl.isa, ocg, depth)
+        let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideH == 1 && g.strideW == 1
+            && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        withScratch(packedSize * g.groups) { packed in
+            for group in 0..<g.groups {
+                ck_pack_a(impl.isa, 0, ocg, depth, weights + group * ocg * depth, depth, packed + group * packedSize)
+            }
+            // The output columns of all planes laid end to end, cut into equal runs per worker.
+            let total = planes * outHW
+            let workers = workerCount(threads, work: total * ocg * depth, pieces: (total + 63) / 64)
+            let run = ((total + workers - 1) / workers + 63) / 64 * 64
+            parallel(workers) { w in
+                let lo = w * run, hi = min(total, lo + run)
+                guard lo < hi else { return }
+                withScratch(ck_packed_scratch(impl.isa, min(hi - lo, outHW), depth)) { scratch in
+                    var at = lo
+                    while at < hi {
+                        let plane = at / outHW, col0 = at % outHW, cols = min(hi - at, outHW - col0)
+                        let n = plane / g.groups, group = plane % g.groups
+                        let src = input + (n * g.inChannels + group * icg) * inHW
+                        let dst = output + (n * g.outChannels + group * ocg) * outHW + col0
+                        let groupBias = bias.map { $0 + group * ocg }
+                        let weightsPacked = UnsafePointer(packed + group * packedSize)
+                        if pointwise {
+                            ck_sgemm_packed(impl.isa, ocg, cols, depth, 1, weightsPacked, 0, src + col0, inHW, 0,
+                                            groupBias, dst, outHW, scratch)
+                        } else {
+                            var image = ck_conv_image(
+                                input: src, channels: icg, in_h: g.inHeight, in_w: g.inWidth, out_w: outW,
+                                kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_h: g.strideH,
+                                stride_w: g.strideW, pad_top: g.padTop, pad_left: g.padLeft,
+                                dil_h: g.dilationH, dil_w: g.dilationW)
+                            ck_conv_gemm(impl.isa, ocg, col0, cols, weightsPacked, &image, groupBias, dst, outHW, scratch)
+                        }
+                        at += cols
+                    }
+                }
+            }
+        }
+    }
+
+    /// Floats of col2im buffer per worker: stays in L2 next to the packed panels.
+    static let columnBudget = 1 << 16
+
+    static func convTranspose2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                output: UnsafeMutablePointer<Float>, shape s: TransposedShape, threads: Int,
+                                using impl: Implementation) {
+        s.validate()
+        precondition(threads >= 1, "threads must be at least 1")
+        guard s.batch > 0, s.outHeight > 0, s.outWidth > 0 else { return }
+        let icg = s.inChannels / s.groups, ocg = s.outChannels / s.groups
+        let taps = s.kernelHeight * s.kernelWidth
+        let inHW = s.inHeight * s.inWidth, outHW = s.outHeight * s.outWidth
+        // Work items are (image, group, block of output channels): each owns its output planes,
+        // so the scatter needs no locks. Enough blocks per group to keep every worker busy.
+        let units = s.batch * s.groups
+        let blocks = min(ocg, max(1, (threads + units - 1) / units))
+        let perBlock = (ocg + blocks - 1) / blocks
+        let items = units * blocks
+        let workers = workerCount(threads, work: s.batch * s.inChannels * inHW * ocg * taps, pieces: items)
+        // W[g] is [icg × ocg·taps]; its transpose's rows for a channel block are packed once.
+        let blockRows = perBlock * taps
+        let packedSize = ck_packed_a_size(impl.isa, blockRows, icg)
+        withScratch(packedSize * s.groups * blocks) { packed in
+            for group in 0..<s.groups {
+                for block in 0..<blocks {
+                    let oc0 = block * perBlock, count = max(0, min(ocg, oc0 + perBlock) - oc0)
+                    guard count > 0 else { continue }
+                    ck_pack_a(impl.isa, 1, count * taps, icg, weights + group * icg * ocg * taps + oc0 * taps,
+                              ocg * taps, packed + (group * blocks + block) * packedSize)
+                }
+            }
+            let chunk = max(impl.tileCols, min(inHW, columnBudget / blockRows) / impl.tileCols * impl.tileCols)
+            parallel(workers) { w in
+                withScratch(blockRows * chunk + ck_packed_scratch(impl.isa, chunk, icg)) { scratch in
+                    let col = scratch, gemmScratch = scratch + blockRows * chunk
+                    for item in stride(from: w, to: items, by: workers) {
+                        let block = item % blocks, unit = item / blocks
+                        let n = unit / s.groups, group = unit % s.groups
+                        let oc0 = block * perBlock, count = min(ocg, oc0 + perBlock) - oc0
+                        guard count > 0 else { continue }
+                        let first = group * ocg + oc0
+                        let dst = output + (n * s.outChannels + first) * outHW
+                        for c in 0..<count {
+                            (dst + c * outHW).update(repeating: bias?[first + c] ?? 0, count: outHW)
+                        }
+                        let src = input + (n * s.inChannels + group * icg) * inHW
+                        let weightsPacked = UnsafePointer(packed + (group * blocks + block) * packedSize)
+                        var q0 = 0
+                        while q0 < inHW {
+                            let cols = min(chunk, inHW - q0)
+                            ck_sgemm_packed(impl.isa, count * taps, cols, icg, 1, weightsPacked, 0, src + q0, inHW, 0,
+                                            nil, col, cols, gemmScratch)
+                            ck_col2im_add(col, cols, count, q0, cols, s.inWidth, s.kernelHeight, s.kernelWidth,
+                                          s.strideH, s.strideW, s.padTop, s.padLeft, s.dilationH, s.dilationW,
+                                          dst, s.outHeight, s.outWidth)
+                            q0 += cols
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// ConvTranspose parameters as passed to `Convolution.convTranspose2d`.
+struct TransposedShape {
+    var batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth: Int
+    var strideH, strideW, padTop, padLeft, dilationH, dilationW, groups: Int
+
+    func validate() {
+        precondition(batch >= 0 && inChannels > 0 && outChannels > 0 && inHeight > 0 && inWidth > 0
+                     && kernelHeight > 0 && kernelWidth > 0 && outHeight >= 0 && outWidth >= 0, "empty convolution")
+        precondition(strideH > 0 && strideW > 0 && dilationH > 0 && dilationW > 0, "stride and dilation must be positive")
+        precondition(padTop >= 0 && padLeft >= 0, "negative padding")
+        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "channels not divisible by groups")
+    }
+}

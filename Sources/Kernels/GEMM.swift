@@ -1,0 +1,120 @@
+// Single-precision matrix products for the Inference target (MatMul, Gemm, and Conv through
+// Convolution). The arithmetic is C with intrinsics in CKernels, since Swift SIMD compiles to
+// scalar code without a target CPU; this file picks the variant and splits the work.
+internal import CKernels
+import Dispatch
+import Foundation
+
+/// Microkernel variants, in order of preference.
+enum Implementation: Int, CaseIterable, Sendable, Comparable {
+    case portable, avx2, avx512
+
+    var isa: ck_isa {
+        switch self {
+        case .portable: CK_PORTABLE
+        case .avx2: CK_AVX2
+        case .avx512: CK_AVX512
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .portable: "portable"
+        case .avx2: "avx2"
+        case .avx512: "avx512"
+        }
+    }
+
+    static func < (a: Implementation, b: Implementation) -> Bool { a.rawValue < b.rawValue }
+
+    /// The variants this CPU can run (tests run each).
+    static let available: [Implementation] = allCases.filter { ck_isa_supported($0.isa) != 0 }
+
+    /// The best available variant, capped by SLUICE_KERNELS (`portable`, `avx2`, `avx512`) so a
+    /// deployment can rule out a path without a rebuild. Read once.
+    static let selected = choose(cap: ProcessInfo.processInfo.environment["SLUICE_KERNELS"], available: available)
+
+    /// The best of `available` at or below the variant `cap` names (no cap, or an unknown name: the best).
+    static func choose(cap: String?, available: [Implementation]) -> Implementation {
+        let limit = cap.flatMap { name in allCases.first { $0.name == name.lowercased() } } ?? .avx512
+        return available.filter { $0 <= limit }.max() ?? .portable
+    }
+
+    var tileRows: Int { Int(ck_tile_rows(isa)) }
+    var tileCols: Int { Int(ck_tile_cols(isa)) }
+}
+
+/// Products below this many multiply-adds per worker are not worth waking another thread for.
+let minimumWorkPerThread = 1 << 20
+
+/// How many of `threads` workers to use for `work` multiply-adds split into `pieces` parts.
+func workerCount(_ threads: Int, work: Int, pieces: Int) -> Int {
+    max(1, min(threads, pieces, work / minimumWorkPerThread))
+}
+
+/// Runs body(0 ..< count) with the calling thread as one of the workers. The workers share raw
+/// pointers, which are not Sendable; every caller gives each worker its own part of the output.
+func parallel(_ count: Int, _ body: (Int) -> Void) {
+    if count <= 1 { body(0); return }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+    }
+}
+
+private struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// `floats` of 64-byte aligned scratch for the duration of `body`.
+func withScratch<R>(_ floats: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(floats, 16) * MemoryLayout<Float>.stride, alignment: 64)
+    defer { raw.deallocate() }
+    return body(raw.bindMemory(to: Float.self, capacity: max(floats, 16)))
+}
+
+public enum GEMM {
+    /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major; op = transpose when trans*.
+    /// lda/ldb/ldc are row strides of the matrices as stored. `threads` ≥ 1 splits the work (1 = calling thread only).
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc, threads: threads, using: .selected)
+    }
+
+    /// Which microkernel the CPU got: "avx512", "avx2", or "portable" (for logs and the benchmark).
+    public static var implementation: String { Implementation.selected.name }
+
+    static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int,
+                      using impl: Implementation) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative matrix dimension")
+        precondition(threads >= 1, "threads must be at least 1")
+        precondition(lda >= max(1, transA ? m : k), "lda shorter than a row of A as stored")
+        precondition(ldb >= max(1, transB ? k : n), "ldb shorter than a row of B as stored")
+        precondition(ldc >= max(1, n), "ldc shorter than a row of C")
+        guard m > 0, n > 0 else { return }
+        // Split the longer side of C so each worker packs its own panels of the other operand
+        // once; keep the cuts on tile boundaries.
+        let splitColumns = n >= m
+        let tile = splitColumns ? impl.tileCols : impl.tileRows
+        let side = splitColumns ? n : m
+        let workers = workerCount(threads, work: m * n * k, pieces: (side + tile - 1) / tile)
+        let chunk = ((side + workers - 1) / workers + tile - 1) / tile * tile
+        parallel(workers) { w in
+            let lo = w * chunk, hi = min(side, lo + chunk)
+            guard lo < hi else { return }
+            let (a, b, c) = splitColumns
+                ? (a, transB ? b + lo * ldb : b + lo, c + lo)
+                : (transA ? a + lo : a + lo * lda, b, c + lo * ldc)
+            let (rows, cols) = splitColumns ? (m, hi - lo) : (hi - lo, n)
+            withScratch(ck_sgemm_scratch(impl.isa, rows, cols, k)) { scratch in
+                ck_sgemm(impl.isa, transA ? 1 : 0, transB ? 1 : 0, rows, cols, k, alpha, a, lda, b, ldb,
+                         beta, c, ldc, scratch)
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+import Testing
+import TestSupport
+@testable import Kernels
+
+private func conv(_ g: ConvGeometry, _ input: [Float], _ weights: [Float], _ bias: [Float]?,
+                  threads: Int, _ impl: Implementation) -> [Float] {
+    // NaN first: the kernel must write every output element.
+    var out = [Float](repeating: .nan, count: g.batch * g.outChannels * g.outHeight * g.outWidth)
+    input.withUnsafeBufferPointer { x in
+        weights.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { o in
+                withOptionalPointer(bias) { b in
+                    Convolution.conv2d(input: x.baseAddress!, weights: w.baseAddress!, bias: b,
+                                       output: o.baseAddress!, geometry: g, threads: threads, using: impl)
+                }
+            }
+        }
+    }
+    return out
+}
+
+private func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// Runs a geometry with random data on `impl` and compares with the reference.
+private func checkConv(_ g: ConvGeometry, _ rng: inout SeededRandom, threads: Int = 1, _ impl: Implementation) -> Bool {
+    let input = rng.floats(g.batch * g.inChannels * g.inHeight * g.inWidth)
+    let weights = rng.floats(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth)
+    let bias = Bool.random(using: &rng) ? rng.floats(g.outChannels) : nil
+    let got = conv(g, input, weights, bias, threads: threads, impl)
+    let expected = ScalarReference.conv2d(input: input, weights: weights, bias: bias, geometry: g)
+    let scale = ScalarReference.conv2d(input: input.map(abs), weights: weights.map(abs), bias: bias?.map(abs), geometry: g)
+    return matches(got, expected, scale: scale)
+}
+
+private func randomGeometry(_ rng: inout SeededRandom) -> ConvGeometry {
+    while true {
+        let groups = [1, 1, 2, 3].randomElement(using: &rng)!
+        let depthwise = Int.random(in: 0..<4, using: &rng) == 0
+        let icg = depthwise ? 1 : Int.random(in: 1...6, using: &rng)
+        let ocg = depthwise ? [1, 1, 2].randomElement(using: &rng)! : rng.dimension(upTo: 17)
+        var g = ConvGeometry(
+            batch: Int.random(in: 1...2, using: &rng), inChannels: (depthwise ? Int.random(in: 1...5, using: &rng) : groups) * icg,
+            inHeight: Int.random(in: 1...19, using: &rng), inWidth: Int.random(in: 1...23, using: &rng),
+            outChannels: 0, kernelHeight: Int.random(in: 1...5, using: &rng), kernelWidth: Int.random(in: 1...4, using: &rng),
+            strideH: Int.random(in: 1...3, using: &rng), strideW: Int.random(in: 1...3, using: &rng),
+            padTop: Int.random(in: 0...2, using: &rng), padLeft: Int.random(in: 0...2, using: &rng),
+            padBottom: Int.random(in: 0...2, using: &rng), padRight: Int.random(in: 0...1, using: &rng),
+            dilationH: Int.random(in: 1...2, using: &rng), dilationW: Int.random(in: 1...3, using: &rng))
+        g.groups = depthwise ? g.inChannels : groups
+        g.outChannels = g.groups * ocg
+        if g.outHeight > 0 && g.outWidth > 0 { return g }
+    }
+}
+
+@Test func outputExtentFollowsONNX() {
+    let g = ConvGeometry(batch: 1, inChannels: 1, inHeight: 10, inWidth: 7, outChannels: 1, kernelHeight: 3, kernelWidth: 3,
+                         strideH: 2, strideW: 3, padTop: 1, padLeft: 0, padBottom: 0, padRight: 2, dilationH: 2, dilationW: 1)
+    #expect(g.outHeight == (10 + 1 + 0 - 2 * 2 - 1) / 2 + 1)
+    #expect(g.outWidth == (7 + 0 + 2 - 2 - 1) / 3 + 1)
+    let tooSmall = ConvGeometry(batch: 1, inChannels: 1, inHeight: 2, inWidth: 2, outChannels: 1, kernelHeight: 5, kernelWidth: 1)
+    #expect(tooSmall.outHeight == 0)
+}
+
+@Test(arguments: Implementation.available)
+func conv2dMatchesReference(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 40 + UInt64(impl.rawValue))
+    for round in 0..<80 {
+        let g = randomGeometry(&rng)
+        let ok = checkConv(g, &rng, impl)
+        #expect(ok, "round \(round): \(g)")
+    }
+}
+
+@Test(arguments: Implementation.available)
+func conv2dNamedShapes(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 50)
+    let shapes: [(String, ConvGeometry)] = [
+        ("pointwise, batch 2", ConvGeometry(batch: 2, inChannels: 7, inHeight: 9, inWidth: 11, outChannels: 13, kernelHeight: 1, kernelWidth: 1)),
+        ("pointwise, 2 groups", ConvGeometry(batch: 1, inChannels: 8, inHeight: 5, inWidth: 6, outChannels: 6, kernelHeight: 1, kernelWidth: 1, groups: 2)),
+        ("1×1 stride 2", ConvGeometry(batch: 1, inChannels: 4, inHeight: 9, inWidth: 9, outChannels: 5, kernelHeight: 1, kernelWidth: 1, strideH: 2, strideW: 2)),
+        ("depthwise 3×3 s2, asymmetric pad", ConvGeometry(batch: 2, inChannels: 6, inHeight: 15, inWidth: 14, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+                                                        strideH: 2, strideW: 2, padTop: 0, padLeft: 1, padBottom: 1, padRight: 0, groups: 6)),
+        ("depthwise ×2 multiplier", ConvGeometry(batch: 1, inChannels: 3, inHeight: 8, inWidth: 8, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+                                                padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 3)),
+        ("dilated 3×3", ConvGeometry(batch: 1, inChannels: 3, inHeight: 12, inWidth: 12, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
+                                    padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationH: 2, dilationW: 2)),
+        ("7×7 s2 stem", ConvGeometry(batch: 1, inChannels: 3, inHeight: 32, inWidth: 30, outChannels: 16, kernelHeight: 7, kernelWidth: 7,
+                                    strideH: 2, strideW: 2, padTop: 3, padLeft: 3, padBottom: 3, padRight: 3)),
+        // 40·40 output columns span several 512-column blocks, 30·9 = 270 rows of B two depth blocks.
+        ("deep and wide", ConvGeometry(batch: 1, inChannels: 30, inHeight: 40, inWidth: 40, outChannels: 20, kernelHeight: 3, kernelWidth: 3,
+                                      padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+        ("kernel wider than image, padded", ConvGeometry(batch: 1, inChannels: 2, inHeight: 2, inWidth: 3, outChannels: 3, kernelHeight: 3, kernelWidth: 5,
+                                                         padTop: 1, padLeft: 2, padBottom: 1, padRight: 2)),
+    ]
+    for (name, g) in shapes {
+        let ok = checkConv(g, &rng, impl)
+        #expect(ok, "\(name)")
+    }
+}
+
+@Test(arguments: Implementation.available)
+func conv2dThreadedMatchesReference(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 60)
+    let shapes = [
+        ConvGeometry(batch: 1, inChannels: 16, inHeight: 37, inWidth: 41, outChannels: 24, kernelHeight: 3, kernelWidth: 3,
+                     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
+        ConvGeometry(batch: 3, inChannels: 12, inHeight: 20, inWidth: 19, outChannels: 12, kernelHeight: 3, kernelWidth: 3,
+                     strideH: 2, strideW: 1, padTop: 1, padLeft: 0, padBottom: 0, padRight: 1, groups: 3),
+        ConvGeometry(batch: 2, inChannels: 64, inHeight: 30, inWidth: 30, outChannels: 32, kernelHeight: 1, kernelWidth: 1),
+        ConvGeometry(batch: 2, inChannels: 32, inHeight: 40, inWidth: 40, outChannels: 32, kernelHeight: 5, kernelWidth: 5,
+                     padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, groups: 32),
+    ]
+    for g in shapes {
+        for threads in [2, 3] {
+            let ok = checkConv(g, &rng, threads: threads, impl)
+            #expect(ok, "\(g) on \(threads) threads")
+        }
+    }
+}
+
+// MARK: ConvTranspose
+
+private struct Transposed: CustomStringConvertible {
+    var batch = 1, inChannels = 1, inHeight = 1, inWidth = 1, outChannels = 1, outHeight = 1, outWidth = 1
+    var kernelHeight = 1, kernelWidth = 1, strideH = 1, strideW = 1, padTop = 0, padLeft = 0
+    var dilationH = 1, dilationW = 1, groups = 1
+
+    /// ONNX's output size: stride·(in − 1) + output_padding + (k − 1)·dilation + 1 − pads.
+    mutating func sizeOutput(padBottom: Int, padRight: Int, outputPaddingH: Int, outputPaddingW: Int) {
+        outHeight = strideH * (inHeight - 1) + outputPaddingH + (kernelHeight - 1) * dilationH + 1 - padTop - padBottom
+        outWidth = strideW * (inWidth - 1) + outputPaddingW + (kernelWidth - 1) * dilationW + 1 - padLeft - padRight
+    }
+
+    var description: String {
+        "\(batch)×\(inChannels)×\(inHeight)×\(inWidth) → \(outChannels)×\(outHeight)×\(outWidth), k \(kernelHeight)×\(kernelWidth) "
+            + "s \(strideH),\(strideW) p \(padTop),\(padLeft) d \(dilationH),\(dilationW) g \(groups)"
+    }
+
+    func check(_ rng: inout SeededRandom, threads: Int = 1, _ impl: Implementation) -> Bool {
+        let input = rng.floats(batch * inChannels * inHeight * inWidth)
+        let weights = rng.floats(inChannels * (outChannels / groups) * kernelHeight * kernelWidth)
+        let bias = Bool.random(using: &rng) ? rng.floats(outChannels) : nil
+        var out = [Float](repeating: .nan, count: batch * outChannels * outHeight * outWidth)
+        let shape = TransposedShape(batch: batch, inChannels: inChannels, inHeight: inHeight, inWidth: inWidth,
+                                    outChannels: outChannels, outHeight: outHeight, outWidth: outWidth,
+                                    kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideH: strideH, strideW: strideW,
+                                    padTop: padTop, padLeft: padLeft, dilationH: dilationH, dilationW: dilationW, groups: groups)
+        input.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    withOptionalPointer(bias) { b in
+                        Convolution.convTranspose2d(input: x.baseAddress!, weights: w.baseAddress!, bias: b,
+                                                    output: o.baseAddress!, shape: shape, threads: threads, using: impl)
+                    }
+                }
+            }
+        }
+        func reference(_ f: (Float) -> Float) -> [Double] {
+            ScalarReference.convTranspose2d(
+                input: input.map(f), weights: weights.map(f), bias: bias?.map(f), batch: batch, inChannels: inChannels,
+                inHeight: inHeight, inWidth: inWidth, outChannels: outChannels, outHeight: outHeight, outWidth: outWidth,
+                kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideH: strideH, strideW: strideW,
+                padTop: padTop, padLeft: padLeft, dilationH: dilationH, dilationW: dilationW, groups: groups)
+        }
+        return matches(out, reference { $0 }, scale: reference { abs($0) })
+    }
+}
+
+private func randomTransposed(_ rng: inout SeededRandom) -> Transposed {
+    while true {
+        var t = Transposed()
+        t.groups = [1, 1, 2, 3].randomElement(using: &rng)!
+        t.inChannels = t.groups * Int.random(in: 1...5, using: &rng)
+        t.outChannels = t.groups * Int.random(in: 1...5, using: &rng)
+        t.batch = Int.random(in: 1...2, using: &rng)
+        t.inHeight = Int.random(in: 1...11, using: &rng)
+        t.inWidth = Int.random(in: 1...13, using: &rng)
+        t.kernelHeight = Int.random(in: 1...4, using: &rng)
+        t.kernelWidth = Int.random(in: 1...5, using: &rng)
+        t.strideH = Int.random(in: 1...3, using: &rng)
+        t.strideW = Int.random(in: 1...3, using: &rng)
+        t.dilationH = Int.random(in: 1...2, using: &rng)
+        t.dilationW = Int.random(in: 1...2, using: &rng)
+        t.padTop = Int.random(in: 0...2, using: &rng)
+        t.padLeft = Int.random(in: 0...2, using: &rng)
+        t.sizeOutput(padBottom: Int.random(in: 0...2, using: &rng), padRight: Int.random(in: 0...2, using: &rng),
+                     outputPaddingH: Int.random(in: 0..<t.strideH, using: &rng),
+                     outputPaddingW: Int.random(in: 0..<t.strideW, using: &rng))
+        if Int.random(in: 0..<5, using: &rng) == 0 { t.outHeight += 2 }     // output_shape larger than the input reaches
+        if t.outHeight > 0 && t.outWidth > 0 { return t }
+    }
+}
+
+@Test(arguments: Implementation.available)
+func convTransposeMatchesReference(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 70 + UInt64(impl.rawValue))
+    for round in 0..<80 {
+        let t = randomTransposed(&rng)
+        let ok = t.check(&rng, impl)
+        #expect(ok, "round \(round): \(t)")
+    }
+}
+
+@Test(arguments: Implementation.available)
+func convTransposeNamedShapes(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 80)
+    var upsample = Transposed(inChannels: 8, inHeight: 9, inWidth: 7, outChannels: 4, kernelHeight: 2, kernelWidth: 2, strideH: 2, strideW: 2)
+    upsample.sizeOutput(padBottom: 0, padRight: 0, outputPaddingH: 0, outputPaddingW: 0)
+    var padded = Transposed(batch: 2, inChannels: 6, inHeight: 10, inWidth: 10, outChannels: 6, kernelHeight: 3, kernelWidth: 3,
+                            strideH: 2, strideW: 2, padTop: 1, padLeft: 1, groups: 3)
+    padded.sizeOutput(padBottom: 1, padRight: 1, outputPaddingH: 1, outputPaddingW: 1)
+    var depthwise = Transposed(inChannels: 4, inHeight: 6, inWidth: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3, groups: 4)
+    depthwise.sizeOutput(padBottom: 0, padRight: 0, outputPaddingH: 0, outputPaddingW: 0)
+    // 72 rows × 1600 input pixels: more than one col2im chunk.
+    var chunked = Transposed(inChannels: 16, inHeight: 40, inWidth: 40, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+                             padTop: 1, padLeft: 1)
+    chunked.sizeOutput(padBottom: 1, padRight: 1, outputPaddingH: 0, outputPaddingW: 0)
+    for t in [upsample, padded, depthwise, chunked] {
+        let ok = t.check(&rng, impl)
+        #expect(ok, "\(t)")
+    }
+}
+
+@Test(arguments: Implementation.available)
+func convTransposeThreadedMatchesReference(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 90)
+    var single = Transposed(inChannels: 32, inHeight: 24, inWidth: 24, outChannels: 16, kernelHeight: 4, kernelWidth: 4,
+                            strideH: 2, strideW: 2, padTop: 1, padLeft: 1)
+    single.sizeOutput(padBottom: 1, padRight: 1, outputPaddingH: 0, outputPaddingW: 0)
+    var batched = Transposed(batch: 3, inChannels: 12, inHeight: 16, inWidth: 16, outChannels: 9, kernelHeight: 3, kernelWidth: 3,
+                             strideH: 2, strideW: 2, groups: 3)
+    batched.sizeOutput(padBottom: 0, padRight: 0, outputPaddingH: 1, outputPaddingW: 0)
+    for t in [single, batched] {
+        for threads in [2, 3] {
+            let ok = t.check(&rng, threads: threads, impl)
+            #expect(ok, "\(t) on \(threads) threads")
+        }
+    }
+}
