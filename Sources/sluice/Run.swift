@@ -103,8 +103,14 @@ extension Sluice {
         func run() async throws {
             let engine = try Runner.engine(try options.load())
             let ids = try batch.map { [$0] } ?? engine.ledger.batches(pipeline: engine.config.name).map(\.id).filter(engine.hasDeadLetters)
-            if ids.isEmpty { print("no parked deliveries"); return }
-            var failed = 0
+            // Digests belong to no batch: `--batch` leaves them alone.
+            let digests = batch == nil ? try await engine.retryDigests() : (reset: 0, errors: [])
+            if ids.isEmpty && digests.reset == 0 { print("no parked deliveries"); return }
+            if digests.reset > 0 {
+                print("\(digests.reset) parked digest\(digests.reset == 1 ? "" : "s"): \(digests.errors.isEmpty ? "sent" : "still failing")")
+                for error in digests.errors { print("  \(error)") }
+            }
+            var failed = digests.errors.count
             for id in ids {
                 do {
                     let state = try await engine.retry(batchID: id)
@@ -160,7 +166,8 @@ extension Sluice {
             for inbox in config.inboxes {
                 if case .local(let path) = inbox { line(Checks.writableFolder(path), "inbox \(path) is a readable, writable folder") }
             }
-            for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory] {
+            for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
+                + (config.usesMail ? [config.mailDirectory] : []) {
                 line(Checks.writableFolder(folder), "spool \(folder) is writable")
             }
             for outbox in config.outboxes {
@@ -171,6 +178,20 @@ extension Sluice {
                     // Like a DICOM C-ECHO: log in, list, write and remove a probe file.
                     let lines = await SFTPCheck.run(endpoint, credentials)
                     for l in lines { line(!l.hasPrefix("FAILED"), "outbox \(endpoint): " + l.replacingOccurrences(of: "ok: ", with: "")) }
+                }
+            }
+            // Like the SFTP check: connect, TLS, log in, send nothing.
+            for (role, route) in config.mailOutboxes.map({ ("outbox", $0.route) }) + (config.critical.map { [("critical", $0.route)] } ?? []) {
+                do {
+                    try await SMTPClient(endpoint: route.endpoint).verify()
+                    let tls = switch route.endpoint.security {
+                    case .startTLS: "STARTTLS"
+                    case .implicitTLS: "TLS"
+                    case .none: "no TLS"
+                    }
+                    line(true, "\(role) \(route.id): connected (\(tls))\(route.endpoint.credentials == nil ? "" : ", login accepted")")
+                } catch {
+                    line(false, "\(role) \(route.id): \(error)")
                 }
             }
             line(Checks.sameFileSystem(config), "inbox and spool are on one file system (claims are atomic renames)")

@@ -10,7 +10,7 @@ struct Sluice: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "Batch file-drop pipeline for medical imaging research: DICOM and HL7 drops in, delivered reports out.",
         version: SluiceVersion.current,
-        subcommands: [Run.self, Status.self, Rerun.self, Retry.self, Scan.self, SFTPCopy.self, Check.self, Samples.self, Inspect.self, Infer.self])
+        subcommands: [Run.self, Status.self, Rerun.self, Retry.self, Scan.self, SFTPCopy.self, Check.self, Samples.self, Inspect.self, Infer.self, Digest.self])
 
     static func main() async {
         do {

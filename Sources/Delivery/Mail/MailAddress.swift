@@ -17,7 +17,7 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
     public var description: String { address }
 
     /// A structural check, not validation: one `@`, non-empty sides, no spaces, brackets or controls.
-    static func isPlausible(_ address: String) -> Bool {
+    public static func isPlausible(_ address: String) -> Bool {
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return false }
         return address.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F && !"<>()[]\\,;:\"".unicodeScalars.contains($0) }

@@ -173,6 +173,7 @@ struct ConfigReader {
             workers: workers,
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
+        config.mailOutboxes = try mailOutboxes(outboxNode, render: render)
         if config.infer == nil, let shown = render.first(where: PipelineConfig.findingFormats.contains) {
             throw fail(m["render"]!, "render", "format '\(shown)' shows a model's findings: add an 'infer' key with the model")
         }
@@ -223,10 +224,10 @@ struct ConfigReader {
         for (i, item) in items.enumerated() {
             let key = items.count > 1 ? "outbox[\(i)]" : "outbox"
             if case .scalar = item { out.append(.local(path: try path(item, key), marker: nil)); continue }
+            if isMailOutbox(item) { continue }  // read by mailOutboxes(_:render:)
             let m = try mapping(
                 item, key,
-                allowed: ["local", "sftp", "smtp", "identity", "known_hosts", "password", "passphrase", "from", "to",
-                          "digest", "attach", "starttls", "marker", "conflict"])
+                allowed: ["local", "sftp", "identity", "known_hosts", "password", "passphrase", "marker", "conflict"])
             let marker = try m["marker"].map { n throws(ConfigError) in try string(n, key + ".marker") }
             let conflict = try m["conflict"].map { n throws(ConfigError) in try conflictPolicy(n, key + ".conflict") } ?? .replace
             if let local = m["local"] {
@@ -251,10 +252,8 @@ struct ConfigReader {
                     throw fail(item, key, "needs 'identity: KEYFILE' or 'password: file:PATH | env:NAME'")
                 }
                 out.append(.sftp(endpoint: endpoint, credentials: credentials, conflict: conflict, marker: marker))
-            } else if let smtp = m["smtp"] {
-                throw fail(smtp, key, "SMTP outboxes are not wired into the pipeline yet; use a local or sftp outbox")
             } else {
-                throw fail(item, key, "needs 'local: PATH' or 'sftp: sftp://user@host/path'")
+                throw fail(item, key, "needs 'local: PATH', 'sftp: sftp://user@host/path' or 'smtp: smtp://host:587'")
             }
         }
         return out
@@ -327,11 +326,6 @@ struct ConfigReader {
             heatmaps = b
         }
         return PipelineConfig.Infer(model: model, thresholds: thresholds, heatmaps: heatmaps)
-    }
-
-    func critical(_ node: Node) throws(ConfigError) -> PipelineConfig.Critical {
-        let m = try mapping(node, "critical", allowed: ["smtp", "to", "from"])
-        throw fail(m["smtp"] ?? node, "critical", "critical-finding alerts need SMTP, which is not available in this build yet")
     }
 
     func zip(_ node: Node) throws(ConfigError) -> ZipLimits {

@@ -34,11 +34,6 @@ public struct PipelineConfig: Sendable {
         public var heatmaps: Bool
     }
 
-    public struct Critical: Sendable {
-        public var smtp: String
-        public var to: [String]
-    }
-
     public enum Grouping: String, Sendable { case study, series, patient }
 
     public var file: String
@@ -56,6 +51,8 @@ public struct PipelineConfig: Sendable {
     public var render: [String]
     public var outboxes: [OutboxLocation]
     public var critical: Critical?
+    /// `smtp:` outboxes (digests, per-study mails); see PipelineConfig+Mail.swift.
+    public var mailOutboxes: [MailOutbox] = []
     public var workers: Int
     public var zipLimits: ZipLimits
     /// Failed attempts (one per pass) before a delivery is parked as a dead letter.

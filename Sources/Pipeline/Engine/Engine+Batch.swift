@@ -108,6 +108,7 @@ extension Engine {
             OutputRecord(name: $0.name, sha256: $0.sha256, size: $0.size)
         })
         try recordCounts(studies: grouped.studies.count, outputDirectory: outputFolder(c))
+        try recordMailSnapshot(c, rendered)
         log.info("batch \(c.batchID): \(grouped.studies.count) stud\(grouped.studies.count == 1 ? "y" : "ies"), \(validated.instances.count) instances, \(validated.orders.count) orders, \(validated.quarantine.count) quarantined; \(rendered.outputs.count) outputs rendered")
         let state = try ledger.transition(batchID: c.batchID, run: c.run, on: .rendered, error: nil)
         FaultInjection.point("rendered")
@@ -125,6 +126,7 @@ extension Engine {
         let outputs = try ledger.outputs(batchID: c.batchID, run: c.run)
         let ordered = outputs.filter { $0.name != Manifest.fileName } + outputs.filter { $0.name == Manifest.fileName }
         var failures: [String] = []
+        try await sendCriticalAlerts(c, failures: &failures)
         for (outbox, marker) in outboxes {
             var complete = true
             for output in ordered {
@@ -145,6 +147,7 @@ extension Engine {
                 }
             }
         }
+        try await sendStudyMails(c, failures: &failures)
         if !failures.isEmpty {
             throw DeliveryError(outbox: "outbox", name: c.batchID, reason: "\(failures.count) delivery failure(s); will retry on the next pass")
         }
@@ -159,23 +162,29 @@ extension Engine {
     /// so a refusing peer cannot keep the queue busy for ever. Returns whether it has arrived.
     func attempt(_ name: String, to outbox: any Outbox, _ c: BatchContext, failures: inout [String],
                  _ body: () async throws -> Void) async throws -> Bool {
-        let previous = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outbox.id, name: name)
+        try await attempt(name, toOutbox: outbox.id, c, failures: &failures, body)
+    }
+
+    /// The same for a destination that is not an `Outbox` (a mail route), by its ledger id.
+    func attempt(_ name: String, toOutbox outboxID: String, _ c: BatchContext, failures: inout [String],
+                 _ body: () async throws -> Void) async throws -> Bool {
+        let previous = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outboxID, name: name)
         if previous?.state == .delivered { return true }
         if previous?.state == .failed {
-            failures.append("\(name) to \(outbox.id) is parked as failed")
+            failures.append("\(name) to \(outboxID) is parked as failed")
             return false
         }
         let attempts = (previous?.attempts ?? 0) + 1
         do {
             try await body()
             try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
-                outbox: outbox.id, name: name, state: .delivered, attempts: attempts, lastError: nil))
+                outbox: outboxID, name: name, state: .delivered, attempts: attempts, lastError: nil))
             FaultInjection.point("delivered")
             return true
         } catch {
             let parked = attempts >= config.deliveryAttempts
             try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
-                outbox: outbox.id, name: name, state: parked ? .failed : .pending, attempts: attempts, lastError: "\(error)"))
+                outbox: outboxID, name: name, state: parked ? .failed : .pending, attempts: attempts, lastError: "\(error)"))
             failures.append("\(error)")
             if parked {
                 log.error("batch \(c.batchID): \(error) — parked as failed after \(attempts) attempts (dead letter); `sluice retry` tries again")

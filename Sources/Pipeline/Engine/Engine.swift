@@ -50,7 +50,8 @@ public final class Engine: Sendable {
 
     // MARK: Passes
 
-    /// One pass: resume unfinished runs, claim every ready entry, process what was claimed.
+    /// One pass: resume unfinished runs, claim every ready entry, process what was claimed, then
+    /// send the digests that are due.
     public func pass(watcher: inout Watcher, stop: StopFlag = StopFlag()) async -> PassResult {
         var result = PassResult()
         for id in adoptOrphans() + unfinishedBatches() where !stop.isSet {
@@ -75,6 +76,7 @@ public final class Engine: Sendable {
                 await drive(batchID: id, into: &result)
             }
         }
+        if !stop.isSet { result.errors += await deliverDueDigests() }
         return result
     }
 

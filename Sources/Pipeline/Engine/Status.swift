@@ -34,6 +34,8 @@ public struct StatusReport: Codable, Sendable {
     public var counts: [String: Int]
     public var batches: [Batch]
     public var files: [File]?
+    /// Digests, critical alerts and undelivered mails (absent when the pipeline sends no mail).
+    public var mail: MailStatus?
 
     public static func make(_ engine: Engine, batchID: String? = nil) throws -> StatusReport {
         let ledger = engine.ledger
@@ -66,14 +68,14 @@ public struct StatusReport: Codable, Sendable {
         return StatusReport(
             pipeline: engine.config.name, ledger: ledgerName, queued: queued,
             inProgress: batches.filter { !(BatchState(rawValue: $0.state)?.isFinal ?? true) }.count,
-            counts: counts, batches: batches, files: files)
+            counts: counts, batches: batches, files: files, mail: batchID == nil ? try MailStatus.make(engine) : nil)
     }
 
     public var text: String {
         var out = "pipeline \(pipeline)  (\(ledger))\n"
         out += "queue: \(queued) waiting in the inbox, \(inProgress) in progress"
         out += counts.isEmpty ? "\n" : "; " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"
-        if batches.isEmpty { return out + "no batches yet\n" }
+        if batches.isEmpty { return out + "no batches yet\n" + (mail?.text ?? "") }
         out += "\n" + pad("BATCH", 24) + pad("STATE", 11) + pad("RUN", 4) + pad("FILES", 7) + pad("QUAR", 6) + pad("STUDIES", 8) + "SOURCE\n"
         for b in batches {
             out += pad(b.id, 24) + pad(b.state, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
@@ -89,7 +91,7 @@ public struct StatusReport: Codable, Sendable {
             out += "\nFILES\n"
             for f in files { out += "  " + pad(f.status, 12) + pad(f.kind, 8) + f.path + (f.reason.map { "  — \($0)" } ?? "") + "\n" }
         }
-        return out
+        return out + (mail?.text ?? "")
     }
 
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }

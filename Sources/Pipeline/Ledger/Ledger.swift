@@ -106,6 +106,35 @@ public protocol Ledger: Sendable {
     func deliveries(batchID: String, run: Int) throws -> [DeliveryRecord]
     /// Parked (failed) deliveries back to pending with a fresh attempt count; returns how many.
     func resetFailedDeliveries(batchID: String, run: Int) throws -> Int
+
+    // Mail (records in MailRecords.swift). Per-run mails (alerts, study mails) are deliveries
+    // like any other; digests span runs, so they keep their own state.
+    func recordMailRun(pipeline: String, _ run: MailRunRecord) throws
+    func mailRun(batchID: String, run: Int) throws -> MailRunRecord?
+    /// Runs rendered in `[from, to)`, oldest first.
+    func mailRuns(pipeline: String, from: Date, to: Date) throws -> [MailRunRecord]
+    /// The end of the last digest sent to `outbox`; the first call records `start` (the outbox
+    /// was first seen) and returns it, so the first digest covers everything from then on.
+    func digestPeriodEnd(pipeline: String, outbox: String, startingAt start: Date) throws -> Date
+    /// As above without recording anything; nil before the outbox was first seen.
+    func digestPeriodEnd(pipeline: String, outbox: String) throws -> Date?
+    /// Leases a digest stream to one worker while it sends, as `acquire` does for a run, so two
+    /// workers on one ledger never send the same digest.
+    func acquireDigestStream(pipeline: String, outbox: String, owner: String, staleAfter: TimeInterval,
+                             isDead: @Sendable (String) -> Bool) throws -> Bool
+    func releaseDigestStream(pipeline: String, outbox: String, owner: String) throws
+    /// The scheduled digest begun but not delivered (pending or parked), if any.
+    func openDigest(pipeline: String, outbox: String) throws -> DigestRecord?
+    /// Inserts or updates a digest (by outbox, kind and period start). A delivered scheduled
+    /// digest moves the outbox's period end in the same transaction.
+    func recordDigest(pipeline: String, _ digest: DigestRecord) throws
+    func digests(pipeline: String) throws -> [DigestRecord]
+    /// Parked digests back to pending with a fresh attempt count; returns how many.
+    func resetFailedDigests(pipeline: String) throws -> Int
+    func criticalAlert(pipeline: String, key: String) throws -> CriticalAlertRecord?
+    /// Records a sent alert; a second record for the same key is ignored.
+    func recordCriticalAlert(pipeline: String, _ alert: CriticalAlertRecord) throws
+    func criticalAlerts(pipeline: String) throws -> [CriticalAlertRecord]
 }
 
 extension Ledger {

@@ -2,7 +2,7 @@ import Foundation
 
 /// The embedded ledger: one SQLite file in WAL mode, schema versioned by `PRAGMA user_version`.
 public final class SQLiteLedger: Ledger, @unchecked Sendable {
-    private let db: SQLiteConnection
+    let db: SQLiteConnection
     public let path: String
 
     /// Each entry migrates the schema from version i to i+1. Append only; never edit a shipped one.
@@ -41,6 +41,27 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
         """
         ALTER TABLE runs ADD COLUMN owner TEXT;
         ALTER TABLE runs ADD COLUMN heartbeat REAL;
+        """,
+        // 3: mail. What each rendered run gives the digests (its report, without pixel paths or
+        // patient names), where each digest stream stands, every digest sent or waiting, and
+        // the critical alerts sent (once per finding, across runs).
+        """
+        CREATE TABLE mail_runs(
+          batch_id TEXT NOT NULL, run INTEGER NOT NULL, pipeline TEXT NOT NULL, rendered_at REAL NOT NULL,
+          report TEXT NOT NULL, PRIMARY KEY(batch_id, run));
+        CREATE INDEX mail_runs_rendered ON mail_runs(pipeline, rendered_at);
+        CREATE TABLE digest_streams(
+          pipeline TEXT NOT NULL, outbox TEXT NOT NULL, period_end REAL NOT NULL, owner TEXT, heartbeat REAL,
+          PRIMARY KEY(pipeline, outbox));
+        CREATE TABLE digests(
+          pipeline TEXT NOT NULL, outbox TEXT NOT NULL, kind TEXT NOT NULL, period_start REAL NOT NULL,
+          period_end REAL NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
+          message_id TEXT, batches INTEGER NOT NULL, updated_at REAL NOT NULL,
+          PRIMARY KEY(pipeline, outbox, kind, period_start));
+        CREATE TABLE critical_alerts(
+          pipeline TEXT NOT NULL, alert_key TEXT NOT NULL, batch_id TEXT NOT NULL, run INTEGER NOT NULL,
+          study_key TEXT NOT NULL, label TEXT NOT NULL, outbox TEXT NOT NULL, message_id TEXT NOT NULL,
+          sent_at REAL NOT NULL, PRIMARY KEY(pipeline, alert_key));
         """,
     ]
 

@@ -1,24 +1,24 @@
 import Foundation
-import TestSupport
 
 /// A real SMTP server (Python's aiosmtpd) on loopback, started by the test. It saves each
 /// accepted message as `msg-N.eml` plus `msg-N.json` (envelope) and counts DATA attempts.
-final class SMTPTestServer: @unchecked Sendable {
-    enum Mode: String { case starttls, implicit, plain }
+public final class SMTPTestServer: @unchecked Sendable {
+    public enum Mode: String, Sendable { case starttls, implicit, plain }
 
-    let port: Int
-    let folder: TemporaryDirectory
-    let certificates: TestCertificates
+    public let port: Int
+    public let folder: TemporaryDirectory
+    public let certificates: TestCertificates
     private let process: Process
 
-    var outbox: String { folder.file("received") }
+    public var outbox: String { folder.file("received") }
 
-    /// `delay`: seconds before the server starts listening (the "server down" test).
-    init(mode: Mode, users: [String: String] = [:], delay: Double = 0, refuse: String? = nil,
-         deferCount: Int = 0, waitUntilReady: Bool = true) throws {
+    /// `delay`: seconds before the server starts listening (the "server down" test). `port`: a
+    /// port chosen earlier (a pipeline already names it while no server listens there yet).
+    public init(mode: Mode, users: [String: String] = [:], delay: Double = 0, refuse: String? = nil,
+                deferCount: Int = 0, waitUntilReady: Bool = true, port chosen: Int? = nil) throws {
         folder = try TemporaryDirectory("smtp")
         certificates = try TestCertificates(in: folder)
-        port = try Self.freePort()
+        port = try chosen ?? Self.freePort()
         let script = folder.file("server.py")
         try Self.serverScript.write(toFile: script, atomically: true, encoding: .utf8)
         let usersFile = folder.file("users.json")
@@ -37,7 +37,7 @@ final class SMTPTestServer: @unchecked Sendable {
         if waitUntilReady { try waitForReady(seconds: 20) }
     }
 
-    func waitForReady(seconds: Double) throws {
+    public func waitForReady(seconds: Double) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !FileManager.default.fileExists(atPath: folder.file("received/ready")) {
             if !process.isRunning || Date() > deadline {
@@ -48,7 +48,7 @@ final class SMTPTestServer: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    public func stop() {
         // SIGKILL: the spawned Python may inherit a mask that blocks SIGTERM.
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
@@ -58,27 +58,27 @@ final class SMTPTestServer: @unchecked Sendable {
     }
 
     /// Messages saved so far, in arrival order.
-    var receivedMessages: [String] {
+    public var receivedMessages: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []
         return names.filter { $0.hasSuffix(".eml") }
             .sorted { Int($0.dropFirst(4).dropLast(4))! < Int($1.dropFirst(4).dropLast(4))! }
             .map { "\(outbox)/\($0)" }
     }
 
-    func counter(_ name: String) -> Int {
+    public func counter(_ name: String) -> Int {
         Int((try? String(contentsOfFile: "\(outbox)/\(name)", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0") ?? 0
     }
 
-    func authLog() -> [String] {
+    public func authLog() -> [String] {
         ((try? String(contentsOfFile: "\(outbox)/auth.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func envelope(of message: String) throws -> ReceivedEnvelope {
+    public func envelope(of message: String) throws -> ReceivedEnvelope {
         let data = try Data(contentsOf: URL(fileURLWithPath: message.replacingOccurrences(of: ".eml", with: ".json")))
         return try JSONDecoder().decode(ReceivedEnvelope.self, from: data)
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let result = try runPython("import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
         guard result.status == 0, let port = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw ServerFailure(message: "no free port: \(result.stderr)")
@@ -147,27 +147,28 @@ threading.Event().wait()
 """#
 }
 
-struct ServerFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+public struct ServerFailure: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
 }
 
-struct ReceivedEnvelope: Decodable {
-    let mailFrom: String
-    let recipients: [String]
-    let smtputf8: Bool
-    let tls: Bool
-    let authenticated: Bool
+public struct ReceivedEnvelope: Decodable, Sendable {
+    public let mailFrom: String
+    public let recipients: [String]
+    public let smtputf8: Bool
+    public let tls: Bool
+    public let authenticated: Bool
 }
 
 /// A test CA, a server certificate for 127.0.0.1 signed by it, and an unrelated second CA.
-struct TestCertificates {
-    let ca: String
-    let otherCA: String
-    let serverCertificate: String
-    let serverKey: String
+public struct TestCertificates: Sendable {
+    public let ca: String
+    public let otherCA: String
+    public let serverCertificate: String
+    public let serverKey: String
 
-    init(in folder: TemporaryDirectory) throws {
+    public init(in folder: TemporaryDirectory) throws {
         ca = folder.file("ca.pem")
         otherCA = folder.file("other-ca.pem")
         serverCertificate = folder.file("server.pem")

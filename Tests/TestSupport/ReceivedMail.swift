@@ -1,29 +1,28 @@
 import Foundation
-import TestSupport
 
 /// What Python's `email` package (an independent parser) makes of a received message.
-struct ReceivedMail: Decodable {
-    struct Part: Decodable {
-        let contentType: String
-        let filename: String?
-        let sha256: String
-        let size: Int
+public struct ReceivedMail: Decodable, Sendable {
+    public struct Part: Decodable, Sendable {
+        public let contentType: String
+        public let filename: String?
+        public let sha256: String
+        public let size: Int
     }
-    let subject: String
-    let from: String
-    let to: [String]
-    let date: String
-    let dateValid: Bool
-    let messageID: String
-    let defects: [String]
-    let text: String?
-    let html: String?
-    let attachments: [Part]
-    let contentType: String
-    let longestLine: Int
-    let bareLineFeeds: Int
+    public let subject: String
+    public let from: String
+    public let to: [String]
+    public let date: String
+    public let dateValid: Bool
+    public let messageID: String
+    public let defects: [String]
+    public let text: String?
+    public let html: String?
+    public let attachments: [Part]
+    public let contentType: String
+    public let longestLine: Int
+    public let bareLineFeeds: Int
 
-    static func parse(_ path: String) throws -> ReceivedMail {
+    public static func parse(_ path: String) throws -> ReceivedMail {
         let result = try runPython(script, [path])
         guard result.status == 0 else { throw ServerFailure(message: "email parser failed: \(result.stderr)") }
         return try JSONDecoder().decode(ReceivedMail.self, from: result.stdoutData)

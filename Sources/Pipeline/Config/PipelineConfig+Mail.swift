@@ -1,0 +1,237 @@
+import Delivery
+import Foundation
+import Yams
+
+extension PipelineConfig {
+    /// How one stream of mail reaches its server and its readers (an smtp outbox or `critical`).
+    public struct MailRoute: Sendable {
+        public var endpoint: SMTPEndpoint
+        public var from: MailAddress
+        public var to: [MailAddress]
+        /// Dates in the mails and the digest schedule are in this zone.
+        public var timeZone: TimeZone
+        public var sizeLimit: MailSizeLimit
+
+        /// Ledger and log identity: the server and the first recipient, never a secret. Adding
+        /// recipients keeps it, so a digest stream survives a longer distribution list.
+        public var id: String { "\(endpoint.id) to \(to[0].address)" }
+    }
+
+    /// `outbox: - { smtp: … }`: a digest on a schedule, one mail per study, or both.
+    public struct MailOutbox: Sendable {
+        public var route: MailRoute
+        public var digest: DigestSchedule?
+        public var perStudy: Bool
+        /// What to attach: render formats (`csv`, `pdf`, `json`, `quarantine`) or output file names.
+        public var attach: [String]
+        public var digestTemplate: MailTemplate
+        public var studyTemplate: MailTemplate
+
+        public var id: String { route.id }
+    }
+
+    /// `critical:`: one mail per Critical finding, sent at once to the on-call list.
+    public struct Critical: Sendable {
+        public var route: MailRoute
+        public var template: MailTemplate
+    }
+
+    /// `<spool>/mail/<batch-id>/run-<n>/`: copies of the outputs digests attach, kept until
+    /// every digest has covered the run (the run's work folder is gone by then).
+    public var mailDirectory: String { spool + "/mail" }
+
+    public var usesMail: Bool { critical != nil || !mailOutboxes.isEmpty }
+    public var digestOutboxes: [MailOutbox] { mailOutboxes.filter { $0.digest != nil } }
+}
+
+/// Which output files an `attach:` entry means, for a digest (batch files) and a study mail.
+enum MailAttach {
+    /// Render formats and the batch-level files they mean.
+    static let batchFiles: [String: [String]] = [
+        "csv": ["findings.csv"], "pdf": ["summary.pdf"], "json": ["findings.json"], "quarantine": ["quarantine.csv"],
+    ]
+    /// Render formats and the per-study file they mean (under `studies/<key>/`).
+    static let studyFiles: [String: String] = ["pdf": "report.pdf", "json": "result.json"]
+    /// The render format each named entry needs.
+    static let format: [String: String] = ["csv": "csv", "pdf": "pdf", "json": "json", "quarantine": "csv"]
+
+    /// A file name (has a dot) matches outputs of that name; a format, its files.
+    static func batchNames(_ attach: [String], among outputs: [String]) -> [String] {
+        attach.flatMap { entry in entry.contains(".") ? outputs.filter { $0 == entry } : (batchFiles[entry] ?? []).filter(outputs.contains) }
+    }
+
+    static func studyNames(_ attach: [String], reportFiles: [String]) -> [String] {
+        attach.flatMap { entry in
+            let leaf = entry.contains(".") ? entry : studyFiles[entry]
+            return reportFiles.filter { ($0 as NSString).lastPathComponent == leaf }
+        }
+    }
+}
+
+extension ConfigReader {
+    static let routeKeys: Set<String> = ["smtp", "starttls", "ca_file", "username", "password", "auth", "from", "to", "time_zone", "max_size", "overflow", "subject"]
+    static let mailOutboxKeys = routeKeys.union(["digest", "attach", "per_study", "study_subject"])
+
+    func isMailOutbox(_ node: Node) -> Bool {
+        guard case .mapping(let m) = node else { return false }
+        return m.keys.contains { $0.string == "smtp" }
+    }
+
+    /// The `smtp:` entries of the outbox list (the other entries are read by `outboxes`).
+    func mailOutboxes(_ node: Node, render: [String]) throws(ConfigError) -> [PipelineConfig.MailOutbox] {
+        let items: [Node]
+        if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
+        var out: [PipelineConfig.MailOutbox] = []
+        for (i, item) in items.enumerated() where isMailOutbox(item) {
+            let key = items.count > 1 ? "outbox[\(i)]" : "outbox"
+            let m = try mapping(item, key, allowed: Self.mailOutboxKeys)
+            let route = try self.route(m, item, key)
+            var digest: DigestSchedule?
+            if let n = m["digest"] {
+                let text = try string(n, key + ".digest")
+                do { digest = try DigestSchedule(text, timeZone: route.timeZone.identifier) } catch {
+                    throw fail(n, key + ".digest", "\(error.problem) (a cron schedule such as \"0 6 * * *\")")
+                }
+            }
+            var perStudy = false
+            if let n = m["per_study"] {
+                guard let value = n.bool else { throw fail(n, key + ".per_study", "expected true or false") }
+                perStudy = value
+            }
+            guard digest != nil || perStudy else {
+                throw fail(item, key, "an smtp outbox sends nothing without 'digest: CRON' or 'per_study: true'")
+            }
+            let attach = try m["attach"].map { n throws(ConfigError) in try strings(n, key + ".attach") } ?? []
+            for entry in attach where !entry.contains(".") {
+                guard let format = MailAttach.format[entry] else {
+                    throw fail(m["attach"], key + ".attach", "'\(entry)' is not one of csv, pdf, json, quarantine or an output file name such as summary.pdf")
+                }
+                guard render.contains(format) else {
+                    throw fail(m["attach"], key + ".attach", "attaching '\(entry)' needs '\(format)' in render")
+                }
+            }
+            let digestTemplate = try template(m["subject"], key + ".subject", base: DigestMail.defaultTemplate, known: DigestMail.placeholders)
+            let studyTemplate = try template(m["study_subject"], key + ".study_subject", base: StudyMail.defaultTemplate, known: StudyMail.placeholders)
+            let mailbox = PipelineConfig.MailOutbox(
+                route: route, digest: digest, perStudy: perStudy, attach: attach,
+                digestTemplate: digestTemplate, studyTemplate: studyTemplate)
+            if out.contains(where: { $0.id == mailbox.id }) {
+                throw fail(m["to"], key + ".to", "another smtp outbox already sends to \(route.to[0].address) over \(route.endpoint.id); they would share digest state (merge them)")
+            }
+            out.append(mailbox)
+        }
+        return out
+    }
+
+    func critical(_ node: Node) throws(ConfigError) -> PipelineConfig.Critical {
+        let m = try mapping(node, "critical", allowed: Self.routeKeys)
+        let route = try self.route(m, node, "critical")
+        let template = try template(m["subject"], "critical.subject", base: CriticalAlert.defaultTemplate, known: CriticalAlert.placeholders)
+        return PipelineConfig.Critical(route: route, template: template)
+    }
+
+    /// Server, TLS, login, sender, recipients, zone and size limit, shared by both kinds of mail.
+    func route(_ m: [String: Node], _ node: Node, _ key: String) throws(ConfigError) -> PipelineConfig.MailRoute {
+        guard let smtpNode = m["smtp"] else { throw fail(node, key + ".smtp", "is required (smtp://host:587 or smtps://host:465)") }
+        let url = try string(smtpNode, key + ".smtp")
+        let implicitTLS = url.lowercased().hasPrefix("smtps://")
+        var starttls = true
+        if let n = m["starttls"] {
+            if implicitTLS { throw fail(n, key + ".starttls", "smtps:// is TLS from the first byte; remove starttls") }
+            guard let value = n.bool else { throw fail(n, key + ".starttls", "expected true or false") }
+            starttls = value
+        }
+        var credentials: SMTPCredentials?
+        switch (m["username"], m["password"]) {
+        case (nil, nil): break
+        case (let user?, let password?):
+            let source: SMTPCredentials.PasswordSource
+            switch try secret(password, key + ".password") {
+            case .file(let path): source = .file(path)
+            case .environment(let name): source = .environment(name)
+            }
+            var mechanism: SMTPCredentials.Mechanism?
+            if let n = m["auth"] {
+                let text = try string(n, key + ".auth")
+                guard let value = SMTPCredentials.Mechanism(rawValue: text.uppercased()) else {
+                    throw fail(n, key + ".auth", "'\(text)' is not one of plain, login")
+                }
+                mechanism = value
+            }
+            credentials = SMTPCredentials(username: try string(user, key + ".username"), password: source, mechanism: mechanism)
+            if !starttls { throw fail(m["starttls"], key + ".starttls", "a password is never sent without TLS; keep starttls or use smtps://") }
+        case (nil, let password?):
+            throw fail(password, key + ".username", "is required with a password")
+        case (let user?, nil):
+            throw fail(user, key + ".password", "is required with a username (file:PATH or env:NAME)")
+        }
+        if credentials == nil, let n = m["auth"] { throw fail(n, key + ".auth", "needs username and password") }
+        let caFile = try m["ca_file"].map { n throws(ConfigError) in try path(n, key + ".ca_file") }
+        guard let fromNode = m["from"] else { throw fail(node, key + ".from", "is required (the sender address)") }
+        let from = try address(fromNode, key + ".from")
+        guard let toNode = m["to"] else { throw fail(node, key + ".to", "is required (one or more recipient addresses)") }
+        guard case .sequence(let seq) = toNode else {
+            return try route(url, starttls, caFile, credentials, from, [address(toNode, key + ".to")], m, smtpNode, key)
+        }
+        guard !seq.isEmpty else { throw fail(toNode, key + ".to", "needs at least one recipient") }
+        var to: [MailAddress] = []
+        for (i, item) in seq.enumerated() { to.append(try address(item, "\(key).to[\(i)]")) }
+        return try route(url, starttls, caFile, credentials, from, to, m, smtpNode, key)
+    }
+
+    private func route(_ url: String, _ starttls: Bool, _ caFile: String?, _ credentials: SMTPCredentials?, _ from: MailAddress,
+                       _ to: [MailAddress], _ m: [String: Node], _ smtpNode: Node, _ key: String) throws(ConfigError) -> PipelineConfig.MailRoute {
+        let endpoint: SMTPEndpoint
+        do {
+            endpoint = try SMTPEndpoint(url: url, starttls: starttls, caFile: caFile, credentials: credentials, heloName: from.domain)
+        } catch {
+            throw fail(smtpNode, key + ".smtp", error.problem)
+        }
+        var zone = TimeZone.current
+        if let n = m["time_zone"] {
+            let name = try string(n, key + ".time_zone")
+            guard let z = TimeZone(identifier: name) else { throw fail(n, key + ".time_zone", "'\(name)' is not a time zone (e.g. Europe/Berlin, UTC)") }
+            zone = z
+        }
+        var limit = MailSizeLimit()
+        if let n = m["max_size"] {
+            let bytes = try byteSize(n, key + ".max_size")
+            guard bytes >= 64 << 10, bytes <= 1 << 30 else { throw fail(n, key + ".max_size", "must be between 64KiB and 1GiB") }
+            limit.maxBytes = Int(bytes)
+        }
+        if let n = m["overflow"] {
+            let text = try string(n, key + ".overflow")
+            guard let value = MailSizeLimit.Overflow(rawValue: text) else {
+                throw fail(n, key + ".overflow", "'\(text)' is not one of split (several mails), link (name the outbox files)")
+            }
+            limit.overflow = value
+        }
+        return PipelineConfig.MailRoute(endpoint: endpoint, from: from, to: to, timeZone: zone, sizeLimit: limit)
+    }
+
+    /// `someone@site.org` or `Display Name <someone@site.org>`.
+    func address(_ node: Node, _ key: String) throws(ConfigError) -> MailAddress {
+        let text = try string(node, key).trimmingCharacters(in: .whitespaces)
+        var name: String?
+        var address = text
+        if text.hasSuffix(">"), let open = text.lastIndex(of: "<") {
+            address = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
+            let display = text[..<open].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            name = display.isEmpty ? nil : display
+        }
+        guard MailAddress.isPlausible(address) else { throw fail(node, key, "'\(text)' is not a mail address") }
+        return MailAddress(address, name: name)
+    }
+
+    /// A subject template over the default body; placeholders it uses must exist.
+    func template(_ node: Node?, _ key: String, base: MailTemplate, known: Set<String>) throws(ConfigError) -> MailTemplate {
+        guard let node else { return base }
+        var template = base
+        template.subject = try string(node, key)
+        let unknown = template.unknownPlaceholders(known: known)
+        guard unknown.isEmpty else {
+            throw fail(node, key, "unknown placeholder \(unknown.map { "{{\($0)}}" }.joined(separator: ", ")) (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        return template
+    }
+}
