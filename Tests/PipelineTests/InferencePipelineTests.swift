@@ -48,7 +48,8 @@ import TestSupport
                 // The SR exists for every study the model ran on, findings or not.
                 let sr = folder + "/report-sr.dcm"
                 #expect(FileManager.default.fileExists(atPath: sr), "\(key): no SR")
-                #expect(try dciodvfyErrors(sr).isEmpty, "\(key) SR: \(try dciodvfyErrors(sr))")
+                let srErrors = try dciodvfyErrors(sr)
+                #expect(srErrors.isEmpty, "\(key) SR: \(srErrors)")
                 let dump = try runProcess("dsrdump", ["+Pt", "+Pc", sr])
                 #expect(dump.status == 0 && !dump.stderr.contains("E:"), "\(key) dsrdump: \(dump.stderr)")
                 #expect(try dciodvfyErrors(folder + "/report-pdf.dcm").isEmpty)
@@ -112,8 +113,8 @@ import TestSupport
     @Test func findingFormatsWithoutAModelAreAConfigError() throws {
         let dir = try TemporaryDirectory("infer-no-model")
         defer { dir.remove() }
-        let pipeline = try Fixtures.pipeline(in: dir, render: "[json, sr]")
-        let r = try Fixtures.sluice(["check", pipeline])
+        let noModel = try Fixtures.pipeline(in: dir, render: "[json, sr]")
+        let r = try Fixtures.sluice(["check", noModel])
         #expect(r.status == 2)
         #expect(r.stderr.contains("format 'sr' shows a model's findings: add an 'infer' key"), "\(r.stderr)")
         let wrong = try pipeline(dir, model: dir.file("missing.onnx"), render: "[json]")
