@@ -18,6 +18,8 @@ struct Node: Sendable {
     var outputs: [String]
     var attributes: [String: AttributeValue]
     var opset: Int
+    /// A Relu folded into this Conv/ConvTranspose at load time (its output is this node's).
+    var fusedRelu = false
 
     /// "Conv 'conv1'" or "Conv #3" when the node has no name: what errors show.
     var label: String { name.isEmpty ? "#\(index)" : name }

@@ -57,9 +57,10 @@ public struct ONNXModel: Sendable {
             try Operators.check(node, file: file)
             nodes.append(node)
         }
+        let outputNames = Set(graph.output.map(\.name))
         self.file = file
+        self.nodes = Self.fuseActivations(nodes, keep: outputNames)
         self.producer = [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
-        self.nodes = nodes
         self.initializers = initializers
         self.inputs = graph.input.filter { initializers[$0.name] == nil }.map(ValueInfo.init(proto:))
         self.outputs = graph.output.map(ValueInfo.init(proto:))
@@ -80,6 +81,28 @@ public struct ONNXModel: Sendable {
         for output in outputs where !known.contains(output.name) {
             throw InferenceError(.badInput("graph output '\(output.name)' is never produced"), file: file)
         }
+    }
+
+    /// Folds each Relu into the Conv before it when nothing else reads the Conv's output: one
+    /// pass over the output instead of two, and one tensor less alive.
+    static func fuseActivations(_ nodes: [Node], keep: Set<String>) -> [Node] {
+        var readers: [String: Int] = [:]
+        for n in nodes { for i in n.inputs { readers[i, default: 0] += 1 } }
+        var out: [Node] = []
+        var skip = Set<Int>()
+        for (i, n) in nodes.enumerated() where !skip.contains(i) {
+            var node = n
+            if ["Conv", "ConvTranspose"].contains(n.opType), let o = n.outputs.first, n.outputs.count == 1,
+               readers[o] == 1, !keep.contains(o),
+               let j = nodes.indices.first(where: { $0 > i && nodes[$0].inputs.contains(o) }),
+               nodes[j].opType == "Relu" {
+                node.fusedRelu = true
+                node.outputs = nodes[j].outputs
+                skip.insert(j)
+            }
+            out.append(node)
+        }
+        return out
     }
 
     /// An initializer by name (e.g. a classifier's weights for class-activation maps).

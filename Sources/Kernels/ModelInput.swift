@@ -95,3 +95,13 @@ public func boxDownsample(_ out: UnsafeMutableBufferPointer<Float>, width outW: 
         }
     }
 }
+
+/// max(x, 0) in place (ReLU, also fused into the convolution that precedes it).
+public func reluInPlace(_ values: UnsafeMutableBufferPointer<Float>) {
+    let zero = SIMD16<Float>(repeating: 0)
+    mapChunks(values, UnsafeBufferPointer(values), { v in
+        var y = v
+        y.replace(with: zero, where: v .< zero)
+        return y
+    }, { $0 > 0 ? $0 : 0 })
+}

@@ -99,6 +99,7 @@ enum ConvOps {
                 }
             }
         }
+        if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0) } }
         let shape = x.rank == 3 ? [g.batch, g.outChannels, g.outWidth] : [g.batch, g.outChannels, g.outHeight, g.outWidth]
         return Tensor(shape: shape, floats: out)
     }
@@ -166,6 +167,7 @@ enum ConvOps {
                 }
             }
         }
+        if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0) } }
         let shape = n == 1 ? [s[0], outChannels, ow] : [s[0], outChannels, oh, ow]
         return Tensor(shape: shape, floats: out)
     }

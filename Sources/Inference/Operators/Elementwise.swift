@@ -1,12 +1,15 @@
 import Foundation
+import Kernels
 
 /// Activations, Clip and the four broadcasting arithmetic operators.
 enum Elementwise {
     static func unary(_ node: Node, _ x: Tensor) -> Tensor {
-        let v = x.floats
+        var v = x.floats
         let out: [Float]
         switch node.opType {
-        case "Relu": out = v.map { $0 > 0 ? $0 : 0 }
+        case "Relu":
+            v.withUnsafeMutableBufferPointer { reluInPlace($0) }
+            out = v
         case "LeakyRelu":
             let alpha = node.float("alpha", 0.01)
             out = v.map { $0 >= 0 ? $0 : $0 * alpha }
