@@ -8,6 +8,10 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The numeric and sample-drawing code runs optimized in debug builds too: the test suite
+// draws 2048² phantoms and runs CNNs, which take minutes at -Onone and seconds at -O.
+let hot: [SwiftSetting] = strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Sluice",
     platforms: [.macOS(.v14)],
@@ -31,21 +35,21 @@ let package = Package(
         .systemLibrary(name: "CLibSSH", path: "Sources/CLibSSH", providers: [.apt(["libssh-dev"])]),
 
         // Our own C: SIMD microkernels that pick AVX-512/AVX2/portable at run time (owned by Kernels).
-        .target(name: "CKernels"),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
-        .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: strict),
+        .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hot),
         .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
         .target(name: "HL7", swiftSettings: strict),
         .target(
             name: "Inference",
             dependencies: ["Kernels", "DICOM", .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
+            swiftSettings: hot
         ),
         .target(name: "Reports", dependencies: ["DICOM", "HL7", "Kernels", "Checksum", "CPNG", "CHaru"], swiftSettings: strict),
         .target(name: "Delivery", dependencies: ["Checksum", "Reports", "CCurl", "CLibSSH"], swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CZip"], swiftSettings: strict),
-        .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: strict),
+        .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: hot),
         .target(
             name: "Pipeline",
             dependencies: [

@@ -18,20 +18,26 @@ import TestSupport
         let truth: GroundTruth
         func path(_ study: GroundTruth.Study, _ file: String) -> String {
             let batch = truth.batches.first { $0.name == study.batch }!
-            return batch.kind == "zip" ? dir + "/unzipped/" + study.batch + "/" + file : dir + "/inbox/" + study.batch + "/" + file
+            return batch.kind == "zip" ? dir + "/unzipped/" + study.batch.replacingOccurrences(of: ".zip", with: "") + "/" + file
+                : dir + "/inbox/" + study.batch + "/" + file
         }
     }
 
     /// Three sites of the full profile (2048² radiographs, 512² CT, 256² MR), zips unpacked.
     static let drop: Drop = {
         let dir = NSTemporaryDirectory() + "sluice-demo-model-\(getpid())"
+        let started = Date()
         let summary = try! SampleGenerator.generate(
             into: dir + "/inbox", options: SampleOptions(seed: seed, sites: 3, studiesPerSite: 6))
-        for batch in summary.batches where batch.hasSuffix(".zip") {
-            let name = String(batch.dropLast(4))
-            try! runProcess("unzip", ["-q", "-o", dir + "/inbox/" + batch, "-d", dir + "/unzipped/" + name])
+        print("samples for seed \(seed): \(summary.studies) studies in \(Int(Date().timeIntervalSince(started))) s")
+        let truth = try! GroundTruth.load(path: summary.groundTruthPath)
+        for batch in truth.batches where batch.kind == "zip" {
+            try! FileManager.default.createDirectory(atPath: dir + "/unzipped", withIntermediateDirectories: true)
+            let unzip = try! runProcess("unzip", ["-q", "-o", dir + "/inbox/" + batch.name, "-d",
+                                                  dir + "/unzipped/" + batch.name.replacingOccurrences(of: ".zip", with: "")])
+            precondition(unzip.status == 0, "unzip \(batch.name): \(unzip.stderr)")
         }
-        return Drop(dir: dir, truth: try! GroundTruth.load(path: summary.groundTruthPath))
+        return Drop(dir: dir, truth: truth)
     }()
 
     static let model: ImageModel = try! ImageModel(path: modelPath)
@@ -61,17 +67,24 @@ import TestSupport
     @Test func detectsNodulesOnFreshSamplesAsTheREADMEStates() throws {
         var tp = 0, fn = 0, tn = 0, fp = 0
         var localized = 0
+        var missed: [String] = []
         for study in Self.drop.truth.studies {
             let findings = try Self.analyse(study)
             switch (study.hasFinding, !findings.isEmpty) {
             case (true, true):
                 tp += 1
-                // The heatmap peak lands on a nodule of the image it names (radius + 8 mm).
+                // The heatmap peak lands on one of the study's nodules, in plane (radius + 8 mm);
+                // in a CT or MR series the slice the model liked best may be a neighbour of the
+                // nodule's centre slice, so the slice itself is not compared.
                 let f = findings[0]
-                if let h = f.heatmap, let nodule = study.nodules.first(where: { $0.sopInstanceUID == f.image.sopInstanceUID }) {
-                    let dx = (h.peakColumn - Double(nodule.x)) * study.pixelSpacingMM
-                    let dy = (h.peakRow - Double(nodule.y)) * study.pixelSpacingMM
-                    if (dx * dx + dy * dy).squareRoot() <= nodule.radiusMM + 8 { localized += 1 }
+                if let h = f.heatmap, study.nodules.contains(where: { n in
+                    let dx = (h.peakColumn - Double(n.x)) * study.pixelSpacingMM
+                    let dy = (h.peakRow - Double(n.y)) * study.pixelSpacingMM
+                    return (dx * dx + dy * dy).squareRoot() <= n.radiusMM + 8
+                }) {
+                    localized += 1
+                } else {
+                    missed.append("\(study.modality) \(study.path): peak \(f.heatmap.map { "(\(Int($0.peakColumn)), \(Int($0.peakRow)))" } ?? "none"), nodules \(study.nodules.map { "(\($0.x), \($0.y)) r \($0.radiusPx)" })")
                 }
             case (true, false): fn += 1
             case (false, false): tn += 1
@@ -83,7 +96,7 @@ import TestSupport
         #expect(tp + fn >= 5 && tn + fp >= 5, "the sample set needs positives and negatives")
         #expect(sensitivity >= 0.8, "TP \(tp) FN \(fn)")
         #expect(specificity >= 0.8, "TN \(tn) FP \(fp)")
-        #expect(Double(localized) >= 0.8 * Double(tp), "heatmap peak on the nodule in \(localized) of \(tp) true positives")
+        #expect(Double(localized) >= 0.8 * Double(tp), "heatmap peak on the nodule in \(localized) of \(tp) true positives; missed: \(missed)")
     }
 
     @Test func preprocessingAgreesWithTheReferenceScript() throws {
