@@ -18,7 +18,7 @@ extension Sluice {
         @Option(help: "Run the graph on this .npy tensor and print its raw outputs.") var tensor: String?
         @Option(help: "With --tensor: also write each output as OUT/<name>.npy.") var out: String?
         @Option(help: "Worker threads for the kernels (default: the core count).") var threads: Int?
-        @Option(help: "Run this many times and report seconds per run (after one warm-up).") var `repeat`: Int?
+        @Option(help: "Run this many times and report the median seconds per run (after one warm-up).") var `repeat`: Int?
         @Flag(help: "Skip heatmaps (faster; findings carry no peak).") var noHeatmaps = false
 
         func validate() throws {
@@ -50,9 +50,15 @@ extension Sluice {
                 let feeds = [graph.inputs[0].name: input]
                 result = try graph.run(feeds, threads: workers)
                 if let r = `repeat` {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    for _ in 0..<r { result = try graph.run(feeds, threads: workers) }
-                    timing = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(r)
+                    // The median run after the warm-up above (as the onnxruntime side of
+                    // tools/bench_infer.py measures), so one slow run does not skew it.
+                    var runs: [Double] = []
+                    for _ in 0..<r {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        result = try graph.run(feeds, threads: workers)
+                        runs.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                    }
+                    timing = runs.sorted()[runs.count / 2]
                 }
             } catch { throw Failure.processing("\(error)") }
             if let out {
