@@ -4,7 +4,10 @@
     python3 tools/train_demo_model.py [--sluice BIN] [--work DIR] [--out DIR] [--epochs N]
 
 What it does, in order:
-1. Data. Runs `sluice samples` for each training seed (and, separately, the validation seed),
+It takes ~20 minutes on 2 cores the first time (~9 generating and reading the sample sets,
+~10 training) and ~11 when the sets are cached; the same inputs give a byte-identical model.
+
+1. Data. Runs `sluice samples` for each training, calibration and validation seed,
    reads ground-truth.json, and turns every image into the model's input with the reference
    preprocessing (tools/onnx/preprocess.py: `window: file`, 256×256). A radiograph (DX/CR) is
    one image, positive when its study has a nodule. Each CT/MR slice is an image, positive when
@@ -17,8 +20,8 @@ What it does, in order:
    so class activation maps work: CAM = Σ_c w_c·F_c over the last Relu's 32×32 map F, and the
    logit is gain·mean(CAM) + bias.
    a. The features and w are trained on the CAM itself, cell by cell, from the ground truth's
-      nodule centres: CAM_TARGET on cells within r + 4 px of a centre, 0 elsewhere (the ring
-      just beyond is not taught), with random flips. Every epoch sees all radiographs and all
+      nodule centres: CAM_TARGET on cells within r + 8 px (one cell) of a centre, 0 elsewhere
+      (the next ring out is not taught), with random flips. Every epoch sees all radiographs and all
       positive slices plus a fresh random draw of negative slices, so the few radiographs are
       not drowned by CT slices.
    b. gain and bias are then fitted (weighted logistic regression) on separate calibration
@@ -34,7 +37,7 @@ available. A nodule covers two or three of the 1024 cells, so its share of the a
 and the gradient to the features is mostly noise; with a large gain the image loss instead
 switched every feature off. Teaching the map directly gives each image ~1000 labelled cells.
 Two choices make GAP work as a detector: w is kept ≥ 0 and the background is pulled to 0 with
-an L1 term, so features are off (exact zeros through the Relu) away from nodules and the
+an L1 term (plus a squared one that makes strong false peaks dearer), so features are off (exact zeros through the Relu) away from nodules and the
 average is the nodules' evidence, not the sum of 1000 small leftovers; and the gain that turns
 that average into a logit is fitted afterwards instead of learnt through the saturating
 sigmoid. The exported graph is the ordinary GAP → Gemm; the heatmap Sluice draws from
@@ -572,9 +575,9 @@ def main(argv=None):
     ap.add_argument("--sluice", default=default_bin, help="the sluice binary (default: $SLUICE_BIN, else .build/release|debug/sluice)")
     ap.add_argument("--work", default=os.path.join(ROOT, "var", "demo-train"), help="cache of preprocessed sample sets")
     ap.add_argument("--out", default=os.path.join(ROOT, "models"), help="where demo.onnx and demo.yaml go")
-    ap.add_argument("--epochs", type=int, default=32)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--epochs", type=int, default=32, help="passes of stage a. (default 32)")
+    ap.add_argument("--batch", type=int, default=16, help="images per Adam step (default 16)")
+    ap.add_argument("--lr", type=float, default=2e-3, help="peak Adam learning rate, cosine-decayed (default 2e-3)")
     ap.add_argument("--seed", type=int, default=7, help="seed of initialization, sampling and augmentation")
     ap.add_argument("--quick", action="store_true",
                     help="smoke test: small sets, 2 epochs (figures meaningless; use with --out elsewhere)")
