@@ -577,8 +577,8 @@ def main(argv=None):
         index.append({"name": name, "ops": ops, "input_shape": list(x.shape),
                       "output_shape": list(y.shape), "opset": opset})
     with open(os.path.join(args.outdir, "cases.json"), "w") as f:
-        json.dump(index, f, indent=1)
-        f.write("\n")
+        # One case per line: readable, and a diff of two runs shows which case changed.
+        f.write("[\n" + ",\n".join(" " + json.dumps(e) for e in index) + "\n]\n")
     with open(os.path.join(args.outdir, "unsupported.onnx"), "wb") as f:
         f.write(unsupported_model())
 
