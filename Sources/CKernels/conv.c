@@ -68,6 +68,76 @@ void ck_pack_b_conv(const ck_conv_image *im, size_t p0, size_t kc, size_t q0, si
     }
 }
 
+/// Floats of padded input per band; with the packed weights it stays in L2.
+#define BAND_BUDGET (1 << 16)
+/// Slack after the band: a tile reads NR floats from its last column.
+#define BAND_SLACK 64
+
+static size_t padded_width(const ck_conv_image *im) { return im->out_w + (im->kernel_w - 1) * im->dil_w; }
+static size_t band_height(const ck_conv_image *im, size_t rows) {
+    return (rows - 1) * im->stride_h + (im->kernel_h - 1) * im->dil_h + 1;
+}
+
+/// Output rows per band: as many as fit the budget, at least one.
+static size_t band_rows(const ck_conv_image *im, size_t rows) {
+    const size_t row_floats = im->channels * padded_width(im);
+    size_t r = 1;
+    while (r < rows && band_height(im, r + 1) * row_floats <= BAND_BUDGET) r++;
+    return r;
+}
+
+int ck_conv_direct_suits(ck_isa isa, const ck_conv_image *im) {
+    // Tiles are NR or NR/2 wide; accept rows that waste at most a quarter of the lanes.
+    const size_t half = (size_t)ck_desc_for(isa)->nr / 2;
+    const size_t lanes = (im->out_w + half - 1) / half * half;
+    return im->stride_w == 1 && 4 * im->out_w >= 3 * lanes;
+}
+
+size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *im, size_t rows) {
+    (void)isa;
+    return im->channels * band_height(im, band_rows(im, rows)) * padded_width(im) + BAND_SLACK;
+}
+
+void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *im, size_t oy0,
+                    size_t oy1, const float *bias, float *c, size_t ldc, float *scratch) {
+    const ck_desc *d = ck_desc_for(isa);
+    const size_t mr = (size_t)d->mr, nr = (size_t)d->nr, wp = padded_width(im);
+    const size_t k = im->channels * im->kernel_h * im->kernel_w;
+    const size_t per_band = band_rows(im, oy1 - oy0);
+    for (size_t b0 = oy0; b0 < oy1; b0 += per_band) {
+        const size_t rows = oy1 - b0 < per_band ? oy1 - b0 : per_band, bh = band_height(im, rows);
+        // The input rows these output rows read, zero-padded left, right, above and below.
+        const ptrdiff_t top = (ptrdiff_t)(b0 * im->stride_h) - (ptrdiff_t)im->pad_top;
+        for (size_t ic = 0; ic < im->channels; ic++) {
+            const float *plane = im->input + ic * im->in_h * im->in_w;
+            for (size_t r = 0; r < bh; r++) {
+                float *dst = scratch + (ic * bh + r) * wp;
+                const ptrdiff_t iy = top + (ptrdiff_t)r;
+                const size_t left = im->pad_left < wp ? im->pad_left : wp;
+                const size_t copy = iy < 0 || iy >= (ptrdiff_t)im->in_h ? 0
+                    : im->in_w < wp - left ? im->in_w : wp - left;
+                memset(dst, 0, left * sizeof(float));
+                if (copy) memcpy(dst + left, plane + iy * (ptrdiff_t)im->in_w, copy * sizeof(float));
+                memset(dst + left + copy, 0, (wp - left - copy) * sizeof(float));
+            }
+        }
+        memset(scratch + im->channels * bh * wp, 0, BAND_SLACK * sizeof(float));
+        const ck_taps taps = {
+            .channels = im->channels, .chan_stride = bh * wp, .kernel_h = im->kernel_h,
+            .kernel_w = im->kernel_w, .row_step = im->dil_h * wp, .col_step = im->dil_w,
+        };
+        for (size_t oy = b0; oy < b0 + rows; oy++) {
+            const float *row = scratch + (oy - b0) * im->stride_h * wp;
+            for (size_t ox = 0; ox < im->out_w; ox += nr) {
+                const int cols = (int)(im->out_w - ox < nr ? im->out_w - ox : nr);
+                for (size_t i = 0; i < m; i += mr)
+                    d->direct(&taps, row + ox, packed_a + i * k, c + i * ldc + oy * im->out_w + ox, ldc,
+                              bias ? bias + i : NULL, (int)(m - i < mr ? m - i : mr), cols);
+            }
+        }
+    }
+}
+
 void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0, size_t cols,
                    size_t in_w, size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w,
                    size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w,

@@ -8,7 +8,7 @@
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
-static const ck_desc *desc(ck_isa isa) {
+const ck_desc *ck_desc_for(ck_isa isa) {
 #if defined(__x86_64__)
     if (isa == CK_AVX512) return &ck_desc_avx512;
     if (isa == CK_AVX2) return &ck_desc_avx2;
@@ -33,8 +33,8 @@ int ck_isa_supported(ck_isa isa) {
     }
 }
 
-int ck_tile_rows(ck_isa isa) { return desc(isa)->mr; }
-int ck_tile_cols(ck_isa isa) { return desc(isa)->nr; }
+int ck_tile_rows(ck_isa isa) { return ck_desc_for(isa)->mr; }
+int ck_tile_cols(ck_isa isa) { return ck_desc_for(isa)->nr; }
 
 /// Where B comes from: a matrix (optionally transposed) or a conv image seen as im2col.
 typedef struct {
@@ -144,12 +144,12 @@ static void run(const ck_desc *d, size_t m, size_t n, size_t k, float alpha, con
 }
 
 size_t ck_packed_scratch(ck_isa isa, size_t n, size_t k) {
-    const ck_desc *d = desc(isa);
+    const ck_desc *d = ck_desc_for(isa);
     return min_sz(d->kc, k) * round_up(min_sz(d->nc, n), (size_t)d->nr);
 }
 
 size_t ck_sgemm_scratch(ck_isa isa, size_t m, size_t n, size_t k) {
-    const ck_desc *d = desc(isa);
+    const ck_desc *d = ck_desc_for(isa);
     return ck_packed_scratch(isa, n, k) + round_up(min_sz(d->mc, m), (size_t)d->mr) * min_sz(d->kc, k);
 }
 
@@ -157,32 +157,36 @@ void ck_sgemm(ck_isa isa, int trans_a, int trans_b, size_t m, size_t n, size_t k
               const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc,
               float *scratch) {
     const b_source bs = { .b = b, .ldb = ldb, .trans = trans_b, .image = NULL, .col0 = 0 };
-    run(desc(isa), m, n, k, alpha, NULL, trans_a, a, lda, &bs, beta, NULL, c, ldc, scratch);
+    run(ck_desc_for(isa), m, n, k, alpha, NULL, trans_a, a, lda, &bs, beta, NULL, c, ldc, scratch);
 }
 
 size_t ck_packed_a_size(ck_isa isa, size_t m, size_t k) {
-    return round_up(m, (size_t)desc(isa)->mr) * k;
+    return round_up(m, (size_t)ck_desc_for(isa)->mr) * k;
 }
 
 // Layout: kc-deep slices one after another (slice at pc starts at pc·round_up(m, MR)), each
 // slice the MR-row panels pack_a_block writes, so run() can index any (ic, pc) block.
 void ck_pack_a(ck_isa isa, int trans_a, size_t m, size_t k, const float *a, size_t lda, float *packed) {
-    const ck_desc *d = desc(isa);
+    const ck_desc *d = ck_desc_for(isa);
     const size_t mp = round_up(m, (size_t)d->mr);
     for (size_t pc = 0; pc < k; pc += d->kc)
         pack_a_block(d, trans_a, a, lda, 0, m, pc, min_sz(d->kc, k - pc), packed + pc * mp);
+}
+
+void ck_pack_a_direct(ck_isa isa, size_t m, size_t k, const float *a, size_t lda, float *packed) {
+    pack_a_block(ck_desc_for(isa), 0, a, lda, 0, m, 0, k, packed);
 }
 
 void ck_sgemm_packed(ck_isa isa, size_t m, size_t n, size_t k, float alpha, const float *packed_a,
                      int trans_b, const float *b, size_t ldb, float beta, const float *bias, float *c,
                      size_t ldc, float *scratch) {
     const b_source bs = { .b = b, .ldb = ldb, .trans = trans_b, .image = NULL, .col0 = 0 };
-    run(desc(isa), m, n, k, alpha, packed_a, 0, NULL, 0, &bs, beta, bias, c, ldc, scratch);
+    run(ck_desc_for(isa), m, n, k, alpha, packed_a, 0, NULL, 0, &bs, beta, bias, c, ldc, scratch);
 }
 
 void ck_conv_gemm(ck_isa isa, size_t m, size_t col0, size_t cols, const float *packed_a,
                   const ck_conv_image *image, const float *bias, float *c, size_t ldc, float *scratch) {
     const size_t k = image->channels * image->kernel_h * image->kernel_w;
     const b_source bs = { .b = NULL, .ldb = 0, .trans = 0, .image = image, .col0 = col0 };
-    run(desc(isa), m, cols, k, 1.0f, packed_a, 0, NULL, 0, &bs, 0.0f, bias, c, ldc, scratch);
+    run(ck_desc_for(isa), m, cols, k, 1.0f, packed_a, 0, NULL, 0, &bs, 0.0f, bias, c, ldc, scratch);
 }

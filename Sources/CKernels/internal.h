@@ -10,11 +10,24 @@
 typedef void (*ck_kernel_fn)(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
                              float alpha, float beta, const float *bias, int mr, int nr);
 
+/// Where the direct conv kernel finds B: row p = (ic, ky, kx) of the tile at `origin` is
+/// origin + ic·chan_stride + ky·row_step + kx·col_step, NR contiguous floats (stride 1).
+typedef struct {
+    size_t channels, chan_stride, kernel_h, kernel_w, row_step, col_step;
+} ck_taps;
+
+/// C[mr×nr] = Σ_p pa[p·MR + i]·B[p][j] + bias[i] with B read in place through `taps`; pa is
+/// an MR-row panel of all k = channels·kernel_h·kernel_w columns. Reads NR floats per row
+/// even when nr < NR, so the source needs NR floats of slack.
+typedef void (*ck_direct_fn)(const ck_taps *taps, const float *origin, const float *pa, float *c,
+                             size_t ldc, const float *bias, int mr, int nr);
+
 /// A microkernel with its register tile and the cache blocks that suit it.
 typedef struct {
     int mr, nr;
     size_t mc, kc, nc;
     ck_kernel_fn kernel;
+    ck_direct_fn direct;
 } ck_desc;
 
 extern const ck_desc ck_desc_portable;
@@ -22,6 +35,9 @@ extern const ck_desc ck_desc_portable;
 extern const ck_desc ck_desc_avx2;
 extern const ck_desc ck_desc_avx512;
 #endif
+
+/// The kernels for `isa` (portable for anything this build lacks).
+const ck_desc *ck_desc_for(ck_isa isa);
 
 #define CK_INLINE static inline __attribute__((always_inline))
 

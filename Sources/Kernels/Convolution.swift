@@ -1,8 +1,8 @@
 // ONNX Conv and ConvTranspose on NCHW Float tensors, as GEMMs over the CKernels microkernels.
 // Conv: out[g] (outC/g × outH·outW) = W[g] (outC/g × inC/g·kH·kW) · im2col(in[g]); the weights
-// are packed once per call and the im2col matrix is never built — its panels are packed
-// straight from the image. ConvTranspose: col = W[g]ᵀ · in[g], scattered back (col2im) in
-// bounded chunks.
+// are packed once per call and the im2col matrix is never built (the direct kernel reads a
+// padded copy of the input, the others pack panels straight from the image). ConvTranspose:
+// col = W[g]ᵀ · in[g], scattered back (col2im) in bounded chunks.
 internal import CKernels
 
 /// Shape of a 2-D convolution; pads in ONNX order (top, left, bottom, right).
@@ -87,41 +87,58 @@ public enum Convolution {
             return
         }
 
-        let packedSize = ck_packed_a_size(impl.isa, ocg, depth)
+        // Three ways to a GEMM: 1×1 stride-1 convs read the input as B; stride-1 rows wide
+        // enough for the tiles use the direct kernel on a padded band; the rest pack B panels
+        // from the image.
         let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideH == 1 && g.strideW == 1
             && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+        func image(_ n: Int, _ group: Int) -> ck_conv_image {
+            ck_conv_image(input: input + (n * g.inChannels + group * icg) * inHW, channels: icg,
+                          in_h: g.inHeight, in_w: g.inWidth, out_w: outW,
+                          kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_h: g.strideH,
+                          stride_w: g.strideW, pad_top: g.padTop, pad_left: g.padLeft,
+                          dil_h: g.dilationH, dil_w: g.dilationW)
+        }
+        var shape = image(0, 0)
+        let direct = !pointwise && ck_conv_direct_suits(impl.isa, &shape) != 0
+        let packedSize = ck_packed_a_size(impl.isa, ocg, depth)
         withScratch(packedSize * g.groups) { packed in
             for group in 0..<g.groups {
-                ck_pack_a(impl.isa, 0, ocg, depth, weights + group * ocg * depth, depth, packed + group * packedSize)
+                let w = weights + group * ocg * depth, dst = packed + group * packedSize
+                if direct { ck_pack_a_direct(impl.isa, ocg, depth, w, depth, dst) }
+                else { ck_pack_a(impl.isa, 0, ocg, depth, w, depth, dst) }
             }
-            // The output columns of all planes laid end to end, cut into equal runs per worker.
-            let total = planes * outHW
-            let workers = workerCount(threads, work: total * ocg * depth, pieces: (total + 63) / 64)
-            let run = ((total + workers - 1) / workers + 63) / 64 * 64
+            // The units of all planes (output rows for the direct kernel, output columns
+            // otherwise) laid end to end and cut into equal runs, one per worker.
+            let perPlane = direct ? outH : outHW, granule = direct ? 1 : 64
+            let total = planes * perPlane
+            let workers = workerCount(threads, work: planes * outHW * ocg * depth, pieces: (total + granule - 1) / granule)
+            let run = ((total + workers - 1) / workers + granule - 1) / granule * granule
             parallel(workers) { w in
                 let lo = w * run, hi = min(total, lo + run)
                 guard lo < hi else { return }
-                withScratch(ck_packed_scratch(impl.isa, min(hi - lo, outHW), depth)) { scratch in
+                let scratchSize = direct ? ck_conv_direct_scratch(impl.isa, &shape, min(hi - lo, perPlane))
+                    : ck_packed_scratch(impl.isa, min(hi - lo, perPlane), depth)
+                withScratch(scratchSize) { scratch in
                     var at = lo
                     while at < hi {
-                        let plane = at / outHW, col0 = at % outHW, cols = min(hi - at, outHW - col0)
+                        let plane = at / perPlane, first = at % perPlane, count = min(hi - at, perPlane - first)
                         let n = plane / g.groups, group = plane % g.groups
-                        let src = input + (n * g.inChannels + group * icg) * inHW
-                        let dst = output + (n * g.outChannels + group * ocg) * outHW + col0
+                        let dst = output + (n * g.outChannels + group * ocg) * outHW
                         let groupBias = bias.map { $0 + group * ocg }
                         let weightsPacked = UnsafePointer(packed + group * packedSize)
-                        if pointwise {
-                            ck_sgemm_packed(impl.isa, ocg, cols, depth, 1, weightsPacked, 0, src + col0, inHW, 0,
-                                            groupBias, dst, outHW, scratch)
+                        var source = image(n, group)
+                        if direct {
+                            ck_conv_direct(impl.isa, ocg, weightsPacked, &source, first, first + count, groupBias,
+                                           dst, outHW, scratch)
+                        } else if pointwise {
+                            ck_sgemm_packed(impl.isa, ocg, count, depth, 1, weightsPacked, 0, source.input + first, inHW, 0,
+                                            groupBias, dst + first, outHW, scratch)
                         } else {
-                            var image = ck_conv_image(
-                                input: src, channels: icg, in_h: g.inHeight, in_w: g.inWidth, out_w: outW,
-                                kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_h: g.strideH,
-                                stride_w: g.strideW, pad_top: g.padTop, pad_left: g.padLeft,
-                                dil_h: g.dilationH, dil_w: g.dilationW)
-                            ck_conv_gemm(impl.isa, ocg, col0, cols, weightsPacked, &image, groupBias, dst, outHW, scratch)
+                            ck_conv_gemm(impl.isa, ocg, first, count, weightsPacked, &source, groupBias, dst + first,
+                                         outHW, scratch)
                         }
-                        at += cols
+                        at += count
                     }
                 }
             }

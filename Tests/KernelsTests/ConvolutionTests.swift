@@ -92,6 +92,11 @@ func conv2dNamedShapes(_ impl: Implementation) {
         // 40·40 output columns span several 512-column blocks, 30·9 = 270 rows of B two depth blocks.
         ("deep and wide", ConvGeometry(batch: 1, inChannels: 30, inHeight: 40, inWidth: 40, outChannels: 20, kernelHeight: 3, kernelWidth: 3,
                                       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+        // 128 channels of 36 padded columns: the direct kernel's 64K-float band holds 14 rows.
+        ("direct, several bands", ConvGeometry(batch: 1, inChannels: 128, inHeight: 34, inWidth: 34, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+                                              padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+        ("direct, several bands, row stride 2", ConvGeometry(batch: 1, inChannels: 128, inHeight: 34, inWidth: 34, outChannels: 9, kernelHeight: 3, kernelWidth: 3,
+                                                            strideH: 2, padTop: 2, padLeft: 1, padBottom: 0, padRight: 1, dilationH: 2)),
         ("kernel wider than image, padded", ConvGeometry(batch: 1, inChannels: 2, inHeight: 2, inWidth: 3, outChannels: 3, kernelHeight: 3, kernelWidth: 5,
                                                          padTop: 1, padLeft: 2, padBottom: 1, padRight: 2)),
     ]

@@ -59,6 +59,21 @@ typedef struct {
 void ck_conv_gemm(ck_isa isa, size_t m, size_t col0, size_t cols, const float *packed_a,
                   const ck_conv_image *image, const float *bias, float *c, size_t ldc, float *scratch);
 
+/// Whether ck_conv_direct suits `image` on `isa`: stride_w 1 and rows that fill most of a tile.
+int ck_conv_direct_suits(ck_isa isa, const ck_conv_image *image);
+
+/// Packs A (m×k, row-major) for ck_conv_direct; ck_packed_a_size floats.
+void ck_pack_a_direct(ck_isa isa, size_t m, size_t k, const float *a, size_t lda, float *packed);
+
+/// Floats of scratch ck_conv_direct needs for up to `rows` output rows of `image`.
+size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *image, size_t rows);
+
+/// Output rows oy0 ..< oy1 of C[m][out_h·out_w] = A·im2col(image) + bias (per row, may be NULL),
+/// A from ck_pack_a_direct. The kernel reads B in place from a zero-padded copy of the input
+/// rows a band of output rows needs, so nothing is packed per column.
+void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *image, size_t oy0,
+                    size_t oy1, const float *bias, float *c, size_t ldc, float *scratch);
+
 /// ConvTranspose scatter: out[oc][y][x] += col[(oc·kh + ky)·kw + kx][q] for input pixels
 /// q = col0 ..< col0+cols (q = i·in_w + j), y = i·stride_h − pad_top + ky·dil_h (x likewise),
 /// for oc ..< channels; out is [channels][out_h][out_w].
