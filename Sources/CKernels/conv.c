@@ -73,14 +73,23 @@ void ck_pack_b_conv(const ck_conv_image *im, size_t p0, size_t kc, size_t q0, si
 /// Slack after the band: a tile reads NR floats from its last column.
 #define BAND_SLACK 64
 
-static size_t padded_width(const ck_conv_image *im) { return im->out_w + (im->kernel_w - 1) * im->dil_w; }
+// A band row holds the padded input row split into stride_w phases (phase r: padded columns
+// r, r + stride_w, …), so output column ox under tap kx reads phase (kx·dil_w) mod stride_w at
+// ox + (kx·dil_w) / stride_w: contiguous in ox for any stride.
+static size_t padded_width(const ck_conv_image *im) {
+    return (im->out_w - 1) * im->stride_w + (im->kernel_w - 1) * im->dil_w + 1;
+}
+static size_t phase_width(const ck_conv_image *im) { return (padded_width(im) + im->stride_w - 1) / im->stride_w; }
+static size_t band_row(const ck_conv_image *im) { return phase_width(im) * im->stride_w; }
 static size_t band_height(const ck_conv_image *im, size_t rows) {
     return (rows - 1) * im->stride_h + (im->kernel_h - 1) * im->dil_h + 1;
 }
+/// Floats at the front of the scratch for the per-tap column offsets.
+static size_t offset_floats(const ck_conv_image *im) { return (im->kernel_w * sizeof(ptrdiff_t) / sizeof(float) + 15) / 16 * 16; }
 
 /// Output rows per band: as many as fit the budget, at least one.
 static size_t band_rows(const ck_conv_image *im, size_t rows) {
-    const size_t row_floats = im->channels * padded_width(im);
+    const size_t row_floats = im->channels * band_row(im);
     size_t r = 1;
     while (r < rows && band_height(im, r + 1) * row_floats <= BAND_BUDGET) r++;
     return r;
@@ -90,44 +99,63 @@ int ck_conv_direct_suits(ck_isa isa, const ck_conv_image *im) {
     // Tiles are NR or NR/2 wide; accept rows that waste at most a quarter of the lanes.
     const size_t half = (size_t)ck_desc_for(isa)->nr / 2;
     const size_t lanes = (im->out_w + half - 1) / half * half;
-    return im->stride_w == 1 && 4 * im->out_w >= 3 * lanes;
+    return 4 * im->out_w >= 3 * lanes;
 }
 
 size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *im, size_t rows) {
     (void)isa;
-    return im->channels * band_height(im, band_rows(im, rows)) * padded_width(im) + BAND_SLACK;
+    return offset_floats(im) + im->channels * band_height(im, band_rows(im, rows)) * band_row(im) + BAND_SLACK;
+}
+
+/// Input rows for output rows b0 ..< b0+rows into the band: zero-padded all round, phase-split.
+static void fill_band(const ck_conv_image *im, size_t b0, size_t bh, float *band) {
+    const size_t sw = im->stride_w, wq = phase_width(im), row_len = band_row(im);
+    const ptrdiff_t top = (ptrdiff_t)(b0 * im->stride_h) - (ptrdiff_t)im->pad_top;
+    for (size_t ic = 0; ic < im->channels; ic++) {
+        const float *plane = im->input + ic * im->in_h * im->in_w;
+        for (size_t r = 0; r < bh; r++) {
+            float *dst = band + (ic * bh + r) * row_len;
+            const ptrdiff_t iy = top + (ptrdiff_t)r;
+            if (iy < 0 || iy >= (ptrdiff_t)im->in_h) { memset(dst, 0, row_len * sizeof(float)); continue; }
+            const float *src = plane + iy * (ptrdiff_t)im->in_w;
+            for (size_t ph = 0; ph < sw; ph++, dst += wq) {
+                // Phase element q is input column q·sw + ph − pad_left.
+                const ptrdiff_t c0 = (ptrdiff_t)ph - (ptrdiff_t)im->pad_left;
+                ptrdiff_t lo, hi;
+                valid_run(0, (ptrdiff_t)wq, (ptrdiff_t)sw, c0, (ptrdiff_t)im->in_w, &lo, &hi);
+                const float *from = src + lo * (ptrdiff_t)sw + c0;
+                memset(dst, 0, (size_t)lo * sizeof(float));
+                if (sw == 1) memcpy(dst + lo, from, (size_t)(hi - lo) * sizeof(float));
+                else if (sw == 2) for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[2 * q];
+                else for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[q * (ptrdiff_t)sw];
+                memset(dst + hi, 0, (wq - (size_t)hi) * sizeof(float));
+            }
+        }
+    }
+    memset(band + im->channels * bh * row_len, 0, BAND_SLACK * sizeof(float));
 }
 
 void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *im, size_t oy0,
                     size_t oy1, const float *bias, float *c, size_t ldc, float *scratch) {
     const ck_desc *d = ck_desc_for(isa);
-    const size_t mr = (size_t)d->mr, nr = (size_t)d->nr, wp = padded_width(im);
+    const size_t mr = (size_t)d->mr, nr = (size_t)d->nr, wq = phase_width(im), row_len = band_row(im);
     const size_t k = im->channels * im->kernel_h * im->kernel_w;
+    ptrdiff_t *col_offset = (ptrdiff_t *)(void *)scratch;
+    float *band = scratch + offset_floats(im);
+    for (size_t kx = 0; kx < im->kernel_w; kx++) {
+        const size_t x = kx * im->dil_w;
+        col_offset[kx] = (ptrdiff_t)(x % im->stride_w * wq + x / im->stride_w);
+    }
     const size_t per_band = band_rows(im, oy1 - oy0);
     for (size_t b0 = oy0; b0 < oy1; b0 += per_band) {
         const size_t rows = oy1 - b0 < per_band ? oy1 - b0 : per_band, bh = band_height(im, rows);
-        // The input rows these output rows read, zero-padded left, right, above and below.
-        const ptrdiff_t top = (ptrdiff_t)(b0 * im->stride_h) - (ptrdiff_t)im->pad_top;
-        for (size_t ic = 0; ic < im->channels; ic++) {
-            const float *plane = im->input + ic * im->in_h * im->in_w;
-            for (size_t r = 0; r < bh; r++) {
-                float *dst = scratch + (ic * bh + r) * wp;
-                const ptrdiff_t iy = top + (ptrdiff_t)r;
-                const size_t left = im->pad_left < wp ? im->pad_left : wp;
-                const size_t copy = iy < 0 || iy >= (ptrdiff_t)im->in_h ? 0
-                    : im->in_w < wp - left ? im->in_w : wp - left;
-                memset(dst, 0, left * sizeof(float));
-                if (copy) memcpy(dst + left, plane + iy * (ptrdiff_t)im->in_w, copy * sizeof(float));
-                memset(dst + left + copy, 0, (wp - left - copy) * sizeof(float));
-            }
-        }
-        memset(scratch + im->channels * bh * wp, 0, BAND_SLACK * sizeof(float));
+        fill_band(im, b0, bh, band);
         const ck_taps taps = {
-            .channels = im->channels, .chan_stride = bh * wp, .kernel_h = im->kernel_h,
-            .kernel_w = im->kernel_w, .row_step = im->dil_h * wp, .col_step = im->dil_w,
+            .channels = im->channels, .chan_stride = bh * row_len, .kernel_h = im->kernel_h,
+            .kernel_w = im->kernel_w, .row_step = im->dil_h * row_len, .col_offset = col_offset,
         };
         for (size_t oy = b0; oy < b0 + rows; oy++) {
-            const float *row = scratch + (oy - b0) * im->stride_h * wp;
+            const float *row = band + (oy - b0) * im->stride_h * row_len;
             for (size_t ox = 0; ox < im->out_w; ox += nr) {
                 const int cols = (int)(im->out_w - ox < nr ? im->out_w - ox : nr);
                 for (size_t i = 0; i < m; i += mr)

@@ -52,25 +52,31 @@ void ck_pack_b_conv(const ck_conv_image *im, size_t p0, size_t kc, size_t q0, si
 static void pack_b(const ck_desc *d, const b_source *s, size_t p0, size_t kc, size_t q0, size_t nc, float *pb) {
     const size_t nr = (size_t)d->nr;
     if (s->image) { ck_pack_b_conv(s->image, p0, kc, s->col0 + q0, nc, d->nr, pb); return; }
+    if (!s->trans) {
+        // Row by row, so B is read front to back (a panel at a time touched one cache line
+        // pair per row and left the prefetchers nothing to follow).
+        for (size_t p = 0; p < kc; p++) {
+            const float *src = s->b + (p0 + p) * s->ldb + q0;
+            for (size_t j0 = 0; j0 < nc; j0 += nr) {
+                const size_t w = min_sz(nr, nc - j0);
+                float *dst = pb + j0 * kc + p * nr;
+                size_t j = 0;
+                for (; j < w; j++) dst[j] = src[j0 + j];
+                for (; j < nr; j++) dst[j] = 0;
+            }
+        }
+        return;
+    }
+    // op(B)[p][q] = b[q][p]: read each stored row once, scatter it down a panel column.
     for (size_t j0 = 0; j0 < nc; j0 += nr) {
         const size_t w = min_sz(nr, nc - j0);
         float *dst = pb + j0 * kc;
-        if (!s->trans) {
-            const float *src = s->b + p0 * s->ldb + q0 + j0;
-            for (size_t p = 0; p < kc; p++, src += s->ldb, dst += nr) {
-                size_t j = 0;
-                for (; j < w; j++) dst[j] = src[j];
-                for (; j < nr; j++) dst[j] = 0;
-            }
-        } else {
-            // op(B)[p][q] = b[q][p]: read each stored row once, scatter it down a panel column.
-            for (size_t j = 0; j < w; j++) {
-                const float *src = s->b + (q0 + j0 + j) * s->ldb + p0;
-                for (size_t p = 0; p < kc; p++) dst[p * nr + j] = src[p];
-            }
-            if (w < nr)
-                for (size_t p = 0; p < kc; p++) memset(dst + p * nr + w, 0, (nr - w) * sizeof(float));
+        for (size_t j = 0; j < w; j++) {
+            const float *src = s->b + (q0 + j0 + j) * s->ldb + p0;
+            for (size_t p = 0; p < kc; p++) dst[p * nr + j] = src[p];
         }
+        if (w < nr)
+            for (size_t p = 0; p < kc; p++) memset(dst + p * nr + w, 0, (nr - w) * sizeof(float));
     }
 }
 
@@ -133,8 +139,9 @@ static void run(const ck_desc *d, size_t m, size_t n, size_t k, float alpha, con
                 const float *blk = pa;
                 if (packed) blk = packed + pc * mp + ic * kc;
                 else pack_a_block(d, trans_a, a, lda, ic, mc, pc, kc, pa);
-                for (size_t jr = 0; jr < nc; jr += nr)
-                    for (size_t ir = 0; ir < mc; ir += mr)
+                // A's MR×kc panel stays in L1 while B's panels stream from L2.
+                for (size_t ir = 0; ir < mc; ir += mr)
+                    for (size_t jr = 0; jr < nc; jr += nr)
                         d->kernel(kc, blk + ir * kc, pb + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
                                   alpha, b, row_bias ? row_bias + ic + ir : NULL,
                                   (int)min_sz(mr, mc - ir), (int)min_sz(nr, nc - jr));

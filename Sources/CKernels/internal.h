@@ -11,9 +11,10 @@ typedef void (*ck_kernel_fn)(size_t kc, const float *pa, const float *pb, float 
                              float alpha, float beta, const float *bias, int mr, int nr);
 
 /// Where the direct conv kernel finds B: row p = (ic, ky, kx) of the tile at `origin` is
-/// origin + ic·chan_stride + ky·row_step + kx·col_step, NR contiguous floats (stride 1).
+/// origin + ic·chan_stride + ky·row_step + col_offset[kx], NR contiguous floats.
 typedef struct {
-    size_t channels, chan_stride, kernel_h, kernel_w, row_step, col_step;
+    size_t channels, chan_stride, kernel_h, kernel_w, row_step;
+    const ptrdiff_t *col_offset;
 } ck_taps;
 
 /// C[mr×nr] = Σ_p pa[p·MR + i]·B[p][j] + bias[i] with B read in place through `taps`; pa is

@@ -82,8 +82,9 @@ CK_INLINE TARGET void direct_tile(const int rows, const int wide, const ck_taps 
     for (size_t ic = 0; ic < t->channels; ic++) {
         const float *chan = origin + ic * t->chan_stride;
         for (size_t ky = 0; ky < t->kernel_h; ky++) {
-            const float *b = chan + ky * t->row_step;
-            for (size_t kx = 0; kx < t->kernel_w; kx++, b += t->col_step, pa += MR) {
+            const float *row = chan + ky * t->row_step;
+            for (size_t kx = 0; kx < t->kernel_w; kx++, pa += MR) {
+                const float *b = row + t->col_offset[kx];
                 __m256 b0 = _mm256_loadu_ps(b), b1 = wide ? _mm256_loadu_ps(b + 8) : b0;
                 for (int i = 0; i < rows; i++) {
                     __m256 a = _mm256_broadcast_ss(pa + i);

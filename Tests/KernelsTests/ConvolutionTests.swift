@@ -97,6 +97,10 @@ func conv2dNamedShapes(_ impl: Implementation) {
                                               padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
         ("direct, several bands, row stride 2", ConvGeometry(batch: 1, inChannels: 128, inHeight: 34, inWidth: 34, outChannels: 9, kernelHeight: 3, kernelWidth: 3,
                                                             strideH: 2, padTop: 2, padLeft: 1, padBottom: 0, padRight: 1, dilationH: 2)),
+        // Two output columns per row is too narrow for the direct kernel on every variant: the
+        // packed path, over several 512-column blocks and two depth blocks.
+        ("packed, narrow and tall", ConvGeometry(batch: 1, inChannels: 30, inHeight: 300, inWidth: 4, outChannels: 12, kernelHeight: 3, kernelWidth: 3,
+                                                padTop: 1, padLeft: 0, padBottom: 1, padRight: 0)),
         ("kernel wider than image, padded", ConvGeometry(batch: 1, inChannels: 2, inHeight: 2, inWidth: 3, outChannels: 3, kernelHeight: 3, kernelWidth: 5,
                                                          padTop: 1, padLeft: 2, padBottom: 1, padRight: 2)),
     ]

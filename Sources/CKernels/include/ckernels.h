@@ -59,7 +59,7 @@ typedef struct {
 void ck_conv_gemm(ck_isa isa, size_t m, size_t col0, size_t cols, const float *packed_a,
                   const ck_conv_image *image, const float *bias, float *c, size_t ldc, float *scratch);
 
-/// Whether ck_conv_direct suits `image` on `isa`: stride_w 1 and rows that fill most of a tile.
+/// Whether ck_conv_direct suits `image` on `isa`: output rows that fill most of a tile.
 int ck_conv_direct_suits(ck_isa isa, const ck_conv_image *image);
 
 /// Packs A (m×k, row-major) for ck_conv_direct; ck_packed_a_size floats.
