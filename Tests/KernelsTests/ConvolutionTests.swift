@@ -121,6 +121,11 @@ func conv2dThreadedMatchesReference(_ impl: Implementation) {
         ConvGeometry(batch: 2, inChannels: 64, inHeight: 30, inWidth: 30, outChannels: 32, kernelHeight: 1, kernelWidth: 1),
         ConvGeometry(batch: 2, inChannels: 32, inHeight: 40, inWidth: 40, outChannels: 32, kernelHeight: 5, kernelWidth: 5,
                      padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, groups: 32),
+        // One output row per plane: too few units to share, so workers split the channels.
+        ConvGeometry(batch: 2, inChannels: 64, inHeight: 3, inWidth: 40, outChannels: 96, kernelHeight: 3, kernelWidth: 3),
+        ConvGeometry(batch: 1, inChannels: 128, inHeight: 3, inWidth: 40, outChannels: 192, kernelHeight: 3, kernelWidth: 3, groups: 2),
+        ConvGeometry(batch: 1, inChannels: 128, inHeight: 8, inWidth: 8, outChannels: 128, kernelHeight: 3, kernelWidth: 3,
+                     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
     ]
     for g in shapes {
         for threads in [2, 3] {

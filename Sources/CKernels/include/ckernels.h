@@ -82,11 +82,13 @@ void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0,
                    size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w,
                    float *out, size_t out_h, size_t out_w);
 
-/// Depthwise conv of one channel (one filter per input channel): out = bias + w ⋆ in, direct.
-void ck_depthwise(ck_isa isa, const float *input, size_t in_h, size_t in_w, const float *weights,
-                  size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w, size_t pad_top,
-                  size_t pad_left, size_t dil_h, size_t dil_w, float bias, float *out, size_t out_h,
-                  size_t out_w);
+/// Floats of scratch ck_depthwise needs.
+size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *image, size_t out_h);
+
+/// Depthwise conv of one channel plane (`image` with channels 1) by its own kernel_h×kernel_w
+/// filter: out[out_h][out_w] = bias + weights ⋆ image.
+void ck_depthwise(ck_isa isa, const ck_conv_image *image, size_t out_h, const float *weights, float bias,
+                  float *out, float *scratch);
 
 #ifdef __cplusplus
 }
