@@ -157,12 +157,24 @@ size_t ck_packed_scratch(ck_isa isa, size_t n, size_t k) {
 
 size_t ck_sgemm_scratch(ck_isa isa, size_t m, size_t n, size_t k) {
     const ck_desc *d = ck_desc_for(isa);
+    if (m <= CK_SMALL_M) return m * k;
     return ck_packed_scratch(isa, n, k) + round_up(min_sz(d->mc, m), (size_t)d->mr) * min_sz(d->kc, k);
 }
 
 void ck_sgemm(ck_isa isa, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
               const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc,
               float *scratch) {
+    if (m <= CK_SMALL_M && k > 0 && alpha != 0.0f) {
+        // A transposed is a gather; copy its few rows out first (they fit the scratch).
+        if (trans_a) {
+            for (size_t i = 0; i < m; i++)
+                for (size_t p = 0; p < k; p++) scratch[i * k + p] = a[p * lda + i];
+            a = scratch;
+            lda = k;
+        }
+        ck_sgemm_small_m(isa, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
     const b_source bs = { .b = b, .ldb = ldb, .trans = trans_b, .image = NULL, .col0 = 0 };
     run(ck_desc_for(isa), m, n, k, alpha, NULL, trans_a, a, lda, &bs, beta, NULL, c, ldc, scratch);
 }

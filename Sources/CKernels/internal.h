@@ -42,4 +42,11 @@ const ck_desc *ck_desc_for(ck_isa isa);
 
 #define CK_INLINE static inline __attribute__((always_inline))
 
+/// Rows of C up to which ck_sgemm skips packing (gemv.c).
+#define CK_SMALL_M 4
+
+/// C = alpha·A·op(B) + beta·C for m ≤ CK_SMALL_M and A not transposed, reading B in place.
+void ck_sgemm_small_m(ck_isa isa, int trans_b, size_t m, size_t n, size_t k, float alpha, const float *a,
+                      size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
+
 #endif
