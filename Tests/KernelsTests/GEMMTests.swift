@@ -54,7 +54,7 @@ private struct Product: CustomStringConvertible {
         var result: [Float] = [], untouched = true
         for i in 0..<m {
             result += out[(i * ldc)..<(i * ldc + n)]
-            for j in n..<ldc where !(out[i * ldc + j].bitPattern == c[i * ldc + j].bitPattern) { untouched = false }
+            for j in n..<ldc where out[i * ldc + j].bitPattern != c[i * ldc + j].bitPattern { untouched = false }
         }
         return untouched && matches(result, expected ?? reference(), scale: scale ?? reference(absolute: true))
     }
