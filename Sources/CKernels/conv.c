@@ -1,6 +1,6 @@
 // Convolution helpers around the GEMM: im2col packed straight into B panels (no im2col
-// matrix), the col2im scatter for ConvTranspose, and a direct depthwise kernel (as a GEMM it
-// would be 1×9 by 9×N products, all packing and no arithmetic).
+// matrix), the direct conv driver, the col2im scatter for ConvTranspose, and depthwise (as a
+// GEMM it would be 1×9 by 9×N products, all packing and no arithmetic).
 #include <string.h>
 #include "internal.h"
 
@@ -68,6 +68,109 @@ void ck_pack_b_conv(const ck_conv_image *im, size_t p0, size_t kc, size_t q0, si
     }
 }
 
+/// Floats of padded input per band; with the packed weights it stays in L2.
+#define BAND_BUDGET (1 << 16)
+/// Slack after the band: a tile reads NR floats from its last column.
+#define BAND_SLACK 64
+
+// A band row holds the padded input row split into stride_w phases (phase r: padded columns
+// r, r + stride_w, …), so output column ox under tap kx reads phase (kx·dil_w) mod stride_w at
+// ox + (kx·dil_w) / stride_w: contiguous in ox for any stride.
+static size_t padded_width(const ck_conv_image *im) {
+    return (im->out_w - 1) * im->stride_w + (im->kernel_w - 1) * im->dil_w + 1;
+}
+static size_t phase_width(const ck_conv_image *im) { return (padded_width(im) + im->stride_w - 1) / im->stride_w; }
+static size_t band_row(const ck_conv_image *im) { return phase_width(im) * im->stride_w; }
+static size_t band_height(const ck_conv_image *im, size_t rows) {
+    return (rows - 1) * im->stride_h + (im->kernel_h - 1) * im->dil_h + 1;
+}
+/// Floats at the front of the scratch for the per-tap column offsets.
+static size_t offset_floats(const ck_conv_image *im) { return (im->kernel_w * sizeof(ptrdiff_t) / sizeof(float) + 15) / 16 * 16; }
+
+/// Output rows per band: as many as fit the budget, at least one.
+static size_t band_rows(const ck_conv_image *im, size_t rows) {
+    const size_t row_floats = im->channels * band_row(im);
+    size_t r = 1;
+    while (r < rows && band_height(im, r + 1) * row_floats <= BAND_BUDGET) r++;
+    return r;
+}
+
+int ck_conv_direct_suits(ck_isa isa, const ck_conv_image *im) {
+    // Tiles are NR or NR/2 wide; accept rows that waste at most a quarter of the lanes.
+    const size_t half = (size_t)ck_desc_for(isa)->nr / 2;
+    const size_t lanes = (im->out_w + half - 1) / half * half;
+    return 4 * im->out_w >= 3 * lanes;
+}
+
+size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *im, size_t rows) {
+    (void)isa;
+    return offset_floats(im) + im->channels * band_height(im, band_rows(im, rows)) * band_row(im) + BAND_SLACK;
+}
+
+/// Input rows for output rows b0 ..< b0+rows into the band: zero-padded all round, phase-split.
+static void fill_band(const ck_conv_image *im, size_t b0, size_t bh, float *band) {
+    const size_t sw = im->stride_w, wq = phase_width(im), row_len = band_row(im);
+    const ptrdiff_t top = (ptrdiff_t)(b0 * im->stride_h) - (ptrdiff_t)im->pad_top;
+    for (size_t ic = 0; ic < im->channels; ic++) {
+        const float *plane = im->input + ic * im->in_h * im->in_w;
+        for (size_t r = 0; r < bh; r++) {
+            float *dst = band + (ic * bh + r) * row_len;
+            const ptrdiff_t iy = top + (ptrdiff_t)r;
+            if (iy < 0 || iy >= (ptrdiff_t)im->in_h) { memset(dst, 0, row_len * sizeof(float)); continue; }
+            const float *src = plane + iy * (ptrdiff_t)im->in_w;
+            for (size_t ph = 0; ph < sw; ph++, dst += wq) {
+                // Phase element q is input column q·sw + ph − pad_left.
+                const ptrdiff_t c0 = (ptrdiff_t)ph - (ptrdiff_t)im->pad_left;
+                ptrdiff_t lo, hi;
+                valid_run(0, (ptrdiff_t)wq, (ptrdiff_t)sw, c0, (ptrdiff_t)im->in_w, &lo, &hi);
+                const float *from = src + lo * (ptrdiff_t)sw + c0;
+                memset(dst, 0, (size_t)lo * sizeof(float));
+                if (sw == 1) memcpy(dst + lo, from, (size_t)(hi - lo) * sizeof(float));
+                else if (sw == 2) for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[2 * q];
+                else for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[q * (ptrdiff_t)sw];
+                memset(dst + hi, 0, (wq - (size_t)hi) * sizeof(float));
+            }
+        }
+    }
+    memset(band + im->channels * bh * row_len, 0, BAND_SLACK * sizeof(float));
+}
+
+/// Where tap kx starts within a band row (see padded_width).
+static void set_col_offsets(const ck_conv_image *im, ptrdiff_t *col_offset) {
+    for (size_t kx = 0; kx < im->kernel_w; kx++) {
+        const size_t x = kx * im->dil_w;
+        col_offset[kx] = (ptrdiff_t)(x % im->stride_w * phase_width(im) + x / im->stride_w);
+    }
+}
+
+void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *im, size_t oy0,
+                    size_t oy1, const float *bias, float *c, size_t ldc, float *scratch) {
+    const ck_desc *d = ck_desc_for(isa);
+    const size_t mr = (size_t)d->mr, nr = (size_t)d->nr, row_len = band_row(im);
+    const size_t k = im->channels * im->kernel_h * im->kernel_w;
+    ptrdiff_t *col_offset = (ptrdiff_t *)(void *)scratch;
+    float *band = scratch + offset_floats(im);
+    set_col_offsets(im, col_offset);
+    const size_t per_band = band_rows(im, oy1 - oy0);
+    for (size_t b0 = oy0; b0 < oy1; b0 += per_band) {
+        const size_t rows = oy1 - b0 < per_band ? oy1 - b0 : per_band, bh = band_height(im, rows);
+        fill_band(im, b0, bh, band);
+        const ck_taps taps = {
+            .channels = im->channels, .chan_stride = bh * row_len, .kernel_h = im->kernel_h,
+            .kernel_w = im->kernel_w, .row_step = im->dil_h * row_len, .col_offset = col_offset,
+        };
+        for (size_t oy = b0; oy < b0 + rows; oy++) {
+            const float *row = band + (oy - b0) * im->stride_h * row_len;
+            for (size_t ox = 0; ox < im->out_w; ox += nr) {
+                const int cols = (int)(im->out_w - ox < nr ? im->out_w - ox : nr);
+                for (size_t i = 0; i < m; i += mr)
+                    d->direct(&taps, row + ox, packed_a + i * k, c + i * ldc + oy * im->out_w + ox, ldc,
+                              bias ? bias + i : NULL, (int)(m - i < mr ? m - i : mr), cols);
+            }
+        }
+    }
+}
+
 void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0, size_t cols,
                    size_t in_w, size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w,
                    size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w,
@@ -100,53 +203,69 @@ void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0,
     }
 }
 
-/// One output row at a time, one tap at a time: out_row += w · shifted input row. The inner
-/// loop is a contiguous multiply-add for stride 1, which each instantiation vectorizes for
-/// its own ISA.
-CK_INLINE void depthwise_body(const float *input, size_t in_h, size_t in_w, const float *weights,
-                              size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w,
-                              size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w, float bias,
-                              float *out, size_t out_h, size_t out_w) {
-    const ptrdiff_t sw = (ptrdiff_t)stride_w;
-    for (size_t oy = 0; oy < out_h; oy++) {
-        float *orow = out + oy * out_w;
-        for (size_t ox = 0; ox < out_w; ox++) orow[ox] = bias;
-        for (size_t ky = 0; ky < kernel_h; ky++) {
-            const ptrdiff_t iy = (ptrdiff_t)(oy * stride_h + ky * dil_h) - (ptrdiff_t)pad_top;
-            if (iy < 0 || iy >= (ptrdiff_t)in_h) continue;
-            const float *irow = input + iy * (ptrdiff_t)in_w;
-            for (size_t kx = 0; kx < kernel_w; kx++) {
-                const float w = weights[ky * kernel_w + kx];
-                const ptrdiff_t c0 = (ptrdiff_t)(kx * dil_w) - (ptrdiff_t)pad_left;
-                ptrdiff_t lo, hi;
-                valid_run(0, (ptrdiff_t)out_w, sw, c0, (ptrdiff_t)in_w, &lo, &hi);
-                const float *src = irow + lo * sw + c0;
-                float *dst = orow + lo;
-                const ptrdiff_t n = hi - lo;
-                if (sw == 1) for (ptrdiff_t u = 0; u < n; u++) dst[u] += w * src[u];
-                else for (ptrdiff_t u = 0; u < n; u++) dst[u] += w * src[u * sw];
+typedef float v16 __attribute__((vector_size(64)));
+
+/// Adds w·p[0 ..< 16] to *acc (through pointers: a v16 passed by value would change the ABI
+/// between the differently targeted instantiations).
+CK_INLINE void madd16(v16 *acc, float w, const float *p) { v16 v; memcpy(&v, p, sizeof v); *acc += w * v; }
+
+/// Depthwise over a padded, phase-split band (as the direct conv reads): four 16-lane
+/// accumulators per step, so the multiply-adds of one tap overlap instead of waiting on each
+/// other. Generic vectors; each ISA's instantiation below lowers them to its own registers.
+CK_INLINE void depthwise_band(const ck_conv_image *im, const ptrdiff_t *col_offset, const float *band,
+                              size_t b0, size_t rows, const float *weights, float bias, float *out) {
+    const size_t row_len = band_row(im), ow = im->out_w;
+    for (size_t oy = b0; oy < b0 + rows; oy++) {
+        const float *base = band + (oy - b0) * im->stride_h * row_len;
+        float *orow = out + oy * ow;
+        for (size_t ox = 0; ox < ow; ox += 64) {
+            const v16 zero = { 0 };
+            v16 a0 = zero + bias, a1 = a0, a2 = a0, a3 = a0;
+            for (size_t ky = 0; ky < im->kernel_h; ky++) {
+                const float *r = base + ky * im->dil_h * row_len + ox;
+                for (size_t kx = 0; kx < im->kernel_w; kx++) {
+                    const float *p = r + col_offset[kx];
+                    const float w = weights[ky * im->kernel_w + kx];
+                    madd16(&a0, w, p);
+                    madd16(&a1, w, p + 16);
+                    madd16(&a2, w, p + 32);
+                    madd16(&a3, w, p + 48);
+                }
             }
+            float tile[64];
+            memcpy(tile, &a0, 64); memcpy(tile + 16, &a1, 64); memcpy(tile + 32, &a2, 64); memcpy(tile + 48, &a3, 64);
+            memcpy(orow + ox, tile, (ow - ox < 64 ? ow - ox : 64) * sizeof(float));
         }
     }
 }
 
-#define DEPTHWISE_ARGS const float *input, size_t in_h, size_t in_w, const float *weights, \
-    size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w, size_t pad_top, \
-    size_t pad_left, size_t dil_h, size_t dil_w, float bias, float *out, size_t out_h, size_t out_w
-#define DEPTHWISE_PASS input, in_h, in_w, weights, kernel_h, kernel_w, stride_h, stride_w, pad_top, \
-    pad_left, dil_h, dil_w, bias, out, out_h, out_w
+#define DEPTHWISE_ARGS const ck_conv_image *im, const ptrdiff_t *col_offset, const float *band, \
+    size_t b0, size_t rows, const float *weights, float bias, float *out
+#define DEPTHWISE_PASS im, col_offset, band, b0, rows, weights, bias, out
 
-static void depthwise_portable(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_PASS); }
+static void depthwise_portable(DEPTHWISE_ARGS) { depthwise_band(DEPTHWISE_PASS); }
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static void depthwise_avx2(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_PASS); }
-__attribute__((target("avx512f,fma"))) static void depthwise_avx512(DEPTHWISE_ARGS) { depthwise_body(DEPTHWISE_PASS); }
+__attribute__((target("avx2,fma"))) static void depthwise_avx2(DEPTHWISE_ARGS) { depthwise_band(DEPTHWISE_PASS); }
+__attribute__((target("avx512f,fma"))) static void depthwise_avx512(DEPTHWISE_ARGS) { depthwise_band(DEPTHWISE_PASS); }
 #endif
 
-void ck_depthwise(ck_isa isa, DEPTHWISE_ARGS) {
+size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *im, size_t out_h) {
+    return ck_conv_direct_scratch(isa, im, out_h);
+}
+
+void ck_depthwise(ck_isa isa, const ck_conv_image *im, size_t out_h, const float *weights, float bias,
+                  float *out, float *scratch) {
+    ptrdiff_t *col_offset = (ptrdiff_t *)(void *)scratch;
+    float *band = scratch + offset_floats(im);
+    set_col_offsets(im, col_offset);
+    const size_t per_band = band_rows(im, out_h);
+    for (size_t b0 = 0; b0 < out_h; b0 += per_band) {
+        const size_t rows = out_h - b0 < per_band ? out_h - b0 : per_band;
+        fill_band(im, b0, band_height(im, rows), band);
 #if defined(__x86_64__)
-    if (isa == CK_AVX512) { depthwise_avx512(DEPTHWISE_PASS); return; }
-    if (isa == CK_AVX2) { depthwise_avx2(DEPTHWISE_PASS); return; }
+        if (isa == CK_AVX512) { depthwise_avx512(im, col_offset, band, b0, rows, weights, bias, out); continue; }
+        if (isa == CK_AVX2) { depthwise_avx2(im, col_offset, band, b0, rows, weights, bias, out); continue; }
 #endif
-    (void)isa;
-    depthwise_portable(DEPTHWISE_PASS);
+        depthwise_portable(im, col_offset, band, b0, rows, weights, bias, out);
+    }
 }

@@ -10,11 +10,25 @@
 typedef void (*ck_kernel_fn)(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
                              float alpha, float beta, const float *bias, int mr, int nr);
 
+/// Where the direct conv kernel finds B: row p = (ic, ky, kx) of the tile at `origin` is
+/// origin + ic·chan_stride + ky·row_step + col_offset[kx], NR contiguous floats.
+typedef struct {
+    size_t channels, chan_stride, kernel_h, kernel_w, row_step;
+    const ptrdiff_t *col_offset;
+} ck_taps;
+
+/// C[mr×nr] = Σ_p pa[p·MR + i]·B[p][j] + bias[i] with B read in place through `taps`; pa is
+/// an MR-row panel of all k = channels·kernel_h·kernel_w columns. Reads NR floats per row
+/// even when nr < NR, so the source needs NR floats of slack.
+typedef void (*ck_direct_fn)(const ck_taps *taps, const float *origin, const float *pa, float *c,
+                             size_t ldc, const float *bias, int mr, int nr);
+
 /// A microkernel with its register tile and the cache blocks that suit it.
 typedef struct {
     int mr, nr;
     size_t mc, kc, nc;
     ck_kernel_fn kernel;
+    ck_direct_fn direct;
 } ck_desc;
 
 extern const ck_desc ck_desc_portable;
@@ -23,6 +37,16 @@ extern const ck_desc ck_desc_avx2;
 extern const ck_desc ck_desc_avx512;
 #endif
 
+/// The kernels for `isa` (portable for anything this build lacks).
+const ck_desc *ck_desc_for(ck_isa isa);
+
 #define CK_INLINE static inline __attribute__((always_inline))
+
+/// Rows of C up to which ck_sgemm skips packing (gemv.c).
+#define CK_SMALL_M 4
+
+/// C = alpha·A·op(B) + beta·C for m ≤ CK_SMALL_M and A not transposed, reading B in place.
+void ck_sgemm_small_m(ck_isa isa, int trans_b, size_t m, size_t n, size_t k, float alpha, const float *a,
+                      size_t lda, const float *b, size_t ldb, float beta, float *c, size_t ldc);
 
 #endif

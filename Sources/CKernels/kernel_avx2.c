@@ -1,6 +1,6 @@
-// AVX2+FMA microkernel: 6×16 tile in 12 ymm accumulators (16 registers in all). Full-width
-// tiles use plain loads and stores; the column edge uses vmaskmov, which is slow on older AMD
-// parts but only ever touches the last panel.
+// AVX2+FMA microkernels: 6×16 tiles in 12 ymm accumulators (16 registers in all). Full-width
+// tiles use plain loads and stores; the column edge uses vmaskmov, slow on older AMD parts but
+// only ever on the last panel.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include "internal.h"
@@ -17,20 +17,9 @@ CK_INLINE TARGET __m256i lanes(int n) {
     return _mm256_loadu_si256((const __m256i *)(mask_table + 8 - n));
 }
 
-CK_INLINE TARGET void tile(const int rows, const int full, size_t kc, const float *pa, const float *pb,
-                           float *c, size_t ldc, float alpha, float beta, const float *bias, int nr) {
-    __m256 lo[MR], hi[MR];
-    for (int i = 0; i < rows; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); }
-    for (size_t p = 0; p < kc; p++) {
-        __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
-        for (int i = 0; i < rows; i++) {
-            __m256 a = _mm256_broadcast_ss(pa + i);
-            lo[i] = _mm256_fmadd_ps(a, b0, lo[i]);
-            hi[i] = _mm256_fmadd_ps(a, b1, hi[i]);
-        }
-        pa += MR;
-        pb += NR;
-    }
+/// C rows = alpha·acc + beta·C + bias, columns < nr (`full`: nr is NR).
+CK_INLINE TARGET void store(const int rows, const int full, __m256 *lo, __m256 *hi, float *c, size_t ldc,
+                            float alpha, float beta, const float *bias, int nr) {
     __m256i m0 = lanes(nr), m1 = lanes(nr - 8);
     __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
     for (int i = 0; i < rows; i++) {
@@ -52,9 +41,26 @@ CK_INLINE TARGET void tile(const int rows, const int full, size_t kc, const floa
             _mm256_storeu_ps(row + 8, r1);
         } else {
             _mm256_maskstore_ps(row, m0, r0);
-            _mm256_maskstore_ps(row + 8, m1, r1);
+            if (nr > 8) _mm256_maskstore_ps(row + 8, m1, r1);
         }
     }
+}
+
+CK_INLINE TARGET void tile(const int rows, const int full, size_t kc, const float *pa, const float *pb,
+                           float *c, size_t ldc, float alpha, float beta, const float *bias, int nr) {
+    __m256 lo[MR], hi[MR];
+    for (int i = 0; i < rows; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); }
+    for (size_t p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
+        for (int i = 0; i < rows; i++) {
+            __m256 a = _mm256_broadcast_ss(pa + i);
+            lo[i] = _mm256_fmadd_ps(a, b0, lo[i]);
+            hi[i] = _mm256_fmadd_ps(a, b1, hi[i]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    store(rows, full, lo, hi, c, ldc, alpha, beta, bias, nr);
 }
 
 #define ROWS(r) case r: if (nr == NR) tile(r, 1, kc, pa, pb, c, ldc, alpha, beta, bias, nr); \
@@ -68,5 +74,42 @@ static TARGET void kernel(size_t kc, const float *pa, const float *pb, float *c,
     }
 }
 
-const ck_desc ck_desc_avx2 = { .mr = MR, .nr = NR, .mc = 24 * MR, .kc = 256, .nc = 512, .kernel = kernel };
+/// The direct conv tile; `wide` 0 computes only the first 8 columns (narrow images).
+CK_INLINE TARGET void direct_tile(const int rows, const int wide, const ck_taps *t, const float *origin,
+                                  const float *pa, float *c, size_t ldc, const float *bias, int nr) {
+    __m256 lo[MR], hi[MR];
+    for (int i = 0; i < rows; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); }
+    for (size_t ic = 0; ic < t->channels; ic++) {
+        const float *chan = origin + ic * t->chan_stride;
+        for (size_t ky = 0; ky < t->kernel_h; ky++) {
+            const float *row = chan + ky * t->row_step;
+            for (size_t kx = 0; kx < t->kernel_w; kx++, pa += MR) {
+                const float *b = row + t->col_offset[kx];
+                __m256 b0 = _mm256_loadu_ps(b), b1 = wide ? _mm256_loadu_ps(b + 8) : b0;
+                for (int i = 0; i < rows; i++) {
+                    __m256 a = _mm256_broadcast_ss(pa + i);
+                    lo[i] = _mm256_fmadd_ps(a, b0, lo[i]);
+                    if (wide) hi[i] = _mm256_fmadd_ps(a, b1, hi[i]);
+                }
+            }
+        }
+    }
+    if (nr == NR) store(rows, 1, lo, hi, c, ldc, 1.0f, 0.0f, bias, nr);
+    else store(rows, 0, lo, hi, c, ldc, 1.0f, 0.0f, bias, nr);
+}
+
+#define DIRECT(r) case r: if (nr > 8) direct_tile(r, 1, t, origin, pa, c, ldc, bias, nr); \
+                          else direct_tile(r, 0, t, origin, pa, c, ldc, bias, nr); break
+
+static TARGET void direct(const ck_taps *t, const float *origin, const float *pa, float *c, size_t ldc,
+                          const float *bias, int mr, int nr) {
+    switch (mr) {
+    DIRECT(6); DIRECT(5); DIRECT(4); DIRECT(3); DIRECT(2);
+    default: DIRECT(1);
+    }
+}
+
+const ck_desc ck_desc_avx2 = {
+    .mr = MR, .nr = NR, .mc = 24 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
+};
 #endif

@@ -1,28 +1,18 @@
-// AVX-512 microkernel: 12×32 tile in 24 zmm accumulators. Masked loads and stores cover the
-// column edge and one instantiation per row count covers the row edge, so no tile is ever
-// computed into a temporary and copied.
+// AVX-512 microkernels: 8×32 tiles in 16 zmm accumulators. On Zen 4 a 12×32 tile (24
+// accumulators) ran at 45 GFLOP/s against 113 for 8, 10 or 11 rows; 8 also divides the usual
+// channel counts. Masked loads and stores cover the column edge and one instantiation per
+// row count the row edge, so no tile goes through a temporary.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include "internal.h"
 
-#define MR 12
+#define MR 8
 #define NR 32
 #define TARGET __attribute__((target("avx512f,fma")))
 
-CK_INLINE TARGET void tile(const int rows, size_t kc, const float *pa, const float *pb, float *c,
-                           size_t ldc, float alpha, float beta, const float *bias, int nr) {
-    __m512 lo[MR], hi[MR];
-    for (int i = 0; i < rows; i++) { lo[i] = _mm512_setzero_ps(); hi[i] = _mm512_setzero_ps(); }
-    for (size_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
-        for (int i = 0; i < rows; i++) {
-            __m512 a = _mm512_set1_ps(pa[i]);
-            lo[i] = _mm512_fmadd_ps(a, b0, lo[i]);
-            hi[i] = _mm512_fmadd_ps(a, b1, hi[i]);
-        }
-        pa += MR;
-        pb += NR;
-    }
+/// C rows = alpha·acc + beta·C + bias, columns < nr.
+CK_INLINE TARGET void store(const int rows, __m512 *lo, __m512 *hi, float *c, size_t ldc, float alpha,
+                            float beta, const float *bias, int nr) {
     __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
     __mmask16 m1 = nr >= 32 ? 0xFFFF : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0;
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -42,27 +32,72 @@ CK_INLINE TARGET void tile(const int rows, size_t kc, const float *pa, const flo
             r1 = _mm512_add_ps(r1, bi);
         }
         _mm512_mask_storeu_ps(row, m0, r0);
-        _mm512_mask_storeu_ps(row + 16, m1, r1);
+        if (m1) _mm512_mask_storeu_ps(row + 16, m1, r1);
     }
 }
+
+CK_INLINE TARGET void tile(const int rows, size_t kc, const float *pa, const float *pb, float *c,
+                           size_t ldc, float alpha, float beta, const float *bias, int nr) {
+    __m512 lo[MR], hi[MR];
+    for (int i = 0; i < rows; i++) { lo[i] = _mm512_setzero_ps(); hi[i] = _mm512_setzero_ps(); }
+    for (size_t p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
+        for (int i = 0; i < rows; i++) {
+            __m512 a = _mm512_set1_ps(pa[i]);
+            lo[i] = _mm512_fmadd_ps(a, b0, lo[i]);
+            hi[i] = _mm512_fmadd_ps(a, b1, hi[i]);
+        }
+        pa += MR;
+        pb += NR;
+    }
+    store(rows, lo, hi, c, ldc, alpha, beta, bias, nr);
+}
+
+#define ROWS(r) case r: tile(r, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break
 
 static TARGET void kernel(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
                           float alpha, float beta, const float *bias, int mr, int nr) {
     switch (mr) {
-    case 12: tile(12, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 11: tile(11, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 10: tile(10, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 9: tile(9, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 8: tile(8, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 7: tile(7, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 6: tile(6, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 5: tile(5, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 4: tile(4, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 3: tile(3, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    case 2: tile(2, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
-    default: tile(1, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break;
+    ROWS(8); ROWS(7); ROWS(6); ROWS(5); ROWS(4); ROWS(3); ROWS(2);
+    default: ROWS(1);
     }
 }
 
-const ck_desc ck_desc_avx512 = { .mr = MR, .nr = NR, .mc = 10 * MR, .kc = 256, .nc = 512, .kernel = kernel };
+/// The direct conv tile; `wide` 0 computes only the first 16 columns (narrow images).
+CK_INLINE TARGET void direct_tile(const int rows, const int wide, const ck_taps *t, const float *origin,
+                                  const float *pa, float *c, size_t ldc, const float *bias, int nr) {
+    __m512 lo[MR], hi[MR];
+    for (int i = 0; i < rows; i++) { lo[i] = _mm512_setzero_ps(); hi[i] = _mm512_setzero_ps(); }
+    for (size_t ic = 0; ic < t->channels; ic++) {
+        const float *chan = origin + ic * t->chan_stride;
+        for (size_t ky = 0; ky < t->kernel_h; ky++) {
+            const float *row = chan + ky * t->row_step;
+            for (size_t kx = 0; kx < t->kernel_w; kx++, pa += MR) {
+                const float *b = row + t->col_offset[kx];
+                __m512 b0 = _mm512_loadu_ps(b), b1 = wide ? _mm512_loadu_ps(b + 16) : b0;
+                for (int i = 0; i < rows; i++) {
+                    __m512 a = _mm512_set1_ps(pa[i]);
+                    lo[i] = _mm512_fmadd_ps(a, b0, lo[i]);
+                    if (wide) hi[i] = _mm512_fmadd_ps(a, b1, hi[i]);
+                }
+            }
+        }
+    }
+    store(rows, lo, hi, c, ldc, 1.0f, 0.0f, bias, nr);
+}
+
+#define DIRECT(r) case r: if (nr > 16) direct_tile(r, 1, t, origin, pa, c, ldc, bias, nr); \
+                          else direct_tile(r, 0, t, origin, pa, c, ldc, bias, nr); break
+
+static TARGET void direct(const ck_taps *t, const float *origin, const float *pa, float *c, size_t ldc,
+                          const float *bias, int mr, int nr) {
+    switch (mr) {
+    DIRECT(8); DIRECT(7); DIRECT(6); DIRECT(5); DIRECT(4); DIRECT(3); DIRECT(2);
+    default: DIRECT(1);
+    }
+}
+
+const ck_desc ck_desc_avx512 = {
+    .mr = MR, .nr = NR, .mc = 16 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
+};
 #endif

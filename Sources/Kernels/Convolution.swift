@@ -1,8 +1,8 @@
 // ONNX Conv and ConvTranspose on NCHW Float tensors, as GEMMs over the CKernels microkernels.
 // Conv: out[g] (outC/g × outH·outW) = W[g] (outC/g × inC/g·kH·kW) · im2col(in[g]); the weights
-// are packed once per call and the im2col matrix is never built — its panels are packed
-// straight from the image. ConvTranspose: col = W[g]ᵀ · in[g], scattered back (col2im) in
-// bounded chunks.
+// are packed once per call and the im2col matrix is never built (the direct kernel reads a
+// padded copy of the input, the others pack panels straight from the image). ConvTranspose:
+// col = W[g]ᵀ · in[g], scattered back (col2im) in bounded chunks.
 internal import CKernels
 
 /// Shape of a 2-D convolution; pads in ONNX order (top, left, bottom, right).
@@ -72,56 +72,97 @@ public enum Convolution {
         let depth = icg * g.kernelHeight * g.kernelWidth
         let planes = g.batch * g.groups
 
+        func image(_ n: Int, _ group: Int) -> ck_conv_image {
+            ck_conv_image(input: input + (n * g.inChannels + group * icg) * inHW, channels: icg,
+                          in_h: g.inHeight, in_w: g.inWidth, out_w: outW,
+                          kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_h: g.strideH,
+                          stride_w: g.strideW, pad_top: g.padTop, pad_left: g.padLeft,
+                          dil_h: g.dilationH, dil_w: g.dilationW)
+        }
+        var shape = image(0, 0)
+
         if icg == 1 && ocg == 1 {
             // Depthwise: a direct kernel per channel plane.
             let workers = workerCount(threads, work: planes * outHW * depth, pieces: planes)
             parallel(workers) { w in
-                for plane in stride(from: w, to: planes, by: workers) {
-                    let ch = plane % g.groups
-                    ck_depthwise(impl.isa, input + plane * inHW, g.inHeight, g.inWidth,
-                                 weights + ch * depth, g.kernelHeight, g.kernelWidth, g.strideH, g.strideW,
-                                 g.padTop, g.padLeft, g.dilationH, g.dilationW, bias?[ch] ?? 0,
-                                 output + plane * outHW, outH, outW)
+                withScratch(ck_depthwise_scratch(impl.isa, &shape, outH)) { scratch in
+                    for plane in stride(from: w, to: planes, by: workers) {
+                        let ch = plane % g.groups
+                        var source = image(plane / g.groups, ch)
+                        ck_depthwise(impl.isa, &source, outH, weights + ch * depth, bias?[ch] ?? 0,
+                                     output + plane * outHW, scratch)
+                    }
                 }
             }
             return
         }
 
-        let packedSize = ck_packed_a_size(impl.isa, ocg, depth)
+        // Three ways to a GEMM: 1×1 stride-1 convs read the input as B; rows wide enough for
+        // the tiles use the direct kernel on a padded band; the rest pack B panels from the image.
         let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideH == 1 && g.strideW == 1
             && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
-        withScratch(packedSize * g.groups) { packed in
-            for group in 0..<g.groups {
-                ck_pack_a(impl.isa, 0, ocg, depth, weights + group * ocg * depth, depth, packed + group * packedSize)
+        let direct = !pointwise && ck_conv_direct_suits(impl.isa, &shape) != 0
+        func pack(_ rows: Range<Int>, of group: Int, into packed: UnsafeMutablePointer<Float>) {
+            let w = weights + (group * ocg + rows.lowerBound) * depth
+            if direct { ck_pack_a_direct(impl.isa, rows.count, depth, w, depth, packed) }
+            else { ck_pack_a(impl.isa, 0, rows.count, depth, w, depth, packed) }
+        }
+        /// Output channels `rows` of plane (n, group), units first ..< first+count (output rows
+        /// for the direct kernel, output columns otherwise), with those rows' packed weights.
+        func compute(_ plane: Int, _ first: Int, _ count: Int, _ rows: Range<Int>, _ packed: UnsafePointer<Float>,
+                     _ scratch: UnsafeMutablePointer<Float>) {
+            let n = plane / g.groups, group = plane % g.groups
+            let dst = output + (n * g.outChannels + group * ocg + rows.lowerBound) * outHW
+            let rowBias = bias.map { $0 + group * ocg + rows.lowerBound }
+            var source = image(n, group)
+            if direct {
+                ck_conv_direct(impl.isa, rows.count, packed, &source, first, first + count, rowBias, dst, outHW, scratch)
+            } else if pointwise {
+                ck_sgemm_packed(impl.isa, rows.count, count, depth, 1, packed, 0, source.input + first, inHW, 0,
+                                rowBias, dst + first, outHW, scratch)
+            } else {
+                ck_conv_gemm(impl.isa, rows.count, first, count, packed, &source, rowBias, dst + first, outHW, scratch)
             }
-            // The output columns of all planes laid end to end, cut into equal runs per worker.
-            let total = planes * outHW
-            let workers = workerCount(threads, work: total * ocg * depth, pieces: (total + 63) / 64)
-            let run = ((total + workers - 1) / workers + 63) / 64 * 64
+        }
+        func scratchSize(_ units: Int) -> Int {
+            direct ? ck_conv_direct_scratch(impl.isa, &shape, units) : ck_packed_scratch(impl.isa, units, depth)
+        }
+
+        let perPlane = direct ? outH : outHW, granule = direct ? 1 : 64
+        let total = planes * perPlane, pieces = (total + granule - 1) / granule
+        let tiles = (ocg + impl.tileRows - 1) / impl.tileRows
+        let workers = workerCount(threads, work: planes * outHW * ocg * depth, pieces: max(pieces, tiles))
+        if pieces < workers {
+            // Too few output units to share (deep layers on small images): each worker takes a
+            // block of output channels, packing just those rows of the weights.
+            let perWorker = (tiles + workers - 1) / workers * impl.tileRows
+            parallel(workers) { w in
+                let rows = min(ocg, w * perWorker)..<min(ocg, (w + 1) * perWorker)
+                guard !rows.isEmpty else { return }
+                withScratch(ck_packed_a_size(impl.isa, rows.count, depth) + scratchSize(perPlane)) { scratch in
+                    let packed = scratch, rest = scratch + ck_packed_a_size(impl.isa, rows.count, depth)
+                    for plane in 0..<planes {
+                        if plane == 0 || g.groups > 1 { pack(rows, of: plane % g.groups, into: packed) }
+                        compute(plane, 0, perPlane, rows, packed, rest)
+                    }
+                }
+            }
+            return
+        }
+        let packedSize = ck_packed_a_size(impl.isa, ocg, depth)
+        withScratch(packedSize * g.groups) { packed in
+            for group in 0..<g.groups { pack(0..<ocg, of: group, into: packed + group * packedSize) }
+            // The units of all planes laid end to end and cut into equal runs, one per worker.
+            let run = ((total + workers - 1) / workers + granule - 1) / granule * granule
             parallel(workers) { w in
                 let lo = w * run, hi = min(total, lo + run)
                 guard lo < hi else { return }
-                withScratch(ck_packed_scratch(impl.isa, min(hi - lo, outHW), depth)) { scratch in
+                withScratch(scratchSize(min(hi - lo, perPlane))) { scratch in
                     var at = lo
                     while at < hi {
-                        let plane = at / outHW, col0 = at % outHW, cols = min(hi - at, outHW - col0)
-                        let n = plane / g.groups, group = plane % g.groups
-                        let src = input + (n * g.inChannels + group * icg) * inHW
-                        let dst = output + (n * g.outChannels + group * ocg) * outHW + col0
-                        let groupBias = bias.map { $0 + group * ocg }
-                        let weightsPacked = UnsafePointer(packed + group * packedSize)
-                        if pointwise {
-                            ck_sgemm_packed(impl.isa, ocg, cols, depth, 1, weightsPacked, 0, src + col0, inHW, 0,
-                                            groupBias, dst, outHW, scratch)
-                        } else {
-                            var image = ck_conv_image(
-                                input: src, channels: icg, in_h: g.inHeight, in_w: g.inWidth, out_w: outW,
-                                kernel_h: g.kernelHeight, kernel_w: g.kernelWidth, stride_h: g.strideH,
-                                stride_w: g.strideW, pad_top: g.padTop, pad_left: g.padLeft,
-                                dil_h: g.dilationH, dil_w: g.dilationW)
-                            ck_conv_gemm(impl.isa, ocg, col0, cols, weightsPacked, &image, groupBias, dst, outHW, scratch)
-                        }
-                        at += cols
+                        let plane = at / perPlane, first = at % perPlane, count = min(hi - at, perPlane - first)
+                        compute(plane, first, count, 0..<ocg, packed + plane % g.groups * packedSize, scratch)
+                        at += count
                     }
                 }
             }

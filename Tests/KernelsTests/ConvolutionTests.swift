@@ -24,15 +24,25 @@ private func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Fl
     return array.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
-/// Runs a geometry with random data on `impl` and compares with the reference.
-private func checkConv(_ g: ConvGeometry, _ rng: inout SeededRandom, threads: Int = 1, _ impl: Implementation) -> Bool {
-    let input = rng.floats(g.batch * g.inChannels * g.inHeight * g.inWidth)
-    let weights = rng.floats(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth)
-    let bias = Bool.random(using: &rng) ? rng.floats(g.outChannels) : nil
-    let got = conv(g, input, weights, bias, threads: threads, impl)
-    let expected = ScalarReference.conv2d(input: input, weights: weights, bias: bias, geometry: g)
-    let scale = ScalarReference.conv2d(input: input.map(abs), weights: weights.map(abs), bias: bias?.map(abs), geometry: g)
-    return matches(got, expected, scale: scale)
+/// A geometry with random data and the reference result for it.
+private struct ConvCase: Sendable {
+    let name: String, g: ConvGeometry
+    let input: [Float], weights: [Float], bias: [Float]?
+    let expected: [Double], scale: [Double]
+
+    init(_ name: String, _ g: ConvGeometry, _ rng: inout SeededRandom) {
+        self.name = name
+        self.g = g
+        input = rng.floats(g.batch * g.inChannels * g.inHeight * g.inWidth)
+        weights = rng.floats(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth)
+        bias = Bool.random(using: &rng) ? rng.floats(g.outChannels) : nil
+        expected = ScalarReference.conv2d(input: input, weights: weights, bias: bias, geometry: g)
+        scale = ScalarReference.conv2d(input: input.map(abs), weights: weights.map(abs), bias: bias?.map(abs), geometry: g)
+    }
+
+    func check(threads: Int = 1, _ impl: Implementation) -> Bool {
+        matches(conv(g, input, weights, bias, threads: threads, impl), expected, scale: scale)
+    }
 }
 
 private func randomGeometry(_ rng: inout SeededRandom) -> ConvGeometry {
@@ -68,14 +78,15 @@ private func randomGeometry(_ rng: inout SeededRandom) -> ConvGeometry {
 func conv2dMatchesReference(_ impl: Implementation) {
     var rng = SeededRandom(seed: 40 + UInt64(impl.rawValue))
     for round in 0..<80 {
-        let g = randomGeometry(&rng)
-        let ok = checkConv(g, &rng, impl)
-        #expect(ok, "round \(round): \(g)")
+        let c = ConvCase("round \(round)", randomGeometry(&rng), &rng)
+        let ok = c.check(impl)
+        #expect(ok, "\(c.name): \(c.g)")
     }
 }
 
-@Test(arguments: Implementation.available)
-func conv2dNamedShapes(_ impl: Implementation) {
+/// Shapes that each reach one path or edge, with data and references made once: the Double
+/// reference dominates the test time, and every variant checks against the same result.
+private let namedConvCases: [ConvCase] = {
     var rng = SeededRandom(seed: 50)
     let shapes: [(String, ConvGeometry)] = [
         ("pointwise, batch 2", ConvGeometry(batch: 2, inChannels: 7, inHeight: 9, inWidth: 11, outChannels: 13, kernelHeight: 1, kernelWidth: 1)),
@@ -92,17 +103,30 @@ func conv2dNamedShapes(_ impl: Implementation) {
         // 40·40 output columns span several 512-column blocks, 30·9 = 270 rows of B two depth blocks.
         ("deep and wide", ConvGeometry(batch: 1, inChannels: 30, inHeight: 40, inWidth: 40, outChannels: 20, kernelHeight: 3, kernelWidth: 3,
                                       padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+        // 128 channels of 36 padded columns: the direct kernel's 64K-float band holds 14 rows.
+        ("direct, several bands", ConvGeometry(batch: 1, inChannels: 128, inHeight: 34, inWidth: 34, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+                                              padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)),
+        ("direct, several bands, row stride 2", ConvGeometry(batch: 1, inChannels: 128, inHeight: 34, inWidth: 34, outChannels: 9, kernelHeight: 3, kernelWidth: 3,
+                                                            strideH: 2, padTop: 2, padLeft: 1, padBottom: 0, padRight: 1, dilationH: 2)),
+        // Two output columns per row is too narrow for the direct kernel on every variant: the
+        // packed path, over several 512-column blocks and two depth blocks.
+        ("packed, narrow and tall", ConvGeometry(batch: 1, inChannels: 30, inHeight: 300, inWidth: 4, outChannels: 12, kernelHeight: 3, kernelWidth: 3,
+                                                padTop: 1, padLeft: 0, padBottom: 1, padRight: 0)),
         ("kernel wider than image, padded", ConvGeometry(batch: 1, inChannels: 2, inHeight: 2, inWidth: 3, outChannels: 3, kernelHeight: 3, kernelWidth: 5,
                                                          padTop: 1, padLeft: 2, padBottom: 1, padRight: 2)),
     ]
-    for (name, g) in shapes {
-        let ok = checkConv(g, &rng, impl)
-        #expect(ok, "\(name)")
+    return shapes.map { ConvCase($0.0, $0.1, &rng) }
+}()
+
+@Test(arguments: Implementation.available)
+func conv2dNamedShapes(_ impl: Implementation) {
+    for c in namedConvCases {
+        let ok = c.check(impl)
+        #expect(ok, "\(c.name)")
     }
 }
 
-@Test(arguments: Implementation.available)
-func conv2dThreadedMatchesReference(_ impl: Implementation) {
+private let threadedConvCases: [ConvCase] = {
     var rng = SeededRandom(seed: 60)
     let shapes = [
         ConvGeometry(batch: 1, inChannels: 16, inHeight: 37, inWidth: 41, outChannels: 24, kernelHeight: 3, kernelWidth: 3,
@@ -112,11 +136,21 @@ func conv2dThreadedMatchesReference(_ impl: Implementation) {
         ConvGeometry(batch: 2, inChannels: 64, inHeight: 30, inWidth: 30, outChannels: 32, kernelHeight: 1, kernelWidth: 1),
         ConvGeometry(batch: 2, inChannels: 32, inHeight: 40, inWidth: 40, outChannels: 32, kernelHeight: 5, kernelWidth: 5,
                      padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, groups: 32),
+        // One output row per plane: too few units to share, so workers split the channels.
+        ConvGeometry(batch: 2, inChannels: 64, inHeight: 3, inWidth: 40, outChannels: 96, kernelHeight: 3, kernelWidth: 3),
+        ConvGeometry(batch: 1, inChannels: 128, inHeight: 3, inWidth: 40, outChannels: 192, kernelHeight: 3, kernelWidth: 3, groups: 2),
+        ConvGeometry(batch: 1, inChannels: 128, inHeight: 8, inWidth: 8, outChannels: 128, kernelHeight: 3, kernelWidth: 3,
+                     padTop: 1, padLeft: 1, padBottom: 1, padRight: 1),
     ]
-    for g in shapes {
+    return shapes.map { ConvCase("\($0)", $0, &rng) }
+}()
+
+@Test(arguments: Implementation.available)
+func conv2dThreadedMatchesReference(_ impl: Implementation) {
+    for c in threadedConvCases {
         for threads in [2, 3] {
-            let ok = checkConv(g, &rng, threads: threads, impl)
-            #expect(ok, "\(g) on \(threads) threads")
+            let ok = c.check(threads: threads, impl)
+            #expect(ok, "\(c.name) on \(threads) threads")
         }
     }
 }

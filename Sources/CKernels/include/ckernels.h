@@ -59,6 +59,21 @@ typedef struct {
 void ck_conv_gemm(ck_isa isa, size_t m, size_t col0, size_t cols, const float *packed_a,
                   const ck_conv_image *image, const float *bias, float *c, size_t ldc, float *scratch);
 
+/// Whether ck_conv_direct suits `image` on `isa`: output rows that fill most of a tile.
+int ck_conv_direct_suits(ck_isa isa, const ck_conv_image *image);
+
+/// Packs A (m×k, row-major) for ck_conv_direct; ck_packed_a_size floats.
+void ck_pack_a_direct(ck_isa isa, size_t m, size_t k, const float *a, size_t lda, float *packed);
+
+/// Floats of scratch ck_conv_direct needs for up to `rows` output rows of `image`.
+size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *image, size_t rows);
+
+/// Output rows oy0 ..< oy1 of C[m][out_h·out_w] = A·im2col(image) + bias (per row, may be NULL),
+/// A from ck_pack_a_direct. The kernel reads B in place from a zero-padded copy of the input
+/// rows a band of output rows needs, so nothing is packed per column.
+void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *image, size_t oy0,
+                    size_t oy1, const float *bias, float *c, size_t ldc, float *scratch);
+
 /// ConvTranspose scatter: out[oc][y][x] += col[(oc·kh + ky)·kw + kx][q] for input pixels
 /// q = col0 ..< col0+cols (q = i·in_w + j), y = i·stride_h − pad_top + ky·dil_h (x likewise),
 /// for oc ..< channels; out is [channels][out_h][out_w].
@@ -67,11 +82,13 @@ void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0,
                    size_t pad_top, size_t pad_left, size_t dil_h, size_t dil_w,
                    float *out, size_t out_h, size_t out_w);
 
-/// Depthwise conv of one channel (one filter per input channel): out = bias + w ⋆ in, direct.
-void ck_depthwise(ck_isa isa, const float *input, size_t in_h, size_t in_w, const float *weights,
-                  size_t kernel_h, size_t kernel_w, size_t stride_h, size_t stride_w, size_t pad_top,
-                  size_t pad_left, size_t dil_h, size_t dil_w, float bias, float *out, size_t out_h,
-                  size_t out_w);
+/// Floats of scratch ck_depthwise needs.
+size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *image, size_t out_h);
+
+/// Depthwise conv of one channel plane (`image` with channels 1) by its own kernel_h×kernel_w
+/// filter: out[out_h][out_w] = bias + weights ⋆ image.
+void ck_depthwise(ck_isa isa, const ck_conv_image *image, size_t out_h, const float *weights, float bias,
+                  float *out, float *scratch);
 
 #ifdef __cplusplus
 }
