@@ -146,7 +146,7 @@ extension OrderSummary {
         self.init(
             file: o.file, messageIndex: o.messageIndex, messageType: o.messageType,
             accessionNumber: o.accessionNumbers.first, placerOrderNumber: o.placerOrderNumber,
-            studyInstanceUID: o.studyInstanceUID, linkedBy: linkedBy)
+            studyInstanceUID: o.studyInstanceUID, linkedBy: linkedBy, fillerOrderNumber: o.fillerOrderNumber)
     }
 }
 
