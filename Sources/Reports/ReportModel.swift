@@ -49,13 +49,16 @@ public struct OrderSummary: Sendable, Codable, Equatable {
     public var messageType: String
     public var accessionNumber: String?
     public var placerOrderNumber: String?
+    /// OBR-3/ORC-3 as sent; the ORU names the order by it.
+    public var fillerOrderNumber: String?
     public var studyInstanceUID: String?
     public var linkedBy: String?
 
     public init(file: String, messageIndex: Int, messageType: String, accessionNumber: String?,
-                placerOrderNumber: String?, studyInstanceUID: String?, linkedBy: String?) {
+                placerOrderNumber: String?, studyInstanceUID: String?, linkedBy: String?, fillerOrderNumber: String? = nil) {
         self.file = file; self.messageIndex = messageIndex; self.messageType = messageType
         self.accessionNumber = accessionNumber; self.placerOrderNumber = placerOrderNumber
+        self.fillerOrderNumber = fillerOrderNumber
         self.studyInstanceUID = studyInstanceUID; self.linkedBy = linkedBy
     }
 }

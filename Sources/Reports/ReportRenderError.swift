@@ -5,6 +5,8 @@ public struct ReportRenderError: Error, Sendable, CustomStringConvertible {
         case libraryFailure(code: Int)
         case fontMissing(path: String)
         case fontUnsupported(path: String)
+        /// `BatchReport.generatedAt` is not an ISO 8601 timestamp with a zone.
+        case invalidTimestamp
 
         public var description: String {
             switch self {
@@ -12,6 +14,7 @@ public struct ReportRenderError: Error, Sendable, CustomStringConvertible {
             case .libraryFailure(let code): "the C library failed (status \(code))"
             case .fontMissing(let path): "font file not found: \(path)"
             case .fontUnsupported(let path): "not a TrueType font (libharu needs glyf outlines): \(path)"
+            case .invalidTimestamp: "generatedAt is not an ISO 8601 timestamp"
             }
         }
     }

@@ -46,6 +46,18 @@ import HL7
         #expect(lines.last == "")
     }
 
+    /// PID-5 is required in v2.5.1 (hl7apy refuses an ORU without it): a patient with no name
+    /// gets name type U (unspecified), never an invented name.
+    @Test func oruWithoutAPatientNameSaysTheNameIsUnspecified() throws {
+        var oru = Self.sampleORU(note: "plain")
+        oru.patient = .init(id: "MRN12345", assigningAuthority: "HOSP")
+        let lines = oru.build().split(separator: "\r").map(String.init)
+        #expect(lines[1] == "PID|1||MRN12345^^^HOSP^MR||^^^^^^U")
+        let dir = try TemporaryDirectory("oru-noname")
+        defer { dir.remove() }
+        #expect(try Oracle.hl7apyProblem(file: try Oracle.write(oru.build(), "oru.hl7", in: dir)) == nil)
+    }
+
     @Test func oruParsesBackIdentically() throws {
         let pdf = Array("%PDF-1.4\n%âãÏÓ\n1 0 obj <<>> endobj\ntrailer\n%%EOF\n".utf8) + (0..<2048).map { UInt8($0 % 256) }
         let text = Self.sampleORU(pdf: pdf, note: Self.awkward.joined(separator: " / ")).build()

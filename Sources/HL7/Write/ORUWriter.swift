@@ -11,6 +11,8 @@ public struct ORUMessage: Sendable {
         public var identifierTypeCode: String?
         public var familyName: String?
         public var givenName: String?
+        /// PID-5.7 (table 0200), e.g. `U` when no name is known: PID-5 is required.
+        public var nameTypeCode: String?
         /// DTM text, e.g. `19700101`.
         public var birthDate: String?
         public var sex: String?
@@ -22,6 +24,7 @@ public struct ORUMessage: Sendable {
             self.identifierTypeCode = identifierTypeCode
             self.familyName = familyName
             self.givenName = givenName
+            self.nameTypeCode = familyName == nil && givenName == nil ? "U" : nil
             self.birthDate = birthDate
             self.sex = sex
         }
@@ -130,7 +133,7 @@ public struct ORUMessage: Sendable {
 
         set("PID-1", "1")
         set("PID-3.1", patient.id); set("PID-3.4", patient.assigningAuthority); set("PID-3.5", patient.identifierTypeCode)
-        set("PID-5.1", patient.familyName); set("PID-5.2", patient.givenName)
+        set("PID-5.1", patient.familyName); set("PID-5.2", patient.givenName); set("PID-5.7", patient.nameTypeCode)
         set("PID-7", patient.birthDate); set("PID-8", patient.sex)
 
         set("ORC-1", order.orderControl)

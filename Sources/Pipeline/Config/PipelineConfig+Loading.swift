@@ -120,7 +120,7 @@ struct ConfigReader {
     func pipeline(_ root: Node) throws(ConfigError) -> PipelineConfig {
         let keys: Set = [
             "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
-            "outbox", "critical", "spool", "workers", "zip", "delivery_attempts",
+            "outbox", "critical", "spool", "workers", "zip", "delivery_attempts", "hl7",
         ]
         let m = try mapping(root, "", allowed: keys)
         guard let nameNode = m["name"] else { throw fail(root, "name", "is required") }
@@ -173,6 +173,10 @@ struct ConfigReader {
             workers: workers,
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
+        if let n = m["hl7"] {
+            guard render.contains("hl7") else { throw fail(n, "hl7", "has no effect: 'render' does not list hl7") }
+            config.hl7 = try hl7(n)
+        }
         config.mailOutboxes = try mailOutboxes(outboxNode, render: render)
         if config.infer == nil, let shown = render.first(where: PipelineConfig.findingFormats.contains) {
             throw fail(m["render"]!, "render", "format '\(shown)' shows a model's findings: add an 'infer' key with the model")
@@ -289,6 +293,19 @@ struct ConfigReader {
             }
         }
         return v
+    }
+
+    func hl7(_ node: Node) throws(ConfigError) -> PipelineConfig.HL7 {
+        let m = try mapping(node, "hl7", allowed: ["embed_pdf", "sending_facility", "receiving_application", "receiving_facility"])
+        var h = PipelineConfig.HL7()
+        if let n = m["embed_pdf"] {
+            guard let b = n.bool else { throw fail(n, "hl7.embed_pdf", "expected true or false") }
+            h.embedPDF = b
+        }
+        h.sendingFacility = try m["sending_facility"].map { n throws(ConfigError) in try string(n, "hl7.sending_facility") }
+        h.receivingApplication = try m["receiving_application"].map { n throws(ConfigError) in try string(n, "hl7.receiving_application") }
+        h.receivingFacility = try m["receiving_facility"].map { n throws(ConfigError) in try string(n, "hl7.receiving_facility") }
+        return h
     }
 
     func formats(_ node: Node) throws(ConfigError) -> [String] {

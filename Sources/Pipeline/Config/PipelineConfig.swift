@@ -36,6 +36,16 @@ public struct PipelineConfig: Sendable {
 
     public enum Grouping: String, Sendable { case study, series, patient }
 
+    /// `hl7: { embed_pdf: true, receiving_application: RIS }`: how the ORU is addressed and
+    /// whether it carries the PDF report (Base64, so about a third larger than the PDF).
+    public struct HL7: Sendable, Equatable {
+        public var embedPDF = false
+        public var sendingFacility: String?
+        public var receivingApplication: String?
+        public var receivingFacility: String?
+        public init() {}
+    }
+
     public var file: String
     public var name: String
     public var ledger: LedgerLocation
@@ -57,6 +67,7 @@ public struct PipelineConfig: Sendable {
     public var zipLimits: ZipLimits
     /// Failed attempts (one per pass) before a delivery is parked as a dead letter.
     public var deliveryAttempts: Int = 5
+    public var hl7 = HL7()
 
     public var processingDirectory: String { spool + "/processing" }
     public var archiveDirectory: String { spool + "/archive" }
@@ -65,9 +76,9 @@ public struct PipelineConfig: Sendable {
 
     /// The render formats this build can produce. The DICOM and image formats show a model's
     /// findings: without `infer` they write nothing for a study.
-    public static let availableFormats = ["json", "csv", "pdf", "sr", "encapsulated-pdf", "png", "secondary-capture"]
+    public static let availableFormats = ["json", "csv", "pdf", "sr", "encapsulated-pdf", "png", "secondary-capture", "hl7", "fhir"]
     /// Formats that exist only for a model's findings.
-    static let findingFormats: Set = ["sr", "png", "secondary-capture"]
+    static let findingFormats: Set = ["sr", "png", "secondary-capture", "hl7", "fhir"]
     /// Recognised, but their renderers have not landed yet.
-    static let plannedFormats = ["hl7", "fhir"]
+    static let plannedFormats: [String] = []
 }

@@ -26,7 +26,7 @@ public final class Engine: Sendable {
         self.log = log
         self.clock = clock
         self.infer = infer ?? NoModelStage()
-        self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render))
+        self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7))
         self.inboxes = config.inboxes.map { inbox in
             switch inbox { case .local(let path): LocalInbox(path: path, marker: config.marker) }
         }

@@ -59,6 +59,8 @@ public struct OrderInfo: Sendable, Equatable {
     public var patientIDs: [String]
     /// PID-3 assigning authorities, parallel to `patientIDs` (nil when not sent).
     public var issuers: [String?] = []
+    /// OBR-3/ORC-3 (the filler's number, usually the accession), for the ORU.
+    public var fillerOrderNumber: String? = nil
     /// Messages without order numbers (ADT, SIU) link to every study of their patient.
     public var isPatientLevel: Bool { accessionNumbers.isEmpty && studyInstanceUID == nil && placerOrderNumber == nil }
 }

@@ -13,7 +13,8 @@ enum HL7Orders {
                 accessionNumbers: keys.accessionCandidates, placerOrderNumber: keys.placerOrderNumbers.first,
                 studyInstanceUID: keys.studyInstanceUIDs.first,
                 patientIDs: keys.patientIdentifiers.map(\.id),
-                issuers: keys.patientIdentifiers.map(\.assigningAuthority)))
+                issuers: keys.patientIdentifiers.map(\.assigningAuthority),
+                fillerOrderNumber: keys.fillerOrderNumbers.first))
         }
         let problems = file.errors.map { "HL7: \($0.problem)" }
         if orders.isEmpty && problems.isEmpty { return .quarantined("HL7 file without messages") }

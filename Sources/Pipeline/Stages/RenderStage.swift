@@ -12,8 +12,12 @@ public struct RenderStage: Stage {
     public init(renderers: [any Renderer]) { self.renderers = renderers }
 
     /// The renderers for a pipeline's `render:` list, in that order.
-    public static func renderers(for formats: [String]) -> [any Renderer] {
+    public static func renderers(for formats: [String], hl7: PipelineConfig.HL7 = .init()) -> [any Renderer] {
         let pdf = PDFRenderer(), png = KeyImageRenderer()
+        var oru = HL7ORURenderer.Options()
+        oru.sendingFacility = hl7.sendingFacility
+        oru.receivingApplication = hl7.receivingApplication
+        oru.receivingFacility = hl7.receivingFacility
         return formats.compactMap { f -> (any Renderer)? in
             switch f {
             case "json": JSONRenderer()
@@ -28,19 +32,23 @@ public struct RenderStage: Stage {
                           let shown = study.source?.instances.first(where: { $0.sopInstanceUID == key.sopInstanceUID }) else { return nil }
                     return (try png.rgbImage(key), shown)
                 }
+            case "hl7": HL7ORURenderer(options: oru, embeddingPDFFrom: hl7.embedPDF ? pdf : nil)
+            case "fhir": FHIRRenderer()
             default: nil
             }
         }
     }
 
-    /// Renderers that write DICOM need the source's Patient/Study attributes and references.
+    /// Renderers that write DICOM need the source's Patient/Study attributes and references;
+    /// the ORU takes the patient's birth date and sex from them.
     static func needsSource(_ renderers: [any Renderer]) -> Bool {
-        renderers.contains { $0.format.hasPrefix("dicom-") }
+        renderers.contains { $0.format.hasPrefix("dicom-") || $0.format == "hl7" }
     }
 
-    /// Renderers that draw the key image (the DICOM PDF draws it through its PDF renderer).
+    /// Renderers that draw the key image (the DICOM PDF and an ORU with the PDF draw it through
+    /// their PDF renderer).
     static func needsKeyImage(_ renderers: [any Renderer]) -> Bool {
-        renderers.contains { ["png", "pdf", "dicom-pdf", "dicom-sc"].contains($0.format) }
+        renderers.contains { ["png", "pdf", "dicom-pdf", "dicom-sc"].contains($0.format) || ($0 as? HL7ORURenderer)?.pdfRenderer != nil }
     }
 
     public func run(_ batch: InferredBatch, context: BatchContext) async throws -> RenderedBatch {
@@ -146,7 +154,7 @@ extension OrderSummary {
         self.init(
             file: o.file, messageIndex: o.messageIndex, messageType: o.messageType,
             accessionNumber: o.accessionNumbers.first, placerOrderNumber: o.placerOrderNumber,
-            studyInstanceUID: o.studyInstanceUID, linkedBy: linkedBy)
+            studyInstanceUID: o.studyInstanceUID, linkedBy: linkedBy, fillerOrderNumber: o.fillerOrderNumber)
     }
 }
 
