@@ -16,18 +16,21 @@ import TestSupport
                               credentials: .identity(server.userKey, knownHosts: server.knownHosts), marker: "READY")
         let path = folder + "/slow.hl7"
         #expect(try await inbox.list().isEmpty)  // logged in before the writer starts
-        // 8 s of writing: long enough to be seen several times even when CI's 2 cores are busy.
-        let chunks = 32
-        let writer = SlowWriter(path: path, chunk: 64 << 10, count: chunks, interval: 0.25)
+        // The writer goes on until the watcher has seen the file grow three times (at most 100 s),
+        // so a slow listing on a busy 2-core machine cannot make the file look settled early.
+        let writer = SlowWriter(path: path, chunk: 64 << 10, count: 400, interval: 0.25)
 
         var watcher = Watcher(settle: .seconds(1))
         var readyWhileWriting = false
         var pollsWhileWriting = 0
         var ready: InboxEntry?
-        let deadline = Date().addingTimeInterval(40)
+        let deadline = Date().addingTimeInterval(150)
         while ready == nil && Date() < deadline {
             let writing = writer.isWriting  // read before listing: a later finish cannot make this stale
-            if writing { pollsWhileWriting += 1 }
+            if writing {
+                pollsWhileWriting += 1
+                if pollsWhileWriting >= 3 { writer.stop() }
+            }
             for (entry, verdict) in watcher.poll(try await inbox.list()) where entry.name == "slow.hl7" {
                 #expect(entry.newestModification.timeIntervalSince1970.rounded() == entry.newestModification.timeIntervalSince1970,
                         "SFTP v3 mtimes are whole seconds")
@@ -37,9 +40,9 @@ import TestSupport
             }
             try await Task.sleep(for: .milliseconds(300))
         }
-        #expect(pollsWhileWriting >= 2, "the file was watched while it grew")
+        #expect(pollsWhileWriting >= 3, "the file was watched while it grew")
         #expect(!readyWhileWriting)
-        #expect(ready?.totalSize == Int64(chunks * (64 << 10)))
+        #expect(ready?.totalSize == Int64(writer.written * (64 << 10)))
         #expect(ready?.kind == .file && ready?.hasMarker == false)
         await inbox.close()
     }
@@ -128,16 +131,22 @@ import TestSupport
 /// Appends `count` chunks to a file at a fixed pace on its own thread, like a slow uploader.
 final class SlowWriter: @unchecked Sendable {
     private let lock = NSLock()
-    private var writing = true
+    private var writing = true, stopping = false, chunks = 0
     var isWriting: Bool { lock.withLock { writing } }
+    /// Chunks written so far (all of them once `isWriting` is false).
+    var written: Int { lock.withLock { chunks } }
+    /// Ends the writing after the chunk in hand.
+    func stop() { lock.withLock { stopping = true } }
 
     init(path: String, chunk: Int, count: Int, interval: TimeInterval) {
         _ = FileManager.default.createFile(atPath: path, contents: Data())
         Thread.detachNewThread { [self] in
             let handle = FileHandle(forWritingAtPath: path)!
             for _ in 0..<count {
+                if self.lock.withLock({ self.stopping }) { break }
                 handle.seekToEndOfFile()
                 handle.write(Data(repeating: 0x41, count: chunk))
+                self.lock.withLock { self.chunks += 1 }
                 Thread.sleep(forTimeInterval: interval)
             }
             try? handle.close()
