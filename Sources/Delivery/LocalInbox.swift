@@ -15,6 +15,13 @@ public struct InboxEntry: Sendable, Equatable {
     /// The configured marker exists (inside the folder, or as `<name>.<marker>` beside it).
     public let hasMarker: Bool
     public let markerPath: String?
+
+    public init(name: String, path: String, kind: Kind, totalSize: Int64, newestModification: Date, fileCount: Int,
+                hasPartialFiles: Bool, hasMarker: Bool, markerPath: String?) {
+        self.name = name; self.path = path; self.kind = kind; self.totalSize = totalSize
+        self.newestModification = newestModification; self.fileCount = fileCount
+        self.hasPartialFiles = hasPartialFiles; self.hasMarker = hasMarker; self.markerPath = markerPath
+    }
 }
 
 /// A local inbox folder. Listing never opens a file; claiming is one rename(2).

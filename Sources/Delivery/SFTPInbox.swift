@@ -18,16 +18,25 @@ public struct SFTPInbox: Sendable {
     public struct Claim: Sendable, Equatable {
         public let entry: InboxEntry
         public let folder: String
+
+        public init(entry: InboxEntry, folder: String) {
+            self.entry = entry
+            self.folder = folder
+        }
     }
 
     public let endpoint: SFTPEndpoint
     public let marker: String?
+    /// False: only loose files and zips are batches; folders are neither walked nor taken.
+    public let recursive: Bool
     public let link: SFTPLink
     public var id: String { endpoint.description }
 
-    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, marker: String?, retry: SFTPRetryPolicy = SFTPRetryPolicy(), timeout: Duration = .seconds(20)) {
+    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, marker: String?, recursive: Bool = true,
+                retry: SFTPRetryPolicy = SFTPRetryPolicy(), timeout: Duration = .seconds(20)) {
         self.endpoint = endpoint
         self.marker = marker
+        self.recursive = recursive
         link = SFTPLink(endpoint: endpoint, credentials: credentials, retry: retry, timeout: timeout)
     }
 
@@ -37,6 +46,7 @@ public struct SFTPInbox: Sendable {
     public func list() async throws -> [InboxEntry] {
         let root = endpoint.path
         let marker = marker
+        let recursive = recursive
         return try await link.perform { c, _ in
             let listing = try await c.list(root)
             let names = Set(listing.map(\.name))
@@ -48,6 +58,7 @@ public struct SFTPInbox: Sendable {
                 let siblingName = marker.map { item.name + "." + $0 }
                 let sibling = siblingName.flatMap { names.contains($0) ? root + "/" + $0 : nil }
                 if item.isDirectory {
+                    guard recursive else { continue }
                     var scan = RemoteScan(marker: marker)
                     scan.newest = item.modification
                     try await scan.walk(item.path, c)
@@ -112,8 +123,16 @@ public struct SFTPInbox: Sendable {
 
     private static func fetch(_ remote: String, to local: String, isFolder: Bool, _ c: SFTPConnection) async throws {
         guard isFolder else {
-            if let size = try await c.stat(remote)?.size, let have = LocalFile.size(path: local), have == size { return }
+            let attributes = try await c.stat(remote)
+            if let size = attributes?.size, let have = LocalFile.size(path: local), have == size { return }
             try await c.download(from: remote, to: local, resume: true)
+            // Keep the server's mtime (as `sftp -p` does): the local copy's age is the upload's,
+            // which the group stage's "still receiving" check relies on.
+            if let modified = attributes?.modification {
+                var times = [timeval(tv_sec: Int(modified.timeIntervalSince1970), tv_usec: 0),
+                             timeval(tv_sec: Int(modified.timeIntervalSince1970), tv_usec: 0)]
+                _ = utimes(local, &times)
+            }
             return
         }
         do {

@@ -164,7 +164,17 @@ extension Sluice {
                 } catch { line(false, "\(error)") }
             }
             for inbox in config.inboxes {
-                if case .local(let path) = inbox { line(Checks.writableFolder(path), "inbox \(path) is a readable, writable folder") }
+                switch inbox {
+                case .local(let path):
+                    line(Checks.writableFolder(path), "inbox \(path) is a readable, writable folder")
+                case .sftp(let s):
+                    // Log in (host key checked), list; unless read-only, claim a probe by rename.
+                    let lines = await SFTPCheck.inbox(
+                        s.endpoint, s.credentials, processing: s.claim == .rename ? s.processingFolder : nil,
+                        archive: s.after == .archive ? s.archiveFolder : nil)
+                    for l in lines { line(!l.hasPrefix("FAILED"), "inbox \(s.endpoint): " + l.replacingOccurrences(of: "ok: ", with: "")) }
+                    if s.claim == .ledger { line(true, "inbox \(s.endpoint): claim: ledger (read-only account): nothing is written on the server") }
+                }
             }
             for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
                 + (config.usesMail ? [config.mailDirectory] : []) {

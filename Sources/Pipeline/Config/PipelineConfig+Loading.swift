@@ -130,10 +130,14 @@ struct ConfigReader {
         }
         guard let inboxNode = m["inbox"] else { throw fail(root, "inbox", "is required") }
         let inboxes = try self.inboxes(inboxNode)
-        let firstInbox: String
-        switch inboxes[0] { case .local(let p): firstInbox = p }
-        let spool = try m["spool"].map { n throws(ConfigError) in try path(n, "spool") }
-            ?? (firstInbox as NSString).deletingLastPathComponent
+        let firstLocal = inboxes.lazy.compactMap { inbox -> String? in
+            if case .local(let p) = inbox { return p }
+            return nil
+        }.first
+        guard let spool = try m["spool"].map({ n throws(ConfigError) in try path(n, "spool") })
+            ?? firstLocal.map({ ($0 as NSString).deletingLastPathComponent }) else {
+            throw fail(root, "spool", "is required when every inbox is on an SFTP server (batches are downloaded into spool/processing/)")
+        }
 
         let ledger: PipelineConfig.LedgerLocation
         if let node = m["ledger"] {
@@ -208,13 +212,16 @@ struct ConfigReader {
         for (i, item) in items.enumerated() {
             let key = items.count > 1 ? "inbox[\(i)]" : "inbox"
             if case .scalar = item { out.append(.local(path: try path(item, key))); continue }
-            let m = try mapping(item, key, allowed: ["local", "sftp", "identity", "known_hosts", "password", "recursive", "after"])
+            let m = try mapping(item, key, allowed: Self.sftpInboxKeys.union(["local"]))
             if let local = m["local"] {
+                if let extra = m.keys.sorted().first(where: { $0 != "local" }) {
+                    throw fail(m[extra], key + "." + extra, "only applies to an sftp inbox")
+                }
                 out.append(.local(path: try path(local, key + ".local")))
-            } else if let sftp = m["sftp"] {
-                throw fail(sftp, key + ".sftp", "SFTP inboxes are not available in this build yet; use a local inbox")
+            } else if m["sftp"] != nil {
+                out.append(.sftp(try sftpInbox(item, m, key)))
             } else {
-                throw fail(item, key, "needs 'local: PATH'")
+                throw fail(item, key, "needs 'local: PATH' or 'sftp: sftp://user@host/path'")
             }
         }
         return out
@@ -236,25 +243,8 @@ struct ConfigReader {
             let conflict = try m["conflict"].map { n throws(ConfigError) in try conflictPolicy(n, key + ".conflict") } ?? .replace
             if let local = m["local"] {
                 out.append(.local(path: try path(local, key + ".local"), marker: marker))
-            } else if let sftp = m["sftp"] {
-                let url = try string(sftp, key + ".sftp")
-                let endpoint: SFTPEndpoint
-                do { endpoint = try SFTPEndpoint(url: url) } catch {
-                    throw fail(sftp, key + ".sftp", "\(error)")
-                }
-                guard let knownHosts = m["known_hosts"] else {
-                    throw fail(item, key + ".known_hosts", "is required: the server's host key must be checked")
-                }
-                let hosts = try path(knownHosts, key + ".known_hosts")
-                let credentials: SFTPCredentials
-                if let identity = m["identity"] {
-                    let passphrase = try m["passphrase"].map { n throws(ConfigError) in try secret(n, key + ".passphrase") }
-                    credentials = .identity(try path(identity, key + ".identity"), passphrase: passphrase, knownHosts: hosts)
-                } else if let password = m["password"] {
-                    credentials = .password(try secret(password, key + ".password"), knownHosts: hosts)
-                } else {
-                    throw fail(item, key, "needs 'identity: KEYFILE' or 'password: file:PATH | env:NAME'")
-                }
+            } else if m["sftp"] != nil {
+                let (endpoint, credentials) = try sftpLogin(item, m, key)
                 out.append(.sftp(endpoint: endpoint, credentials: credentials, conflict: conflict, marker: marker))
             } else {
                 throw fail(item, key, "needs 'local: PATH', 'sftp: sftp://user@host/path' or 'smtp: smtp://host:587'")

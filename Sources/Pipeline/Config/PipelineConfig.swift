@@ -11,8 +11,10 @@ public struct PipelineConfig: Sendable {
         case postgres(url: String)
     }
 
-    public enum InboxLocation: Sendable, Equatable {
+    public enum InboxLocation: Sendable {
         case local(path: String)
+        /// See PipelineConfig+SFTPInbox.swift.
+        case sftp(SFTPInboxSettings)
     }
 
     public enum OutboxLocation: Sendable {

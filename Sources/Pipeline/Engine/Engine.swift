@@ -10,7 +10,7 @@ public final class Engine: Sendable {
     public let ledger: any Ledger
     public let log: Log
     public let clock: Clock
-    let inboxes: [LocalInbox]
+    let inboxes: [PipelineInbox]
     /// Each outbox with the completion marker it gets after a batch's outputs (if any).
     let outboxes: [(outbox: any Outbox, marker: String?)]
     let infer: any Stage<GroupedBatch, InferredBatch>
@@ -27,9 +27,7 @@ public final class Engine: Sendable {
         self.clock = clock
         self.infer = infer ?? NoModelStage()
         self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7))
-        self.inboxes = config.inboxes.map { inbox in
-            switch inbox { case .local(let path): LocalInbox(path: path, marker: config.marker) }
-        }
+        self.inboxes = config.inboxes.map { PipelineInbox.make($0, marker: config.marker) }
         self.outboxes = outboxes.map { $0.map { ($0, nil) } } ?? config.outboxes.map { outbox in
             switch outbox {
             case .local(let path, let marker):
@@ -50,21 +48,24 @@ public final class Engine: Sendable {
 
     // MARK: Passes
 
-    /// One pass: resume unfinished runs, claim every ready entry, process what was claimed, then
-    /// send the digests that are due.
+    /// One pass: resume unfinished runs (and SFTP claims not yet downloaded or finished on
+    /// the server), claim every ready entry, process what was claimed, then send the digests
+    /// that are due.
     public func pass(watcher: inout Watcher, stop: StopFlag = StopFlag()) async -> PassResult {
         var result = PassResult()
-        for id in adoptOrphans() + unfinishedBatches() where !stop.isSet {
+        let orphans = adoptOrphans()
+        await resumeRemoteClaims(into: &result, stop: stop)
+        for id in orphans + unfinishedBatches() where !stop.isSet {
             await drive(batchID: id, into: &result)
         }
         for inbox in inboxes where !stop.isSet {
             let entries: [InboxEntry]
-            do { entries = try inbox.list() } catch {
+            do { entries = try await inbox.list() } catch {
                 result.errors.append("\(inbox.id): cannot list: \(error)")
                 log.error("\(inbox.id): cannot list the inbox: \(error)")
                 continue
             }
-            for (entry, verdict) in watcher.poll(entries, now: Date()) where !stop.isSet {
+            for (entry, verdict) in watcher.poll(entries, inbox: inbox.id, now: Date()) where !stop.isSet {
                 guard verdict == .ready else {
                     if case .waiting(let why) = verdict {
                         result.waiting += 1
@@ -72,7 +73,12 @@ public final class Engine: Sendable {
                     }
                     continue
                 }
-                guard let id = claim(entry, from: inbox, result: &result) else { continue }
+                let claimed: String?
+                switch inbox {
+                case .local(let local): claimed = claim(entry, from: local, result: &result)
+                case .sftp(let remote, let settings): claimed = await claim(entry, from: remote, settings, result: &result)
+                }
+                guard let id = claimed else { continue }
                 await drive(batchID: id, into: &result)
             }
         }
@@ -150,8 +156,10 @@ public final class Engine: Sendable {
     }
 
     func unfinishedBatches() -> [String] {
-        ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b in
-            guard let run = try? ledger.latestRun(batchID: b.id), !run.state.isFinal, !hasDeadLetters(b.id) else { return nil }
+        let notDownloaded = Set(((try? ledger.openRemoteClaims(pipeline: config.name)) ?? []).filter { $0.step != .downloaded }.map(\.batchID))
+        return ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b in
+            guard let run = try? ledger.latestRun(batchID: b.id), !run.state.isFinal, !hasDeadLetters(b.id),
+                  !notDownloaded.contains(b.id) else { return nil }
             return b.id
         }
     }
@@ -160,6 +168,7 @@ public final class Engine: Sendable {
         do {
             let state = try await drive(batchID: batchID, allowDuplicate: false)
             result.finished[batchID] = state
+            await finishRemote(batchID: batchID, state: state, into: &result)
             if state == .failed { result.errors.append("batch \(batchID) failed") }
             if let run = try ledger.latestRun(batchID: batchID) {
                 result.quarantined += run.quarantined

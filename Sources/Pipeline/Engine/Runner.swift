@@ -31,7 +31,9 @@ public enum Runner {
     /// second look), then process what is ready. Younger entries are left for the next run.
     public static func runOnce(_ engine: Engine, stop: StopFlag) async -> Engine.PassResult {
         var watcher = Watcher(settle: engine.config.settle)
-        for inbox in engine.inboxes { _ = watcher.poll((try? inbox.list()) ?? [], now: Date()) }
+        for inbox in engine.inboxes {
+            if let entries = try? await inbox.list() { _ = watcher.poll(entries, inbox: inbox.id, now: Date()) }
+        }
         try? await Task.sleep(for: min(engine.config.poll, .seconds(1)))
         return await engine.pass(watcher: &watcher, stop: stop)
     }
@@ -40,7 +42,7 @@ public enum Runner {
     public static func runForever(_ engine: Engine, stop: StopFlag) async -> Int {
         var watcher = Watcher(settle: engine.config.settle)
         var errors = 0
-        engine.log.info("watching \(engine.inboxes.map(\.path).joined(separator: ", ")) every \(engine.config.poll.seconds)s (settle \(engine.config.settle.seconds)s)")
+        engine.log.info("watching \(engine.inboxes.map(\.id).joined(separator: ", ")) every \(engine.config.poll.seconds)s (settle \(engine.config.settle.seconds)s)")
         while !stop.isSet {
             let result = await engine.pass(watcher: &watcher, stop: stop)
             errors += result.errors.count

@@ -6,6 +6,8 @@ public struct StatusReport: Codable, Sendable {
     public struct Batch: Codable, Sendable {
         public var id: String
         public var source: String
+        /// Where it was taken from (`local:/path`, `sftp://user@host/path`, `recovered`).
+        public var inbox: String
         public var kind: String
         public var claimedAt: String
         public var run: Int
@@ -45,14 +47,15 @@ public struct StatusReport: Codable, Sendable {
             let deliveries = Dictionary(grouping: try ledger.deliveries(batchID: b.id, run: run.run), by: \.state.rawValue)
                 .mapValues(\.count)
             batches.append(Batch(
-                id: b.id, source: b.sourceName, kind: b.kind, claimedAt: Timestamps.iso8601(b.claimedAt), run: run.run,
+                id: b.id, source: b.sourceName, inbox: b.inbox, kind: b.kind, claimedAt: Timestamps.iso8601(b.claimedAt), run: run.run,
                 state: run.state.rawValue, files: run.files, quarantined: run.quarantined, studies: run.studies,
                 bytes: run.bytes, outputs: run.outputDirectory, duplicateOf: b.duplicateOf, error: run.error,
                 deliveries: deliveries))
         }
         if let batchID, batches.isEmpty { throw LedgerError("no batch \(batchID) in the ledger") }
         var queued = 0
-        for inbox in engine.inboxes { queued += (try? inbox.list().count) ?? 0 }
+        // Local inboxes only: status reads the ledger and never logs in to a server.
+        for case .local(let inbox) in engine.inboxes { queued += (try? inbox.list().count) ?? 0 }
         let counts = Dictionary(grouping: batches, by: \.state).mapValues(\.count)
         var files: [File]?
         if let batchID, let run = batches.first?.run {
@@ -79,7 +82,7 @@ public struct StatusReport: Codable, Sendable {
         out += "\n" + pad("BATCH", 24) + pad("STATE", 11) + pad("RUN", 4) + pad("FILES", 7) + pad("QUAR", 6) + pad("STUDIES", 8) + "SOURCE\n"
         for b in batches {
             out += pad(b.id, 24) + pad(b.state, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
-                + pad(String(b.quarantined), 6) + pad(String(b.studies), 8) + b.source + "\n"
+                + pad(String(b.quarantined), 6) + pad(String(b.studies), 8) + b.source + "  (" + b.inbox + ")\n"
             if let d = b.duplicateOf { out += "    duplicate of \(d)\n" } else if let e = b.error { out += "    \(e)\n" }
             if let parked = b.deliveries["failed"], parked > 0 {
                 out += "    dead letter: \(parked) deliver\(parked == 1 ? "y" : "ies") parked after repeated failures; `sluice retry` tries again\n"

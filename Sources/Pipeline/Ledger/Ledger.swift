@@ -135,6 +135,15 @@ public protocol Ledger: Sendable {
     /// Records a sent alert; a second record for the same key is ignored.
     func recordCriticalAlert(pipeline: String, _ alert: CriticalAlertRecord) throws
     func criticalAlerts(pipeline: String) throws -> [CriticalAlertRecord]
+
+    // SFTP inboxes (RemoteClaims.swift): each batch taken from a server, step by step.
+    /// Batch, first run and claim in one transaction; false when the fingerprint is taken.
+    func insertRemoteBatch(_ batch: BatchRecord, _ claim: RemoteClaimRecord) throws -> Bool
+    func remoteClaim(batchID: String) throws -> RemoteClaimRecord?
+    func remoteClaimExists(pipeline: String, inbox: String, fingerprint: String) throws -> Bool
+    func openRemoteClaims(pipeline: String) throws -> [RemoteClaimRecord]
+    func updateRemoteClaim(batchID: String, step: RemoteClaimRecord.Step) throws
+    func abandonRemoteClaim(batchID: String) throws
 }
 
 extension Ledger {

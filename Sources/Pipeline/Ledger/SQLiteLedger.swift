@@ -63,6 +63,15 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
           study_key TEXT NOT NULL, label TEXT NOT NULL, outbox TEXT NOT NULL, message_id TEXT NOT NULL,
           sent_at REAL NOT NULL, PRIMARY KEY(pipeline, alert_key));
         """,
+        // 4: batches taken from SFTP inboxes: where each stands between the server claim, the
+        // download and the after-action (RemoteClaims.swift).
+        """
+        CREATE TABLE remote_claims(
+          batch_id TEXT PRIMARY KEY REFERENCES batches(id), pipeline TEXT NOT NULL, inbox TEXT NOT NULL,
+          fingerprint TEXT, source_path TEXT NOT NULL, remote_path TEXT NOT NULL, claim_folder TEXT,
+          kind TEXT NOT NULL, marked INTEGER NOT NULL, step TEXT NOT NULL, updated_at REAL NOT NULL);
+        CREATE UNIQUE INDEX remote_claims_fingerprint ON remote_claims(pipeline, inbox, fingerprint);
+        """,
     ]
 
     public init(path: String) throws {

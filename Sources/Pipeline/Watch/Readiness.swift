@@ -55,15 +55,17 @@ public struct Watcher: Sendable {
 
     public init(settle: Duration) { self.settle = settle }
 
-    /// Returns the entries that are ready now; forgets entries that disappeared.
-    public mutating func poll(_ entries: [InboxEntry], now: Date = Date()) -> [(InboxEntry, Readiness.Verdict)] {
-        var next: [String: Readiness.Observation] = [:]
+    /// Returns the entries that are ready now; forgets entries of `inbox` that disappeared.
+    /// `inbox` keeps several inboxes' observations apart (a remote path may equal a local one).
+    public mutating func poll(_ entries: [InboxEntry], inbox: String = "", now: Date = Date()) -> [(InboxEntry, Readiness.Verdict)] {
+        let scope = inbox + "\u{0}"
+        var next = seen.filter { !$0.key.hasPrefix(scope) }
         var result: [(InboxEntry, Readiness.Verdict)] = []
         for entry in entries {
             let observation = Readiness.Observation(entry)
             let verdict = Readiness.evaluate(
-                previous: seen[entry.path], current: observation, hasMarker: entry.hasMarker, now: now, settle: settle)
-            next[entry.path] = observation
+                previous: seen[scope + entry.path], current: observation, hasMarker: entry.hasMarker, now: now, settle: settle)
+            next[scope + entry.path] = observation
             result.append((entry, verdict))
         }
         seen = next

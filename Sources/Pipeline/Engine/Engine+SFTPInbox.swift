@@ -1,0 +1,188 @@
+import Delivery
+import Foundation
+
+/// Batches from SFTP inboxes. The steps, each recorded (`RemoteClaimRecord`) before the next:
+///
+///     claiming ─▶ claimed ─▶ downloaded ─▶ (the local batch lifecycle) ─▶ finished
+///     ledger row   server      processing/<id>/<name>   unpack … archive      after-action on the
+///     first        rename      complete (resumed)                             server (archive/delete/leave)
+///
+/// The ledger row comes first, so a crash at any point leaves a record that says what to do
+/// next: claim again (the rename is idempotent for one claim id), resume the download, process,
+/// or run the after-action. Nothing is removed on the server before the batch's outputs are
+/// delivered. With `claim: ledger` (read-only accounts) nothing moves on the server: the claim
+/// is the row itself, unique per pipeline, inbox and fingerprint of the drop.
+extension Engine {
+    /// Claims a ready entry, downloads it and returns its batch id for processing; nil when it
+    /// was taken before (or by another worker), or when the download must be resumed later.
+    func claim(_ entry: InboxEntry, from inbox: SFTPInbox, _ settings: PipelineConfig.SFTPInboxSettings,
+               result: inout PassResult) async -> String? {
+        let fingerprint = settings.claim == .ledger ? Self.remoteFingerprint(entry) : nil
+        if let fingerprint, (try? ledger.remoteClaimExists(pipeline: config.name, inbox: inbox.id, fingerprint: fingerprint)) == true {
+            log.debug("\(inbox.id): \(entry.name) was taken before (same fingerprint); left alone")
+            return nil
+        }
+        let id = newBatchID(for: entry.name)
+        let claimFolder = settings.claim == .rename ? settings.processingFolder + "/" + id : nil
+        let record = RemoteClaimRecord(
+            batchID: id, inbox: inbox.id, fingerprint: fingerprint, sourcePath: entry.path,
+            remotePath: claimFolder.map { $0 + "/" + entry.name } ?? entry.path, claimFolder: claimFolder,
+            kind: entry.kind.rawValue, marked: entry.hasMarker, step: settings.claim == .rename ? .claiming : .claimed)
+        do {
+            let batch = BatchRecord(
+                id: id, pipeline: config.name, sourceName: entry.name, inbox: inbox.id, kind: entry.kind.rawValue,
+                claimedAt: Date(), fingerprint: nil, duplicateOf: nil,
+                inputPath: config.processingDirectory + "/" + id + "/" + entry.name)
+            guard try ledger.insertRemoteBatch(batch, record) else {
+                log.info("\(inbox.id): \(entry.name) taken by another worker")
+                return nil
+            }
+            // Held until processing ends (drive takes it again as the same owner), so that no other
+            // worker resumes this claim while it is being downloaded.
+            _ = try ledger.acquire(batchID: id, run: 1, owner: WorkerIdentity.current,
+                                   staleAfter: WorkerIdentity.leaseTimeout, isDead: WorkerIdentity.isDead)
+            FaultInjection.point("remote-recorded")
+            if settings.claim == .rename {
+                guard try await claimOnServer(record, entry: entry, inbox: inbox, settings) else { return nil }
+            }
+            log.info("batch \(id): claimed \(entry.kind.rawValue) \(entry.name) on \(inbox.id) (\(entry.fileCount) file\(entry.fileCount == 1 ? "" : "s"), \(entry.totalSize) bytes)")
+        } catch {
+            // Refused outright (permission denied, …): nothing moved on the server, so the row
+            // goes, or every pass would add one. After a lost connection the rename may have
+            // happened: the row stays and the next pass completes the claim before listing.
+            if let sftp = error as? SFTPError, !sftp.isTransient, (try? ledger.remoteClaim(batchID: id))?.step == .claiming {
+                try? ledger.abandonRemoteClaim(batchID: id)
+            }
+            result.errors.append("\(inbox.id): cannot claim \(entry.name): \(error)")
+            log.error("\(inbox.id): cannot claim \(entry.name): \(error)")
+            return nil
+        }
+        var claimed = record
+        claimed.step = .claimed
+        guard await download(claimed, from: inbox, into: &result) else {
+            try? ledger.release(batchID: id, run: 1, owner: WorkerIdentity.current)
+            return nil
+        }
+        return id
+    }
+
+    /// The server rename (again, after a crash: same claim id, so a done rename is found done).
+    /// False, with the ledger rows removed, when another worker renamed the entry first.
+    private func claimOnServer(_ r: RemoteClaimRecord, entry: InboxEntry, inbox: SFTPInbox,
+                               _ settings: PipelineConfig.SFTPInboxSettings) async throws -> Bool {
+        guard try await inbox.claim(entry, processing: settings.processingFolder, claimID: r.batchID,
+                                    claimer: WorkerIdentity.current) != nil else {
+            try ledger.abandonRemoteClaim(batchID: r.batchID)
+            log.info("\(inbox.id): \(entry.name) claimed by another worker")
+            return false
+        }
+        FaultInjection.point("remote-claimed")
+        try ledger.updateRemoteClaim(batchID: r.batchID, step: .claimed)
+        return true
+    }
+
+    /// Streams the claimed entry into processing/<id>/ (continuing partial files), then records
+    /// it downloaded. False when it must wait for a later pass (server unreachable, …).
+    private func download(_ r: RemoteClaimRecord, from inbox: SFTPInbox, into result: inout PassResult) async -> Bool {
+        let local = config.processingDirectory + "/" + r.batchID
+        let name = (r.remotePath as NSString).lastPathComponent
+        let kind = InboxEntry.Kind(rawValue: r.kind) ?? .file
+        let entry = InboxEntry(name: name, path: r.remotePath, kind: kind, totalSize: 0, newestModification: Date(),
+                               fileCount: 0, hasPartialFiles: false, hasMarker: r.marked, markerPath: nil)
+        do {
+            try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+            try await inbox.download(entry, to: local)
+            // A sibling marker stays on the server; the batch still counts as marked.
+            if r.marked, kind != .folder, let marker = config.marker {
+                _ = FileManager.default.createFile(atPath: local + "/" + name + "." + marker, contents: Data())
+            }
+            FaultInjection.point("remote-downloaded")
+            try ledger.updateRemoteClaim(batchID: r.batchID, step: .downloaded)
+            log.info("batch \(r.batchID): downloaded \(name) from \(inbox.id)")
+            return true
+        } catch {
+            result.errors.append("batch \(r.batchID): download from \(inbox.id) interrupted: \(error); resumed on the next pass")
+            log.error("batch \(r.batchID): download from \(inbox.id) interrupted: \(error); resumed on the next pass")
+            return false
+        }
+    }
+
+    /// At the start of a pass: claims interrupted before their download finished are completed
+    /// (their batches are then driven with the other unfinished ones), and finished batches
+    /// whose after-action did not run yet get it now.
+    func resumeRemoteClaims(into result: inout PassResult, stop: StopFlag) async {
+        for r in (try? ledger.openRemoteClaims(pipeline: config.name)) ?? [] where !stop.isSet {
+            guard let (inbox, settings) = sftpInbox(r.inbox) else {
+                log.warning("batch \(r.batchID): its inbox \(r.inbox) is no longer in the pipeline file; left as it is")
+                continue
+            }
+            // One worker at a time, as for processing: the run lease.
+            guard (try? ledger.acquire(batchID: r.batchID, run: 1, owner: WorkerIdentity.current,
+                                       staleAfter: WorkerIdentity.leaseTimeout, isDead: WorkerIdentity.isDead)) == true else { continue }
+            defer { try? ledger.release(batchID: r.batchID, run: 1, owner: WorkerIdentity.current) }
+            switch r.step {
+            case .claiming:
+                log.warning("batch \(r.batchID): claim of \(r.sourcePath) on \(r.inbox) was interrupted; completing it")
+                let name = (r.sourcePath as NSString).lastPathComponent
+                let entry = InboxEntry(
+                    name: name, path: r.sourcePath, kind: InboxEntry.Kind(rawValue: r.kind) ?? .file, totalSize: 0,
+                    newestModification: Date(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
+                    markerPath: r.kind == "folder" ? nil : config.marker.map { r.sourcePath + "." + $0 })
+                do {
+                    guard try await claimOnServer(r, entry: entry, inbox: inbox, settings) else { continue }
+                } catch {
+                    result.errors.append("batch \(r.batchID): cannot complete its claim on \(r.inbox): \(error)")
+                    log.error("batch \(r.batchID): cannot complete its claim on \(r.inbox): \(error)")
+                    continue
+                }
+                fallthrough
+            case .claimed:
+                log.info("batch \(r.batchID): resuming its download from \(r.inbox)")
+                _ = await download(r, from: inbox, into: &result)
+            case .downloaded:
+                if let state = try? ledger.latestRun(batchID: r.batchID)?.state, state.isFinal {
+                    await finishRemote(batchID: r.batchID, state: state, into: &result)
+                }
+            case .finished:
+                continue
+            }
+        }
+    }
+
+    /// The after-action on the server, once the batch is done locally: archived (every output
+    /// delivered) or a duplicate (its content is held in the local archive). A failed batch is
+    /// left in the server's processing folder for a person to look at.
+    func finishRemote(batchID: String, state: BatchState, into result: inout PassResult) async {
+        guard state.isFinal, let r = try? ledger.remoteClaim(batchID: batchID), r.step == .downloaded else { return }
+        guard let (inbox, settings) = sftpInbox(r.inbox) else { return }
+        do {
+            if state == .failed {
+                if r.claimFolder != nil { log.warning("batch \(batchID): could not be processed; left on \(r.inbox) in \(r.claimFolder!)") }
+            } else if let folder = r.claimFolder, settings.after != .leave {
+                let claim = SFTPInbox.Claim(entry: InboxEntry(
+                    name: (r.remotePath as NSString).lastPathComponent, path: r.remotePath, kind: InboxEntry.Kind(rawValue: r.kind) ?? .file,
+                    totalSize: 0, newestModification: Date(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
+                    markerPath: nil), folder: folder)
+                try await inbox.finish(claim, action: settings.after, archive: settings.archiveFolder)
+                log.info("batch \(batchID): \(settings.after == .delete ? "deleted from" : "moved to \(settings.archiveFolder)/\(batchID) on") \(r.inbox)")
+            }
+            FaultInjection.point("remote-finished")
+            try ledger.updateRemoteClaim(batchID: batchID, step: .finished)
+        } catch {
+            result.errors.append("batch \(batchID): after-action on \(r.inbox) failed: \(error); tried again on the next pass")
+            log.error("batch \(batchID): after-action on \(r.inbox) failed: \(error); tried again on the next pass")
+        }
+    }
+
+    func sftpInbox(_ id: String) -> (SFTPInbox, PipelineConfig.SFTPInboxSettings)? {
+        for case .sftp(let inbox, let settings) in inboxes where inbox.id == id { return (inbox, settings) }
+        return nil
+    }
+
+    /// What makes a drop the same drop on a later listing, for `claim: ledger`: its path, kind,
+    /// size, file count and newest mtime (whole seconds, as SFTP gives them). A drop changed
+    /// after it was taken is a new drop.
+    static func remoteFingerprint(_ e: InboxEntry) -> String {
+        "\(e.path)|\(e.kind.rawValue)|\(e.totalSize)|\(e.fileCount)|\(Int64(e.newestModification.timeIntervalSince1970.rounded(.down)))"
+    }
+}
