@@ -105,3 +105,19 @@ public func reluInPlace(_ values: UnsafeMutableBufferPointer<Float>) {
         return y
     }, { $0 > 0 ? $0 : 0 })
 }
+
+/// Sum of the values, in SIMD16 lanes (a different order than a scalar loop: float sums agree
+/// to rounding, not bit for bit).
+public func sum(_ values: UnsafeBufferPointer<Float>) -> Float {
+    guard let p = values.baseAddress else { return 0 }
+    var acc = SIMD16<Float>(repeating: 0)
+    let whole = values.count & ~15
+    var i = 0
+    while i < whole {
+        acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self)
+        i &+= 16
+    }
+    var s = acc.sum()
+    while i < values.count { s += p[i]; i &+= 1 }
+    return s
+}

@@ -82,22 +82,25 @@ enum ConvOps {
             padTop: window.begin[0], padLeft: window.begin[1], padBottom: window.end[0], padRight: window.end[1],
             dilationH: window.dilations[0], dilationW: window.dilations[1], groups: groups)
         guard g.outHeight > 0, g.outWidth > 0 else { throw c.fail(.shapeMismatch("input \(x.shape) is smaller than the kernel")) }
-        var out = [Float](repeating: 0, count: g.batch * g.outChannels * g.outHeight * g.outWidth)
+        let count = g.batch * g.outChannels * g.outHeight * g.outWidth
         let xv = x.floats, wv = w.floats, bv = b?.floats
-        xv.withUnsafeBufferPointer { xp in
-            wv.withUnsafeBufferPointer { wp in
-                out.withUnsafeMutableBufferPointer { op in
+        // conv2d writes every output value, so the buffer is not zeroed first.
+        var out = [Float](unsafeUninitializedCapacity: count) { op, initialized in
+            xv.withUnsafeBufferPointer { xp in
+                wv.withUnsafeBufferPointer { wp in
+                    let output = op.baseAddress!
                     if let bv {
                         bv.withUnsafeBufferPointer { bp in
                             Convolution.conv2d(input: xp.baseAddress!, weights: wp.baseAddress!, bias: bp.baseAddress,
-                                               output: op.baseAddress!, geometry: g, threads: c.threads)
+                                               output: output, geometry: g, threads: c.threads)
                         }
                     } else {
                         Convolution.conv2d(input: xp.baseAddress!, weights: wp.baseAddress!, bias: nil,
-                                           output: op.baseAddress!, geometry: g, threads: c.threads)
+                                           output: output, geometry: g, threads: c.threads)
                     }
                 }
             }
+            initialized = count
         }
         if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0) } }
         let shape = x.rank == 3 ? [g.batch, g.outChannels, g.outWidth] : [g.batch, g.outChannels, g.outHeight, g.outWidth]

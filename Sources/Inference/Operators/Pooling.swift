@@ -1,3 +1,5 @@
+import Kernels
+
 /// MaxPool, AveragePool and GlobalAveragePool (NCHW; 1-D pools run as 2-D with height 1).
 enum Pooling {
     static func pool(_ x: Tensor, _ c: RunContext) throws -> Tensor {
@@ -86,11 +88,7 @@ enum Pooling {
         let v = x.floats
         var out = [Float](repeating: 0, count: planes)
         v.withUnsafeBufferPointer { p in
-            for i in 0..<planes {
-                var sum: Float = 0
-                for k in 0..<size { sum += p[i * size + k] }
-                out[i] = sum / Float(size)
-            }
+            for i in 0..<planes { out[i] = sum(UnsafeBufferPointer(rebasing: p[(i * size)..<((i + 1) * size)])) / Float(size) }
         }
         return Tensor(shape: [x.shape[0], x.shape[1]] + [Int](repeating: 1, count: x.rank - 2), floats: out)
     }
