@@ -8,6 +8,10 @@ public struct PreparedImage: Sendable {
     public var sourceWidth: Int
     public var sourceHeight: Int
     public var geometry: ImageGeometry?
+
+    public init(values: [Float], sourceWidth: Int, sourceHeight: Int, geometry: ImageGeometry? = nil) {
+        self.values = values; self.sourceWidth = sourceWidth; self.sourceHeight = sourceHeight; self.geometry = geometry
+    }
 }
 
 /// Image Plane geometry (PS3.3 C.7.6.2): maps a pixel (column, row) to patient millimetres.
@@ -17,6 +21,11 @@ public struct ImageGeometry: Sendable, Equatable {
     public var columnDirection: [Double] // direction of increasing row
     public var rowSpacing: Double       // Pixel Spacing[0]: between rows
     public var columnSpacing: Double    // Pixel Spacing[1]: between columns
+
+    public init(position: [Double], rowDirection: [Double], columnDirection: [Double], rowSpacing: Double, columnSpacing: Double) {
+        self.position = position; self.rowDirection = rowDirection; self.columnDirection = columnDirection
+        self.rowSpacing = rowSpacing; self.columnSpacing = columnSpacing
+    }
 
     public init?(_ ds: DataSet) {
         let p = ds.doubles(.imagePositionPatient), o = ds.doubles(.imageOrientationPatient), s = ds.doubles(.pixelSpacing)
