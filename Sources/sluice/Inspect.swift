@@ -19,7 +19,8 @@ extension Sluice {
             let prefix = [UInt8]((try? handle.read(upToCount: 132)) ?? Data())
             try? handle.close()
             let hasDICM = prefix.count >= 132 && prefix[128..<132].elementsEqual("DICM".utf8)
-            if !hasDICM && HL7File.looksLikeHL7(prefix) || field != nil {
+            let namedHL7 = [".hl7", ".msg", ".oru", ".orm"].contains { file.lowercased().hasSuffix($0) }
+            if !hasDICM && (HL7File.looksLikeHL7(prefix) || namedHL7) || field != nil {
                 try inspectHL7()
             } else {
                 try inspectDICOM()

@@ -61,6 +61,10 @@ import TestSupport
         let r = try Fixtures.sluice(["inspect", dir.file("notes.hl7"), "--field", "PID-3"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("notes.hl7"))
+        // Without --field, a file named .hl7 is still judged as HL7, not as a broken DICOM file.
+        let plain = try Fixtures.sluice(["inspect", dir.file("notes.hl7")])
+        #expect(plain.status == 1)
+        #expect(plain.stderr.contains("notes.hl7: not HL7: does not start with an MSH"), "\(plain.stderr)")
         let missing = try Fixtures.sluice(["inspect", dir.file("absent.dcm")])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("absent.dcm"))
