@@ -103,7 +103,11 @@ extension Engine {
         try ledger.replaceStudies(batchID: c.batchID, run: c.run, Self.studyRecords(grouped, findings: inferred.findings))
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .inferred, error: nil)
 
+        let renderStart = ContinuousClock.now
         let rendered = try await render.run(inferred, context: c)
+        // Wall time of the render stage alone; tools/bench_render.py reads this line.
+        let renderSeconds = (ContinuousClock.now - renderStart) / .seconds(1)
+        log.debug("batch \(c.batchID): render stage: \(grouped.studies.count) studies in \(String(format: "%.4f", renderSeconds)) s")
         try ledger.replaceOutputs(batchID: c.batchID, run: c.run, rendered.outputs.map {
             OutputRecord(name: $0.name, sha256: $0.sha256, size: $0.size)
         })
