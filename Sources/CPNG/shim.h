@@ -33,7 +33,9 @@ static inline int sluice_png_write(const uint8_t *pixels, uint32_t width, uint32
     if (setjmp(png_jmpbuf(png))) { png_destroy_write_struct(&png, &info); return -1; }
     png_set_write_fn(png, &io, sluice_png_write_cb, sluice_png_flush_cb);
     png_set_compression_level(png, zlib_level);
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
+    /* One fixed filter (Sub) rather than libpng's per-row search over all five: with zlib level 1
+       a 2048² frame encodes ~7× faster for ~18% more bytes (measured 2026-12-01). */
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
     png_set_IHDR(png, info, width, height, 8, channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
     png_write_info(png, info);

@@ -18,7 +18,7 @@ public struct KeyImageRenderer: Renderer {
         public var colorMap = ColorMap.inferno
         public var legendLabel = "probability"
         public var markerColor: RGB = RGB(0, 255, 255)
-        public var zlibLevel = 6
+        public var zlibLevel = 1
         public init() {}
     }
 

@@ -7,7 +7,7 @@ public enum PNGEncoder {
     public enum Channels: Int32, Sendable { case gray = 1, rgb = 3 }
 
     public static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Channels = .rgb,
-                              zlibLevel: Int = 6) throws -> Data {
+                              zlibLevel: Int = 1) throws -> Data {
         guard width > 0, height > 0, width <= 1 << 20, height <= 1 << 20,
               pixels.count == width * height * Int(channels.rawValue) else {
             throw ReportRenderError(.badImage, file: "PNG")
