@@ -102,7 +102,7 @@ enum ConvOps {
             }
             initialized = count
         }
-        if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0) } }
+        if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0, threads: c.threads) } }
         let shape = x.rank == 3 ? [g.batch, g.outChannels, g.outWidth] : [g.batch, g.outChannels, g.outHeight, g.outWidth]
         return Tensor(shape: shape, floats: out)
     }
@@ -170,7 +170,7 @@ enum ConvOps {
                 }
             }
         }
-        if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0) } }
+        if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0, threads: c.threads) } }
         let shape = n == 1 ? [s[0], outChannels, ow] : [s[0], outChannels, oh, ow]
         return Tensor(shape: shape, floats: out)
     }
