@@ -38,13 +38,12 @@ import TestSupport
         #expect(batches.count == truth.batches.count)
         for batch in batches {
             let findings = try Fixtures.json("\(outbox)/\(batch)/findings.json")
-            #expect(findings["model_name"] as? String == "sluice-demo-nodule" || findings["modelName"] as? String == "sluice-demo-nodule",
-                    "findings.json names the model: \(findings.keys.sorted())")
+            #expect(findings["modelName"] as? String == "sluice-demo-nodule", "findings.json names the model")
             for study in findings["studies"] as? [[String: Any]] ?? [] {
                 let list = study["findings"] as? [[String: Any]] ?? []
-                let key = study["study_key"] as? String ?? study["studyKey"] as? String ?? ""
+                let key = study["studyKey"] as? String ?? ""
                 let folder = "\(outbox)/\(batch)/studies/\(key)"
-                let uid = study["study_instance_uid"] as? String ?? study["studyInstanceUID"] as? String ?? ""
+                let uid = study["studyInstanceUID"] as? String ?? ""
                 // The SR exists for every study the model ran on, findings or not.
                 let sr = folder + "/report-sr.dcm"
                 #expect(FileManager.default.fileExists(atPath: sr), "\(key): no SR")
@@ -62,7 +61,7 @@ import TestSupport
                 let f = list[0]
                 #expect(f["label"] as? String == "Nodule")
                 #expect(["routine", "urgent", "critical"].contains(f["urgency"] as? String ?? ""))
-                #expect((f["peak_pixel"] ?? f["peakPixel"]) != nil, "a finding carries its heatmap peak")
+                #expect(f["peakPixel"] != nil, "a finding carries its heatmap peak")
                 // highdicom reads the findings back from the SR.
                 let hd = try runPython("""
                     import sys, highdicom as hd

@@ -42,9 +42,7 @@ enum Linear {
         let batchA = Array(sa.dropLast(2)), batchB = Array(sb.dropLast(2))
         let batch = try Elementwise.broadcastShape(batchA, batchB, c)
         let batches = batch.reduce(1, *)
-        // Each output batch's source offsets in A and B, by broadcasting batch indices.
-        let indexA = Elementwise.broadcast((0..<max(batchA.reduce(1, *), 1)).map { $0 }, batchA, [0], [], to: batch) { x, _ in x }
-        let indexB = Elementwise.broadcast((0..<max(batchB.reduce(1, *), 1)).map { $0 }, batchB, [0], [], to: batch) { x, _ in x }
+        let indexA = sourceBatches(batchA, to: batch), indexB = sourceBatches(batchB, to: batch)
         var out = [Float](repeating: 0, count: batches * m * n)
         let av = a.floats, bv = b.floats
         av.withUnsafeBufferPointer { ap in
@@ -63,5 +61,21 @@ enum Linear {
         if b.rank == 1 { shape.removeLast() }
         if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
         return Tensor(shape: shape, floats: out)
+    }
+
+    /// For each batch index of `shape` (row-major), the batch of an operand of `operand`'s batch
+    /// shape it reads under numpy broadcasting (axes of extent 1 repeat).
+    static func sourceBatches(_ operand: [Int], to shape: [Int]) -> [Int] {
+        let padded = [Int](repeating: 1, count: shape.count - operand.count) + operand
+        let operandStrides = strides(of: padded)
+        return (0..<max(shape.reduce(1, *), 1)).map { flat in
+            var rest = flat, source = 0
+            for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+                let i = rest % shape[axis]
+                rest /= shape[axis]
+                if padded[axis] != 1 { source += i * operandStrides[axis] }
+            }
+            return source
+        }
     }
 }
