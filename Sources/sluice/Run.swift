@@ -15,9 +15,9 @@ extension Sluice {
         @Flag(help: "One pass over the inboxes, then exit (for cron and nightly jobs).")
         var once = false
 
-        func run() async throws {
-            let config = try options.load()
-            let engine = try Runner.engine(config)
+        func run() async throws { try await Runner.engine(try options.load()).closing(work) }
+
+        func work(_ engine: Engine) async throws {
             let stop = StopFlag()
             Signals.install(stop, log: engine.log)
             if once {
@@ -42,8 +42,9 @@ extension Sluice {
         @Flag(help: "Machine-readable output.") var json = false
         @Option(help: "Show one batch with every file's status.") var batch: String?
 
-        func run() async throws {
-            let engine = try Runner.engine(try options.load())
+        func run() async throws { try await Runner.engine(try options.load()).closing(work) }
+
+        func work(_ engine: Engine) async throws {
             let report: StatusReport
             do { report = try StatusReport.make(engine, batchID: batch) } catch {
                 throw Failure.usage("\(error)")
@@ -65,8 +66,9 @@ extension Sluice {
             if let since, Timestamps.parse(since) == nil { throw ValidationError("--since: '\(since)' is not a date (YYYY-MM-DD)") }
         }
 
-        func run() async throws {
-            let engine = try Runner.engine(try options.load())
+        func run() async throws { try await Runner.engine(try options.load()).closing(work) }
+
+        func work(_ engine: Engine) async throws {
             var ids: [String] = []
             if let batch { ids = [batch] }
             if let since, let date = Timestamps.parse(since) {
@@ -100,8 +102,9 @@ extension Sluice {
         @OptionGroup var options: PipelineArgument
         @Option(help: "Only this batch (default: every batch with parked deliveries).") var batch: String?
 
-        func run() async throws {
-            let engine = try Runner.engine(try options.load())
+        func run() async throws { try await Runner.engine(try options.load()).closing(work) }
+
+        func work(_ engine: Engine) async throws {
             let ids = try batch.map { [$0] } ?? engine.ledger.batches(pipeline: engine.config.name).map(\.id).filter(engine.hasDeadLetters)
             // Digests belong to no batch: `--batch` leaves them alone.
             let digests = batch == nil ? try await engine.retryDigests() : (reset: 0, errors: [])

@@ -38,6 +38,22 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Runs `body`, then closes the SFTP connections, also when it throws: a libssh session left
+    /// open at process exit is torn down by exit handlers while a worker thread may still use it
+    /// (seen as a SIGSEGV after a finished `sluice run --once`).
+    public func closing(_ body: (Engine) async throws -> Void) async throws {
+        do { try await body(self) } catch {
+            await close()
+            throw error
+        }
+        await close()
+    }
+
+    public func close() async {
+        for inbox in inboxes { if case .sftp(let sftp, _) = inbox { await sftp.close() } }
+        for (outbox, _) in outboxes { if let sftp = outbox as? SFTPOutbox { await sftp.close() } }
+    }
+
     /// What one pass did, for logs and the exit code.
     public struct PassResult: Sendable {
         public var finished: [String: BatchState] = [:]
