@@ -14,6 +14,11 @@ public struct DICOMFile: Sendable {
         case encapsulated(offsetTable: [UInt32], fragments: [Range<Int>])
     }
 
+    /// When the parse stopped before the pixel data (`stopBeforePixels`): that element's
+    /// header, so its size can be checked without reading it. Nil when the pixel data was parsed
+    /// or the file has none.
+    public let skippedPixelData: SkippedPixelData?
+
     /// The bytes that `pixelData` ranges index into.
     public var storage: ByteStorage { dataSet.storage }
 
@@ -23,16 +28,34 @@ public struct DICOMFile: Sendable {
         return .native(e.valueRange)
     }
 
-    /// Memory-maps `path` and parses it. `stopBeforePixels` ends the parse at (7FE0,0010).
+    /// Memory-maps `path` and parses it. `stopBeforePixels` ends the parse at (7FE0,0010) and
+    /// reads only the start of the file when that is enough.
     public static func open(path: String, stopBeforePixels: Bool = false) throws -> DICOMFile {
-        // Header-only reads of large files parse a pread prefix; anything short of reaching the
-        // pixel data within it (or any error) falls back to the full mapped parse below.
-        if stopBeforePixels, let prefix = FileMapping.readPrefix(path: path),
-           let file = try? Part10Reader.read(storage: prefix, name: path, stopBeforePixels: true, isPrefix: true) {
+        if stopBeforePixels { return try open(head: FileHead.read(path: path)) }
+        let storage = try FileMapping.map(path: path)
+        return try Part10Reader.read(storage: storage, name: path, stopBeforePixels: false)
+    }
+
+    /// Everything before the pixel data, parsed from the head of the file; the file is mapped
+    /// only when the head stops short of the pixel data (or anything in it fails to parse, so
+    /// the error reported is the one a full read finds).
+    public static func open(head: FileHead) throws -> DICOMFile {
+        guard head.size > 0 else { throw DICOMParseError(code: .emptyFile, file: head.path, tag: nil, offset: 0) }
+        if head.isWholeFile {
+            return try Part10Reader.read(storage: head.storage, name: head.path, stopBeforePixels: true)
+        }
+        if let file = try? Part10Reader.read(storage: head.storage, name: head.path, stopBeforePixels: true,
+                                             isPrefix: true, fileSize: head.size) {
             return file
         }
-        let storage = try FileMapping.map(path: path)
-        return try Part10Reader.read(storage: storage, name: path, stopBeforePixels: stopBeforePixels)
+        // Vendor private groups (a Siemens CSA header) can push the pixel data past the first
+        // read: one larger read before mapping the whole file.
+        if head.storage.count < FileHead.largeLength, let larger = try? FileHead.read(path: head.path, length: FileHead.largeLength),
+           larger.storage.count > head.storage.count {
+            return try open(head: larger)
+        }
+        let storage = try FileMapping.map(path: head.path)
+        return try Part10Reader.read(storage: storage, name: head.path, stopBeforePixels: true)
     }
 
     public static func parse(bytes: [UInt8], name: String, stopBeforePixels: Bool = false) throws -> DICOMFile {
@@ -41,11 +64,35 @@ public struct DICOMFile: Sendable {
         return try Part10Reader.read(storage: storage, name: name, stopBeforePixels: stopBeforePixels)
     }
 
-    init(path: String, meta: DataSet?, dataSet: DataSet, transferSyntax: TransferSyntax, hasPreamble: Bool) {
+    init(path: String, meta: DataSet?, dataSet: DataSet, transferSyntax: TransferSyntax, hasPreamble: Bool,
+         skippedPixelData: SkippedPixelData? = nil) {
         self.path = path
+        self.skippedPixelData = skippedPixelData
         self.meta = meta
         self.dataSet = dataSet
         self.transferSyntax = transferSyntax
         self.hasPreamble = hasPreamble
+    }
+}
+
+/// The header of a pixel data element that a header-only parse did not read.
+public struct SkippedPixelData: Sendable, Equatable {
+    /// (7FE0,0010), or the float / double float pixel data.
+    public let tag: Tag
+    public let vr: VR
+    /// As written; 0xFFFFFFFF for encapsulated (undefined length) pixel data.
+    public let length: UInt32
+    /// Offset of the element's tag, and of its value.
+    public let offset: Int
+    public let valueStart: Int
+    /// Bytes in the stream from `valueStart` to its end.
+    public let available: Int
+
+    public var isEncapsulated: Bool { length == 0xFFFF_FFFF }
+
+    /// The error a full parse would raise for a defined length running past the end of the file.
+    public func truncation(file: String) -> DICOMParseError? {
+        guard !isEncapsulated, Int(length) > available else { return nil }
+        return DICOMParseError(code: .lengthExceedsRemaining(length: length, remaining: available), file: file, tag: tag, offset: offset)
     }
 }

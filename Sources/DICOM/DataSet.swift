@@ -80,23 +80,25 @@ public final class DataSet: Sendable {
         guard let r = raw(tag), r.nestedIndex < 0 else { return nil }
         guard r.vr.isString, !r.vr.isSingleValuedText, !r.valueRange.isEmpty else { return strings(tag).first }
         // Fast path for the first of several values: decode only the bytes before the first
-        // backslash. Only while those bytes are ASCII — in GBK or ISO 2022 text a 0x5C byte can
-        // be half of a character, so anything else takes the full decode.
-        let scan: (cut: Int, more: Bool)? = storage.withBytes(r.valueRange) { p in
+        // backslash, trimmed on bytes. Only while those bytes are ASCII — in GBK or ISO 2022
+        // text a 0x5C byte can be half of a character, so anything else takes the full decode.
+        let vr = r.vr, cs = characterSet
+        let first: String? = storage.withBytes(r.valueRange) { p in
+            var cut = p.count, more = false
             for i in 0..<p.count {
-                if p[i] == 0x5C { return (i, true) }
-                if p[i] >= 0x80 { return nil }
+                let b = p[i]
+                if b == 0x5C { cut = i; more = true; break }
+                if b >= 0x80 { return nil }
             }
-            return (p.count, false)
+            let value = UnsafeRawBufferPointer(rebasing: p[0..<cut])
+            let trimmed: UnsafeRawBufferPointer = switch vr {
+            case .AE, .DS, .IS: ValueDecoder.strip(value)
+            case .SH, .LO, .UC: ValueDecoder.rstrip(value)
+            default: more ? value : ValueDecoder.rstrip(value)
+            }
+            return ValueDecoder.text(vr, trimmed, cs)
         }
-        guard let scan else { return strings(tag).first }
-        let first = r.valueRange.lowerBound..<(r.valueRange.lowerBound + scan.cut)
-        let text = Substring(storage.withBytes(first) { ValueDecoder.text(r.vr, $0, characterSet) })
-        switch r.vr {
-        case .AE, .DS, .IS: return String(ValueDecoder.strip(text))
-        case .SH, .LO, .UC: return String(ValueDecoder.rstrip(text))
-        default: return scan.more ? String(text) : String(ValueDecoder.rstrip(text))
-        }
+        return first ?? strings(tag).first
     }
 
     /// All values: text split at `\` (except LT/ST/UT/UR), numbers of binary VRs formatted.

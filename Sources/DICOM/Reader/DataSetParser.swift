@@ -42,7 +42,8 @@ struct DataSetParser {
     }
 
     /// Parses elements from `start` up to `limit`, or (for an undefined-length item) up to its
-    /// Item Delimitation Item. Returns the data set and the position after it.
+    /// Item Delimitation Item. Returns the data set and the position after it — or, when a
+    /// top-level parse stops before the pixel data, the position of the pixel data element.
     func parseDataSet(from start: Int, limit: Int, explicit assumedExplicit: Bool, undefinedItem: Bool,
                       depth: Int, characterSet: SpecificCharacterSet, topLevel: Bool,
                       owner: Tag?, pixelRepresentation: Int? = nil) throws -> (DataSet, Int) {
@@ -91,8 +92,7 @@ struct DataSetParser {
             if stopBeforePixels && topLevel && group == 0x7FE0
                 && (elementNumber == 0x0010 || elementNumber == 0x0008 || elementNumber == 0x0009) {
                 reachedPixels = true
-                pos = limit
-                break
+                break  // `pos` stays at the pixel element: the caller reads its header from there
             }
 
             var vr: VR
@@ -187,6 +187,32 @@ struct DataSetParser {
         }
         let ds = DataSet(storage: storage, elements: elements, nested: nestedValues, littleEndian: little, characterSet: cs)
         return (ds, pos)
+    }
+
+    /// The header of the pixel data element a `stopBeforePixels` parse stopped at, its value
+    /// left unread. `streamSize` is the whole stream's length (more than `storage` holds when
+    /// that is a prefix), so a value running past the end of the file is noticed.
+    func skippedPixelData(at pos: Int, explicit: Bool, streamSize: Int) throws -> SkippedPixelData {
+        let tag = Tag(u16(pos), u16(pos + 2))
+        let remaining = storage.count - pos
+        var vr = DataDictionary.implicitVR(tag)
+        var header = 8
+        let length: UInt32
+        if explicit && remaining >= 6 && vrAt(pos + 4).isWellFormed {
+            vr = vrAt(pos + 4)
+            if vr.hasLongLength {
+                header = 12
+                guard remaining >= 12 else { throw fail(.truncatedHeader(needed: 12, remaining: remaining), tag, pos) }
+                length = u32(pos + 8)
+            } else {
+                length = UInt32(u16(pos + 6))
+            }
+        } else {
+            length = u32(pos + 4)
+            if tag.raw == 0x7FE0_0010 { vr = length == 0xFFFF_FFFF ? .OB : .OW }
+        }
+        return SkippedPixelData(tag: tag, vr: vr, length: length, offset: pos, valueStart: pos + header,
+                                available: max(0, streamSize - pos - header))
     }
 
     func looksLikeItem(_ pos: Int, _ limit: Int) -> Bool {

@@ -2,7 +2,9 @@
 /// VR little endian), and the body in the transfer syntax the header names — or, for a bare data
 /// set without preamble, a syntax guessed from its first element as pydicom does.
 enum Part10Reader {
-    static func read(storage: ByteStorage, name: String, stopBeforePixels: Bool, isPrefix: Bool = false) throws -> DICOMFile {
+    /// `fileSize` is the size of the whole file when `storage` holds only its start (`isPrefix`).
+    static func read(storage: ByteStorage, name: String, stopBeforePixels: Bool, isPrefix: Bool = false,
+                     fileSize: Int? = nil) throws -> DICOMFile {
         let count = storage.count
         guard count > 0, let base = storage.base else {
             throw DICOMParseError(code: .emptyFile, file: name, tag: nil, offset: 0)
@@ -61,10 +63,16 @@ enum Part10Reader {
         }
         let parser = DataSetParser(storage: bodyStorage, file: name, littleEndian: syntax.isLittleEndian,
                                    stopBeforePixels: stopBeforePixels, isPrefix: isPrefix)
-        let (ds, _) = try parser.parseDataSet(from: start, limit: bodyStorage.count, explicit: syntax.isExplicitVR,
-                                              undefinedItem: false, depth: 0, characterSet: .default,
-                                              topLevel: true, owner: nil)
-        return DICOMFile(path: name, meta: meta, dataSet: ds, transferSyntax: syntax, hasPreamble: hasPreamble)
+        let (ds, end) = try parser.parseDataSet(from: start, limit: bodyStorage.count, explicit: syntax.isExplicitVR,
+                                                undefinedItem: false, depth: 0, characterSet: .default,
+                                                topLevel: true, owner: nil)
+        // Short of the end only when the parse stopped at the pixel data.
+        let skipped = end < bodyStorage.count
+            ? try parser.skippedPixelData(at: end, explicit: syntax.isExplicitVR,
+                                          streamSize: bodyStorage === storage ? (fileSize ?? count) : bodyStorage.count)
+            : nil
+        return DICOMFile(path: name, meta: meta, dataSet: ds, transferSyntax: syntax, hasPreamble: hasPreamble,
+                         skippedPixelData: skipped)
     }
 
     /// Group 0002 elements, read while the group stays 0002 (as pydicom; the group length is

@@ -31,22 +31,20 @@ public struct UnpackStage: Stage {
             }
             fromArchive = true
         }
-        var listed: [(String, String)] = []
+        var listed: [BatchFile] = []
         var ignored: [(path: String, reason: String)] = []
         if isDirectory.boolValue || fromArchive {
             Self.walk(root, prefix: "", marker: context.config.marker, into: &listed, ignored: &ignored)
         } else {
             root = (path as NSString).deletingLastPathComponent
-            listed = [((path as NSString).lastPathComponent, path)]
-        }
-        let hash = hashContents
-        let files = try await boundedMap(listed, limit: context.workers) { relative, absolute in
             var st = stat()
-            guard stat(absolute, &st) == 0 else { throw BatchFailure(stage: "unpack", reason: "\(relative) vanished") }
-            return BatchFile(
-                relativePath: relative, absolutePath: absolute, size: Int(st.st_size),
-                modified: st.modificationDate,
-                sha256: hash ? try SHA256.hex(fileAt: absolute) : "")
+            guard stat(path, &st) == 0 else { throw BatchFailure(stage: name, reason: "input \(context.sourceName) vanished") }
+            listed = [Self.file((path as NSString).lastPathComponent, path, st)]
+        }
+        // The walk's lstat gave size and time; only hashing reads the files (in parallel).
+        let files = !hashContents ? listed : try await boundedMap(listed, limit: context.workers) { file in
+            BatchFile(relativePath: file.relativePath, absolutePath: file.absolutePath, size: file.size,
+                      modified: file.modified, sha256: try SHA256.hex(fileAt: file.absolutePath))
         }
         var fingerprint = SHA256()
         for hash in files.map(\.sha256).sorted() { fingerprint.update(hash) }
@@ -57,7 +55,7 @@ public struct UnpackStage: Stage {
 
     /// Regular files in a stable order; dot-files, markers and links are listed as ignored.
     static func walk(_ folder: String, prefix: String, marker: String?,
-                     into files: inout [(String, String)], ignored: inout [(path: String, reason: String)]) {
+                     into files: inout [BatchFile], ignored: inout [(path: String, reason: String)]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names.sorted() {
             let full = folder + "/" + name
@@ -77,11 +75,15 @@ public struct UnpackStage: Stage {
                 } else if name == marker {
                     ignored.append((relative, "completion marker"))
                 } else {
-                    files.append((relative, full))
+                    files.append(file(relative, full, st))
                 }
             default:
                 ignored.append((relative, "not a regular file"))
             }
         }
+    }
+
+    static func file(_ relative: String, _ absolute: String, _ st: stat) -> BatchFile {
+        BatchFile(relativePath: relative, absolutePath: absolute, size: Int(st.st_size), modified: st.modificationDate, sha256: "")
     }
 }

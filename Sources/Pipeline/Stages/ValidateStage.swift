@@ -20,7 +20,9 @@ public struct ValidateStage: Stage {
         let rules = context.config.validate
         let total = batch.files.count
         let progress = ProgressCounter(label: "\(context.batchID) validate", total: total)
-        let parsed = try await boundedMap(batch.files, limit: context.workers) { file in
+        // A header parse takes microseconds: 16 files a task keeps both cores busy without
+        // spending more on scheduling than on parsing.
+        let parsed = try await boundedMap(batch.files, limit: context.workers, chunk: 16) { file in
             defer { progress.tick() }
             return Self.parse(file, rules: rules)
         }
@@ -59,14 +61,24 @@ public struct ValidateStage: Stage {
     }
 
     static func parse(_ file: BatchFile, rules: PipelineConfig.Validate) -> Parsed {
-        let name = (file.relativePath as NSString).lastPathComponent
-        if name.uppercased() == "DICOMDIR" { return .ignored("DICOMDIR (media directory), not an image") }
+        if isDICOMDIR(file.relativePath) { return .ignored("DICOMDIR (media directory), not an image") }
         guard file.size > 0 else { return .quarantined("empty file") }
-        let prefix = Self.prefix(of: file.absolutePath, count: 132)
-        let hasDICM = prefix.count >= 132 && Array(prefix[128..<132]) == Array("DICM".utf8)
+        // One read of the file's head tells DICOM from HL7 and nearly always holds every
+        // element before the pixel data; the rest of the file is not touched here.
+        let head: FileHead
+        do { head = try FileHead.read(path: file.absolutePath) } catch {
+            return .quarantined("unreadable: \((error as? DICOMParseError)?.problem ?? "\(error)")")
+        }
+        let prefix = head.prefix(132)
+        let hasDICM = prefix.count >= 132 && prefix[128..<132].elementsEqual("DICM".utf8)
         if !hasDICM, HL7File.looksLikeHL7(prefix) { return parseHL7(file) }
         do {
-            let dicom = try DICOMFile.open(path: file.absolutePath)
+            var dicom = try DICOMFile.open(head: head)
+            if let skipped = dicom.skippedPixelData {
+                if let error = skipped.truncation(file: file.absolutePath) { throw error }
+                // Fragments are counted against Number of Frames: encapsulated data is walked.
+                if skipped.isEncapsulated { dicom = try DICOMFile.open(path: file.absolutePath) }
+            }
             return instance(dicom, file: file, rules: rules)
         } catch {
             if !hasDICM && !looksLikeRawDataSet(prefix) {
@@ -99,18 +111,21 @@ public struct ValidateStage: Stage {
         let rows = ds.int(.rows), columns = ds.int(.columns)
         let frames = max(ds.int(.numberOfFrames) ?? 1, 1)
         var framesInPixelData: Int?
+        var nativeBytes: Int?
         switch file.pixelData {
-        case .native(let range)?:
-            let bits = ds.int(.bitsAllocated) ?? 8, samples = ds.int(.samplesPerPixel) ?? 1
-            if let rows, let columns, rows > 0, columns > 0 {
-                let frameBytes = rows * columns * samples * bits / 8
-                if frameBytes > 0 { framesInPixelData = range.count / frameBytes }
-            }
+        case .native(let range)?: nativeBytes = range.count
         case .encapsulated(_, let fragments)?:
             // One fragment per frame is the common case; more fragments than frames is legal.
             if fragments.count < frames { framesInPixelData = fragments.count }
         case nil:
-            break
+            if let skipped = file.skippedPixelData, !skipped.isEncapsulated { nativeBytes = Int(skipped.length) }
+        }
+        if let nativeBytes {
+            let bits = ds.int(.bitsAllocated) ?? 8, samples = ds.int(.samplesPerPixel) ?? 1
+            if let rows, let columns, rows > 0, columns > 0 {
+                let frameBytes = rows * columns * samples * bits / 8
+                if frameBytes > 0 { framesInPixelData = nativeBytes / frameBytes }
+            }
         }
         return .instance(InstanceInfo(
             file: batchFile.relativePath, studyInstanceUID: ds.string(.studyInstanceUID)!,
@@ -133,13 +148,13 @@ public struct ValidateStage: Stage {
         }
     }
 
-    static func prefix(of path: String, count: Int) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
-        return n > 0 ? Array(bytes.prefix(n)) : []
+    /// Whether the last path component is DICOMDIR, in any case (on bytes: this runs per file).
+    static func isDICOMDIR(_ path: String) -> Bool {
+        let u = path.utf8
+        guard u.count >= 8 else { return false }
+        let tail = u.suffix(8)
+        guard tail.elementsEqual("DICOMDIR".utf8, by: { $0 & 0xDF == $1 }) else { return false }
+        return tail.startIndex == u.startIndex || u[u.index(before: tail.startIndex)] == UInt8(ascii: "/")
     }
 
     /// A bare data set (no preamble) starts with a group 0002 or 0008 tag, little endian.

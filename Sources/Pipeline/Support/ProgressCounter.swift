@@ -19,9 +19,9 @@ final class ProgressCounter: @unchecked Sendable {
         let now = Date()
         let show = now.timeIntervalSince(lastShown) > 0.2 || done == total
         if show { lastShown = now }
-        let text = "\(label) \(done)/\(total) files"
+        let count = done
         lock.unlock()
-        if show, total >= 50 { Terminal.shared.setProgress(text) }
+        if show, total >= 50 { Terminal.shared.setProgress("\(label) \(count)/\(total) files") }
     }
 
     func finish() { if total >= 50 { Terminal.shared.setProgress(nil) } }
