@@ -126,6 +126,8 @@ extension Sluice {
                     failed += 1
                 }
             }
+            // A retry can park a delivery anew (delivery_attempts: 1): alerted like any other.
+            _ = await engine.alertDeadLetters()
             if failed > 0 { throw Failure.processing("\(failed) batch(es) still not delivered; see `sluice status`") }
         }
     }
@@ -194,7 +196,7 @@ extension Sluice {
                 }
             }
             // Like the SFTP check: connect, TLS, log in, send nothing.
-            for (role, route) in config.mailOutboxes.map({ ("outbox", $0.route) }) + (config.critical.map { [("critical", $0.route)] } ?? []) {
+            for (role, route) in config.mailRoutes {
                 do {
                     try await SMTPClient(endpoint: route.endpoint).verify()
                     let tls = switch route.endpoint.security {

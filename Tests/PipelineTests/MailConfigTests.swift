@@ -132,5 +132,25 @@ import TestSupport
                 == "critical.digest", "alerts go at once, never on a schedule")
         #expect(error(Self.head + "critical: { smtp: \"smtp://m\", from: s@x.example, to: [o@x.example], subject: \"{{nope}}\" }\n")?.key
                 == "critical.subject")
+        #expect(error(Self.head + "alerts: { smtp: \"smtp://m\", to: [o@x.example] }\n")?.key == "alerts.from")
+        #expect(error(Self.head + "alerts: { smtp: \"smtp://m\", from: s@x.example, to: [o@x.example], subject: \"{{patient_id}}\" }\n")?.key
+                == "alerts.subject", "operations mail has no patient placeholders")
+        #expect(error(Self.head + "alerts: { smtp: \"smtp://m\", from: s@x.example, to: [o@x.example], per_study: true }\n")?.key
+                == "alerts.per_study")
+    }
+
+    @Test func alertsRouteParsesAndIsChecked() throws {
+        let c = try load(Self.head + """
+            alerts:
+              smtp: "smtps://mail.site.example"
+              from: sluice@site.example
+              to: [pacs-admin@site.example]
+              subject: "{{pipeline}}: {{count}} parked on {{host}}"
+            """)
+        let alerts = try #require(c.alerts)
+        #expect(alerts.route.to.map(\.address) == ["pacs-admin@site.example"])
+        #expect(alerts.template.subject == "{{pipeline}}: {{count}} parked on {{host}}")
+        #expect(c.usesMail == false, "alerts keep no mail spool")
+        #expect(c.mailRoutes.map(\.role) == ["alerts"])
     }
 }

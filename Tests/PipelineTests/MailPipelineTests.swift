@@ -237,6 +237,90 @@ struct ScriptedInfer: Stage {
         #expect(server.receivedMessages.count == 1, "delivered exactly once")
     }
 
+    /// A delivery parked as a dead letter is alerted once to `alerts:` — what, where, the last
+    /// error, no patient data — even when the mail server is down at first; later passes send
+    /// nothing more, and `sluice retry` then delivers without another alert.
+    @Test func parkedDeliveryIsAlertedOnce() async throws {
+        let port = try SMTPTestServer.freePort()
+        let dir = try TemporaryDirectory("mail-dead-letter")
+        defer { dir.remove() }
+        let ca = dir.file("ca.pem")
+        // A regular file where the second outbox's folder should be: every delivery to it fails.
+        FileManager.default.createFile(atPath: dir.file("blocked"), contents: Data("not a folder".utf8))
+        let p = try pipeline(dir, outboxes: "  - { local: blocked/outbox }", extra: """
+            alerts:
+              smtp: "smtp://127.0.0.1:\(port)"
+              ca_file: \(ca)
+              from: "Sluice <sluice@site.example>"
+              to: [ops@site.example]
+            """, attempts: 2)
+        try drop(dir, "site-a", studies: [studies[0]])
+
+        let first = await pass(try engine(p, at: "2026-11-20T09:00:00Z"))
+        let ledger = try SQLiteLedger(path: dir.file("sluice.db"))
+        let batchID = try #require(try ledger.batches(pipeline: "test").first?.id)
+        #expect(!first.errors.contains { $0.contains("dead-letter alert") }, "nothing parked yet: \(first.errors)")
+        #expect(try ledger.unalertedDeadLetters(pipeline: "test").isEmpty)
+        let second = await pass(try engine(p, at: "2026-11-20T09:01:00Z"))
+        #expect(second.errors.contains { $0.contains("dead-letter alert") }, "the server is down: \(second.errors)")
+        let parked = try ledger.unalertedDeadLetters(pipeline: "test")
+        #expect(parked.count == 1 && parked.first?.batchID == batchID && parked.first?.attempts == 2, "\(parked)")
+
+        let server = try SMTPTestServer(mode: .starttls, port: port)
+        defer { server.stop() }
+        try FileManager.default.copyItem(atPath: server.certificates.ca, toPath: ca)
+        let third = await pass(try engine(p, at: "2026-11-20T09:02:00Z"))
+        #expect(!third.errors.contains { $0.contains("dead-letter alert") }, "\(third.errors)")
+        #expect(server.receivedMessages.count == 1)
+        let mail = try ReceivedMail.parse(server.receivedMessages[0])
+        #expect(mail.to.contains { $0.contains("ops@site.example") } && mail.defects.isEmpty)
+        #expect(mail.subject == "[Sluice] 1 delivery failure(s) parked, test", "\(mail.subject)")
+        let text = try #require(mail.text)
+        #expect(text.contains("batch \(batchID) run 1") && text.contains(dir.file("blocked/outbox")), "\(text)")
+        #expect(text.contains("after 2 attempts"), "\(text)")
+        #expect(text.contains("sluice retry \(p)"), "\(text)")
+        #expect(mail.html?.contains("<table") == true)
+        for phi in ["TEST^FIXTURE", "TEST FIXTURE", "PAT-1"] {
+            #expect(!text.contains(phi) && mail.html?.contains(phi) == false, "no patient data in an operations mail")
+        }
+        #expect(try ledger.unalertedDeadLetters(pipeline: "test").isEmpty)
+
+        _ = await pass(try engine(p, at: "2026-11-20T09:03:00Z"))
+        #expect(server.receivedMessages.count == 1, "alerted once, not on every pass")
+        try FileManager.default.removeItem(atPath: dir.file("blocked"))
+        let retry = try Fixtures.sluice(["retry", p])
+        #expect(retry.status == 0, "\(retry.stdout)\(retry.stderr)")
+        #expect(retry.stdout.contains("\(batchID): archived"), "\(retry.stdout)")
+        #expect(FileManager.default.fileExists(atPath: dir.file("blocked/outbox/test/\(batchID)/manifest.json")))
+        #expect(server.receivedMessages.count == 1, "a delivered retry alerts nobody")
+    }
+
+    /// Parked digests are dead letters too; a retry that parks again alerts again.
+    @Test func ledgerAlertsEachParkingOnce() throws {
+        let dir = try TemporaryDirectory("ledger-dead-letter")
+        defer { dir.remove() }
+        let ledger = try SQLiteLedger(path: dir.file("l.db"))
+        try ledger.insertBatch(BatchRecord(id: "b1", pipeline: "p", sourceName: "s", inbox: "i", kind: "folder",
+                                           claimedAt: Date(), fingerprint: nil, duplicateOf: nil, inputPath: nil))
+        let run = try ledger.startRun(batchID: "b1", supersedes: nil)
+        try ledger.recordDelivery(batchID: "b1", run: run, DeliveryRecord(outbox: "o", name: "a.csv", state: .pending, attempts: 1, lastError: "x"))
+        #expect(try ledger.unalertedDeadLetters(pipeline: "p").isEmpty, "pending is not parked")
+        try ledger.recordDelivery(batchID: "b1", run: run, DeliveryRecord(outbox: "o", name: "a.csv", state: .failed, attempts: 2, lastError: "refused"))
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        try ledger.recordDigest(pipeline: "p", DigestRecord(outbox: "m", kind: .scheduled, periodStart: start, periodEnd: start + 86400,
+                                                           state: .failed, attempts: 5, lastError: "smtp down", messageID: nil, batches: 1))
+        let letters = try ledger.unalertedDeadLetters(pipeline: "p")
+        #expect(letters.map(\.kind) == [.delivery, .digest] && letters[0].lastError == "refused" && letters[1].periodStart == start)
+        #expect(try ledger.unalertedDeadLetters(pipeline: "other").isEmpty)
+        try ledger.markAlerted(pipeline: "p", letters, at: Date())
+        #expect(try ledger.unalertedDeadLetters(pipeline: "p").isEmpty)
+        // Parked again after a retry: a new dead letter.
+        #expect(try ledger.resetFailedDeliveries(batchID: "b1", run: run) == 1)
+        try ledger.recordDelivery(batchID: "b1", run: run, DeliveryRecord(outbox: "o", name: "a.csv", state: .failed, attempts: 1, lastError: "again"))
+        #expect(try ledger.unalertedDeadLetters(pipeline: "p").map(\.lastError) == ["again"])
+        #expect(try ledger.resetFailedDigests(pipeline: "p") == 1)
+    }
+
     func digestOutbox(port: Int, ca: String, attach: String = "[csv, pdf]") -> String {
         """
           - smtp: "smtp://127.0.0.1:\(port)"

@@ -36,11 +36,23 @@ extension PipelineConfig {
         public var template: MailTemplate
     }
 
+    /// `alerts:`: operations mail, e.g. a delivery parked as a dead letter.
+    public struct Alerts: Sendable {
+        public var route: MailRoute
+        public var template: MailTemplate
+    }
+
     /// `<spool>/mail/<batch-id>/run-<n>/`: copies of the outputs digests attach, kept until
     /// every digest has covered the run (the run's work folder is gone by then).
     public var mailDirectory: String { spool + "/mail" }
 
     public var usesMail: Bool { critical != nil || !mailOutboxes.isEmpty }
+
+    /// Every mail route with its role, for `sluice check`.
+    public var mailRoutes: [(role: String, route: MailRoute)] {
+        mailOutboxes.map { ("outbox", $0.route) } + (critical.map { [("critical", $0.route)] } ?? [])
+            + (alerts.map { [("alerts", $0.route)] } ?? [])
+    }
     public var digestOutboxes: [MailOutbox] { mailOutboxes.filter { $0.digest != nil } }
 }
 
@@ -130,7 +142,14 @@ extension ConfigReader {
         return PipelineConfig.Critical(route: route, template: template)
     }
 
-    /// Server, TLS, login, sender, recipients, zone and size limit, shared by both kinds of mail.
+    func alerts(_ node: Node) throws(ConfigError) -> PipelineConfig.Alerts {
+        let m = try mapping(node, "alerts", allowed: Self.routeKeys)
+        let route = try self.route(m, node, "alerts")
+        let template = try template(m["subject"], "alerts.subject", base: DeadLetterAlert.defaultTemplate, known: DeadLetterAlert.placeholders)
+        return PipelineConfig.Alerts(route: route, template: template)
+    }
+
+    /// Server, TLS, login, sender, recipients, zone and size limit, shared by every kind of mail.
     func route(_ m: [String: Node], _ node: Node, _ key: String) throws(ConfigError) -> PipelineConfig.MailRoute {
         guard let smtpNode = m["smtp"] else { throw fail(node, key + ".smtp", "is required (smtp://host:587 or smtps://host:465)") }
         let url = try string(smtpNode, key + ".smtp")

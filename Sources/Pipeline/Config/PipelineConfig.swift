@@ -69,6 +69,8 @@ public struct PipelineConfig: Sendable {
     public var zipLimits: ZipLimits
     /// Failed attempts (one per pass) before a delivery is parked as a dead letter.
     public var deliveryAttempts: Int = 5
+    /// `alerts:`: where the people who run Sluice hear of dead letters (once each).
+    public var alerts: Alerts?
     public var hl7 = HL7()
 
     public var processingDirectory: String { spool + "/processing" }

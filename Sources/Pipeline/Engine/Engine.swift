@@ -15,6 +15,7 @@ public final class Engine: Sendable {
     let outboxes: [(outbox: any Outbox, marker: String?)]
     let infer: any Stage<GroupedBatch, InferredBatch>
     let render: RenderStage
+    let alertBackoff = AlertBackoff()
 
     public init(
         config: PipelineConfig, ledger: any Ledger, log: Log, clock: Clock,
@@ -66,7 +67,7 @@ public final class Engine: Sendable {
 
     /// One pass: resume unfinished runs (and SFTP claims not yet downloaded or finished on
     /// the server), claim every ready entry, process what was claimed, then send the digests
-    /// that are due.
+    /// that are due and the alert for deliveries parked since the last one.
     public func pass(watcher: inout Watcher, stop: StopFlag = StopFlag()) async -> PassResult {
         var result = PassResult()
         let orphans = adoptOrphans()
@@ -99,6 +100,7 @@ public final class Engine: Sendable {
             }
         }
         if !stop.isSet { result.errors += await deliverDueDigests() }
+        if !stop.isSet { result.errors += await alertDeadLetters() }
         return result
     }
 

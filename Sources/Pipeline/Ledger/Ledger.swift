@@ -136,6 +136,11 @@ public protocol Ledger: Sendable {
     func recordCriticalAlert(pipeline: String, _ alert: CriticalAlertRecord) throws
     func criticalAlerts(pipeline: String) throws -> [CriticalAlertRecord]
 
+    // Dead letters (DeadLetters.swift): parked deliveries and digests, alerted once each.
+    /// Parked deliveries of this pipeline's batches and parked digests not yet alerted, oldest first.
+    func unalertedDeadLetters(pipeline: String) throws -> [DeadLetter]
+    func markAlerted(pipeline: String, _ letters: [DeadLetter], at: Date) throws
+
     // SFTP inboxes (RemoteClaims.swift): each batch taken from a server, step by step.
     /// Batch, first run and claim in one transaction; false when the fingerprint is taken.
     func insertRemoteBatch(_ batch: BatchRecord, _ claim: RemoteClaimRecord) throws -> Bool

@@ -85,7 +85,9 @@ extension SQLiteLedger {
         try db.transaction {
             try db.queryInTransaction(
                 """
-                INSERT INTO digests VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO digests(pipeline, outbox, kind, period_start, period_end, state, attempts, last_error,
+                                    message_id, batches, updated_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT(pipeline, outbox, kind, period_start) DO UPDATE SET
                   period_end = excluded.period_end, state = excluded.state, attempts = excluded.attempts,
                   last_error = excluded.last_error, message_id = excluded.message_id, batches = excluded.batches,
@@ -115,7 +117,8 @@ extension SQLiteLedger {
                 "SELECT COUNT(*) AS n FROM digests WHERE pipeline = ? AND state = 'failed'", [.text(pipeline)]
             ).first?["n"]?.int ?? 0
             try db.queryInTransaction(
-                "UPDATE digests SET state = 'pending', attempts = 0 WHERE pipeline = ? AND state = 'failed'", [.text(pipeline)])
+                "UPDATE digests SET state = 'pending', attempts = 0, alerted_at = NULL WHERE pipeline = ? AND state = 'failed'",
+                [.text(pipeline)])
             return n
         }
     }

@@ -72,6 +72,11 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
           kind TEXT NOT NULL, marked INTEGER NOT NULL, step TEXT NOT NULL, updated_at REAL NOT NULL);
         CREATE UNIQUE INDEX remote_claims_fingerprint ON remote_claims(pipeline, inbox, fingerprint);
         """,
+        // 5: when a parked delivery or digest was alerted (DeadLetters.swift): once per parking.
+        """
+        ALTER TABLE deliveries ADD COLUMN alerted_at REAL;
+        ALTER TABLE digests ADD COLUMN alerted_at REAL;
+        """,
     ]
 
     public init(path: String) throws {
@@ -305,7 +310,8 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
     public func recordDelivery(batchID: String, run: Int, _ d: DeliveryRecord) throws {
         try db.query(
             """
-            INSERT INTO deliveries VALUES (?,?,?,?,?,?,?,?)
+            INSERT INTO deliveries(batch_id, run, outbox, name, state, attempts, last_error, updated_at)
+            VALUES (?,?,?,?,?,?,?,?)
             ON CONFLICT(batch_id, run, outbox, name) DO UPDATE SET
               state = excluded.state, attempts = excluded.attempts, last_error = excluded.last_error,
               updated_at = excluded.updated_at
@@ -327,7 +333,7 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
                 "SELECT COUNT(*) AS n FROM deliveries WHERE batch_id = ? AND run = ? AND state = 'failed'",
                 [.text(batchID), .int(Int64(run))]).first?["n"]?.int ?? 0
             try db.queryInTransaction(
-                "UPDATE deliveries SET state = 'pending', attempts = 0 WHERE batch_id = ? AND run = ? AND state = 'failed'",
+                "UPDATE deliveries SET state = 'pending', attempts = 0, alerted_at = NULL WHERE batch_id = ? AND run = ? AND state = 'failed'",
                 [.text(batchID), .int(Int64(run))])
             return n
         }
