@@ -43,13 +43,20 @@ public struct FileHead: Sendable {
         storage.withBytes(0..<min(count, storage.count)) { Array($0) }
     }
 
-    public static func read(path: String, length: Int = defaultLength) throws -> FileHead {
+    /// `knownSize` (from a directory walk's stat) saves an fstat per file; a file that grew
+    /// since is read as if it had that size, one that shrank as what is there.
+    public static func read(path: String, length: Int = defaultLength, knownSize: Int? = nil) throws -> FileHead {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw DICOMParseError(code: .io(errno: errno), file: path, tag: nil, offset: 0) }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw DICOMParseError(code: .io(errno: errno), file: path, tag: nil, offset: 0) }
-        let size = Int(st.st_size)
+        let size: Int
+        if let knownSize {
+            size = knownSize
+        } else {
+            var st = stat()
+            guard fstat(fd, &st) == 0 else { throw DICOMParseError(code: .io(errno: errno), file: path, tag: nil, offset: 0) }
+            size = Int(st.st_size)
+        }
         let want = min(size, length)
         guard want > 0, let buffer = malloc(want) else {
             return FileHead(path: path, size: size, storage: .empty)

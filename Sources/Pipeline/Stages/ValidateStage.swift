@@ -66,7 +66,7 @@ public struct ValidateStage: Stage {
         // One read of the file's head tells DICOM from HL7 and nearly always holds every
         // element before the pixel data; the rest of the file is not touched here.
         let head: FileHead
-        do { head = try FileHead.read(path: file.absolutePath) } catch {
+        do { head = try FileHead.read(path: file.absolutePath, knownSize: file.size) } catch {
             return .quarantined("unreadable: \((error as? DICOMParseError)?.problem ?? "\(error)")")
         }
         let prefix = head.prefix(132)
@@ -74,10 +74,11 @@ public struct ValidateStage: Stage {
         if !hasDICM, HL7File.looksLikeHL7(prefix) { return parseHL7(file) }
         do {
             var dicom = try DICOMFile.open(head: head)
-            if let skipped = dicom.skippedPixelData {
-                if let error = skipped.truncation(file: file.absolutePath) { throw error }
-                // Fragments are counted against Number of Frames: encapsulated data is walked.
-                if skipped.isEncapsulated { dicom = try DICOMFile.open(path: file.absolutePath) }
+            // Encapsulated data is walked (fragments are counted against Number of Frames), and a
+            // pixel value that seems to run past the end is confirmed on the file as it is now
+            // (the size came from the walk): both by a full parse, which throws what it finds.
+            if let skipped = dicom.skippedPixelData, skipped.isEncapsulated || skipped.truncation(file: file.absolutePath) != nil {
+                dicom = try DICOMFile.open(path: file.absolutePath)
             }
             return instance(dicom, file: file, rules: rules)
         } catch {
