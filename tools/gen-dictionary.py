@@ -11,7 +11,10 @@ Tag constants are computed @inlinable properties rather than `static let`s: 5,00
 globals cost swiftc about twice the build time, and callers see no difference.
 
 Output: two packed tab-separated string literals (parsed once, lazily, at first use — a big
-array literal of tuples would be slow for swiftc) and one `Tag` constant per public keyword.
+array literal of tuples would be slow for swiftc), a fixed-width tag→VR index for the implicit
+VR parse loop (ten characters an entry, read in microseconds where splitting the full table
+into fields takes milliseconds of every scan's start-up), and one `Tag` constant per public
+keyword.
 
 Usage: python3 tools/gen-dictionary.py [PYDICOM_DIR]
 """
@@ -97,6 +100,9 @@ def main():
         vr, vm, name, retired, kw = repeaters[pattern]
         lines.append("\t".join([pattern.upper().replace("X", "x"), vr, vm, clean(kw), clean(name), "R" if retired else ""]))
 
+    # The tag→VR index: exact tags only, sorted, "GGGGEEEE" + the first listed VR's two letters.
+    index = "".join(f"{tag:08X}{(public[tag][0] + '??')[:2]}" for tag in sorted(public))
+
     plines = []
     for creator in sorted(private):
         for pattern in sorted(private[creator]):
@@ -125,6 +131,8 @@ def main():
         f.write('    static let packedPublic = #"""\n')
         f.write("\n".join(lines))
         f.write('\n"""#\n\n')
+        f.write("    /// GGGGEEEE and the first listed VR, ten characters an entry, sorted by tag.\n")
+        f.write(f'    static let packedVRIndex = "{index}"\n\n')
         f.write("    /// creator, tag pattern (xx = block), VR, VM, name, retired.\n")
         f.write('    static let packedPrivate = #"""\n')
         f.write("\n".join(plines))

@@ -85,8 +85,9 @@ public enum DataDictionary {
         return t
     }()
 
-    /// Tag → VR for the implicit VR parse loop: two flat arrays scanned straight from the packed
-    /// bytes, so the first implicit VR file does not pay for building every Entry.
+    /// Tag → VR for the implicit VR parse loop: two flat arrays read from the generator's
+    /// fixed-width index (`packedVRIndex`), so the first implicit VR file of a scan does not
+    /// pay for splitting the whole dictionary into fields.
     struct VRIndex: Sendable {
         var tags: [UInt32] = []
         var vrs: [VR] = []
@@ -106,23 +107,18 @@ public enum DataDictionary {
 
     static let vrIndex: VRIndex = {
         var index = VRIndex()
-        index.tags.reserveCapacity(5200)
-        index.vrs.reserveCapacity(5200)
-        forEachLine(packedPublic) { f in
-            guard f.count == 6, f[0].count == 8 else { return }
-            var value: UInt32 = 0
-            for c in f[0] {
-                guard let d = hexDigit(c) else { return }
-                value = value << 4 | UInt32(d)
+        var text = packedVRIndex
+        text.withUTF8 { p in
+            let count = p.count / 10
+            index.tags.reserveCapacity(count)
+            index.vrs.reserveCapacity(count)
+            for i in 0..<count {
+                var value: UInt32 = 0
+                for k in 0..<8 { value = value << 4 | UInt32(hexDigit(p[i * 10 + k]) ?? 0) }
+                let candidate = VR(raw: UInt16(p[i * 10 + 8]) << 8 | UInt16(p[i * 10 + 9]))
+                index.tags.append(value)
+                index.vrs.append(VR.all.contains(candidate) ? candidate : .UN)
             }
-            let vrText = f[1]
-            var vr = VR.UN
-            if vrText.count >= 2 {
-                let candidate = VR(raw: UInt16(vrText[0]) << 8 | UInt16(vrText[1]))
-                if VR.all.contains(candidate) { vr = candidate }
-            }
-            index.tags.append(value)
-            index.vrs.append(vr)
         }
         // The generator writes tags sorted; keep the binary search honest if that ever changes.
         if !zip(index.tags, index.tags.dropFirst()).allSatisfy({ $0 < $1 }) {

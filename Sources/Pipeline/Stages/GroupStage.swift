@@ -22,7 +22,8 @@ public struct GroupStage: Stage {
             for i in instances { bySeries[i.seriesInstanceUID, default: []].append(i) }
             var series: [SeriesGroup] = []
             for (seriesUID, members) in bySeries {
-                let sorted = members.sorted(by: Self.instanceOrder)
+                // Sorting indices moves integers, not instances (each holds a dozen strings).
+                let sorted = members.indices.sorted { Self.instanceOrder(members[$0], members[$1]) }.map { members[$0] }
                 series.append(SeriesGroup(seriesInstanceUID: seriesUID, instances: sorted, problems: Completeness.problems(in: sorted)))
             }
             series.sort(by: Self.seriesOrder)
@@ -149,8 +150,11 @@ public enum Completeness {
             }
         }
         if let gaps = sliceGaps(series) { problems.append(gaps) }
-        let matrices = Set(series.compactMap { i in i.rows.flatMap { r in i.columns.map { "\(r)×\($0)" } } })
-        if matrices.count > 1 { problems.append("mixed matrix sizes: \(matrices.sorted().joined(separator: ", "))") }
+        struct Matrix: Hashable { let rows: Int, columns: Int }
+        let matrices = Set(series.compactMap { i in i.rows.flatMap { r in i.columns.map { Matrix(rows: r, columns: $0) } } })
+        if matrices.count > 1 {
+            problems.append("mixed matrix sizes: \(matrices.map { "\($0.rows)×\($0.columns)" }.sorted().joined(separator: ", "))")
+        }
         for i in series {
             if let actual = i.framesInPixelData, actual != i.frames {
                 problems.append("\(i.file): Number of Frames is \(i.frames) but the pixel data holds \(actual)")
@@ -161,11 +165,14 @@ public enum Completeness {
 
     /// Gaps along the slice normal: spacing above 1.5× the median step means missing slices.
     static func sliceGaps(_ series: [InstanceInfo]) -> String? {
-        let usable = series.filter { $0.imagePosition.count == 3 && $0.imageOrientation.count == 6 && $0.frames == 1 }
-        guard usable.count >= 3, usable.count == series.count else { return nil }
-        let o = usable[0].imageOrientation
-        let normal = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]]
-        let distances = usable.map { p in zip(p.imagePosition, normal).map(*).reduce(0, +) }.sorted()
+        guard series.count >= 3,
+              series.allSatisfy({ $0.imagePosition.count == 3 && $0.imageOrientation.count == 6 && $0.frames == 1 }) else { return nil }
+        let o = series[0].imageOrientation
+        let normal = (o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3])
+        let distances = series.map { i in
+            let p = i.imagePosition
+            return p[0] * normal.0 + p[1] * normal.1 + p[2] * normal.2
+        }.sorted()
         let steps = zip(distances.dropFirst(), distances).map { $0 - $1 }
         let median = steps.sorted()[steps.count / 2]
         guard median > 1e-6 else { return nil }

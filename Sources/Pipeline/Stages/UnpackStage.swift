@@ -8,7 +8,7 @@ import Foundation
 public struct UnpackStage: Stage {
     public let name = "unpack"
     /// Content hashes give the duplicate fingerprint and the manifest's input list; `scan`,
-    /// which records nothing, skips them.
+    /// which records nothing, skips them (and the fingerprint).
     public let hashContents: Bool
 
     public init(hashContents: Bool = true) { self.hashContents = hashContents }
@@ -46,22 +46,37 @@ public struct UnpackStage: Stage {
             BatchFile(relativePath: file.relativePath, absolutePath: file.absolutePath, size: file.size,
                       modified: file.modified, sha256: try SHA256.hex(fileAt: file.absolutePath))
         }
+        return UnpackedBatch(
+            root: root, files: files, ignored: ignored, fingerprint: hashContents ? Self.fingerprint(files) : "",
+            fromArchive: fromArchive)
+    }
+
+    /// The batch's content fingerprint: the sorted file hashes, hashed (names and order do not count).
+    static func fingerprint(_ files: [BatchFile]) -> String {
         var fingerprint = SHA256()
         for hash in files.map(\.sha256).sorted() { fingerprint.update(hash) }
-        return UnpackedBatch(
-            root: root, files: files, ignored: ignored, fingerprint: fingerprint.finalize().hexString,
-            fromArchive: fromArchive)
+        return fingerprint.finalize().hexString
     }
 
     /// Regular files in a stable order; dot-files, markers and links are listed as ignored.
     static func walk(_ folder: String, prefix: String, marker: String?,
                      into files: inout [BatchFile], ignored: inout [(path: String, reason: String)]) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names.sorted() {
+        // readdir and an fstatat relative to the folder (no full path to resolve again).
+        guard let dir = opendir(folder) else { return }
+        var entries: [(name: String, st: stat)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+            guard name != ".", name != ".." else { continue }
+            var st = stat()
+            guard fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            entries.append((name, st))
+        }
+        closedir(dir)
+        // Byte order, which is code point order for UTF-8: the same as String's for NFC names.
+        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        for (name, st) in entries {
             let full = folder + "/" + name
             let relative = prefix.isEmpty ? name : prefix + "/" + name
-            var st = stat()
-            guard lstat(full, &st) == 0 else { continue }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 if name.hasPrefix(".") { ignored.append((relative + "/", "hidden folder")) } else {

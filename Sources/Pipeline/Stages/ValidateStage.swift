@@ -30,6 +30,9 @@ public struct ValidateStage: Stage {
 
         var result = ValidatedBatch(unpacked: batch, instances: [], orders: [], quarantine: [], fileStatus: [:])
         var firstFileForSOP: [String: String] = [:]
+        firstFileForSOP.reserveCapacity(total)
+        result.fileStatus.reserveCapacity(total + batch.ignored.count)
+        result.instances.reserveCapacity(total)
         for (file, outcome) in zip(batch.files, parsed) {
             switch outcome {
             case .instance(let info):

@@ -7,7 +7,7 @@ import TestSupport
 /// start, a larger read when private groups push the pixel data further, the whole file mapped
 /// as the last resort — always the same elements as a full parse, and the pixel data element's
 /// header reported without reading its value.
-@Suite struct HeaderReadTests {
+@Suite struct HeaderOnlyReadTests {
     /// A CT image whose pixel data starts after `padding` bytes of a private OB element.
     static func image(padding: Int, rows: Int = 64, columns: Int = 64) -> MutableDataSet {
         var ds = Fixtures.ctImage(rows: rows, columns: columns)
@@ -133,5 +133,32 @@ import TestSupport
             #expect(file.dataSet.strings(.sliceThickness) == values)
             #expect(file.dataSet.string(.sliceThickness) == values.first)
         }
+    }
+
+    /// A large file read header-only takes the prefix path; it must give exactly the full parse's elements.
+    @Test func prefixReadMatchesFullParse() throws {
+        let dir = try TemporaryDirectory("dicom-prefix")
+        defer { dir.remove() }
+        var ds = Fixtures.ctImage(rows: 256, columns: 256)
+        // A header past the first head read takes the second, larger one.
+        var big = ds
+        big.set(.imageComments, .LT, String(repeating: "x", count: 40_000))
+        for (name, d) in [("small-header.dcm", ds), ("big-header.dcm", big)] {
+            let path = dir.file(name)
+            try DICOMWriter.write(d, to: path)
+            let head = try DICOMFile.open(path: path, stopBeforePixels: true)
+            let full = try DICOMFile.open(path: path)
+            #expect(head.dataSet.tags == full.dataSet.tags.filter { $0 != .pixelData }, "\(name)")
+            #expect(try DICOMJSON.encode(head.dataSet) + "" != "")
+            #expect(head.dataSet.string(.imageComments) == full.dataSet.string(.imageComments))
+            #expect(head.pixelData == nil && full.pixelData != nil)
+        }
+        ds.remove(.pixelData)
+        // Without pixel data the prefix never reaches (7FE0,0010); the fallback must still read it all.
+        ds.set(.textValue, .UT, String(repeating: "y", count: 70_000))
+        let path = dir.file("no-pixels.dcm")
+        try DICOMWriter.write(ds, to: path)
+        let head = try DICOMFile.open(path: path, stopBeforePixels: true)
+        #expect(head.dataSet.string(.textValue)?.count == 70_000)
     }
 }
