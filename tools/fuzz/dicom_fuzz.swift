@@ -3,10 +3,20 @@
 // a DICOMParseError is the expected outcome for most inputs.
 // Build and run: tools/fuzz/build.sh && .build/fuzz/dicom-fuzz -max_total_time=300 .build/fuzz/corpus
 import DICOM
+import Foundation
+
+let headPath = NSTemporaryDirectory() + "/sluice-fuzz-\(getpid()).dcm"
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func dicomFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    // The header-only read from a file (one pread of the head, a larger one, then the mapping),
+    // as validation uses it; the skipped pixel data's header is checked against the file size.
+    if FileManager.default.createFile(atPath: headPath, contents: Data(bytes)),
+       let head = try? DICOMFile.open(path: headPath, stopBeforePixels: true) {
+        walk(head.dataSet, depth: 0)
+        _ = head.skippedPixelData?.truncation(file: headPath)
+    }
     for stop in [false, true] {
         guard let file = try? DICOMFile.parse(bytes: bytes, name: "fuzz", stopBeforePixels: stop) else { continue }
         _ = try? DICOMJSON.encode(file.dataSet)
