@@ -179,8 +179,9 @@ import TestSupport
         let server = try SSHServer()
         defer { server.stop() }
         let local = server.dir.file("big.bin")
-        // 200 MiB: at loopback speed (~90 MB/s) the upload lasts seconds, so a test task that a
-        // busy 2-core machine deschedules for a moment still cancels it before its last byte.
+        // 200 MiB: at loopback speed (150–250 MB/s pipelined) the upload lasts about a second, so
+        // a test task that a busy 2-core machine deschedules for a moment still cancels it before
+        // its last byte.
         try makeRandomFile(local, megabytes: 200)
         let outbox = SFTPOutbox(
             endpoint: try SFTPEndpoint(url: server.url),
