@@ -73,8 +73,12 @@ final class SFTPSideChannel {
         request.put("posix-rename@openssh.com")
         request.put(source)
         request.put(destination)
-        try send(request)
-        try expectOK(id, path: destination, action: "rename into place")
+        do {
+            try send(request)
+            try expectOK(id, path: destination, action: "rename into place")
+        } catch let error as SFTPError where error.path == nil {
+            throw SFTPError(error.code, path: destination, detail: error.detail)
+        }
     }
 
     /// Writes bytes `start..<size` of the open local file `fd` to `remote`, keeping up to `depth`
@@ -134,6 +138,7 @@ final class SFTPSideChannel {
         } catch {
             // Writes may still be in flight, and their replies would meet the next request.
             isUsable = false
+            if let e = error as? SFTPError, e.path == nil { throw SFTPError(e.code, path: remote, detail: e.detail) }
             throw error
         }
     }
