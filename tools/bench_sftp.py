@@ -11,9 +11,14 @@ Both include connection setup and login; at 200 MB that is a few percent. Every 
 checked by sha256. Prints MB/s and our ratio; the target is >= 1.0x the sftp client.
 Nothing is asserted: figures only. Needs openssh-server and openssh-client.
 
-Usage: tools/bench_sftp.py [--size-mb N] [--repeat R] [--ours "CMD {src} {dst}"]
+Loopback has almost no round trip, which hides a client that waits for each reply; --delay-ms
+puts a relay in front of sshd that holds every byte that long in each direction (1 = a 2 ms
+round trip, a nearby site), for both clients alike. The relay costs CPU too, so compare ratios.
+
+Usage: tools/bench_sftp.py [--size-mb N] [--repeat R] [--delay-ms D] [--ours "CMD {src} {dst}"]
 """
 import argparse
+import asyncio
 import hashlib
 import os
 import shutil
@@ -22,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -88,6 +94,50 @@ LogLevel ERROR
     def url(self, name):
         return f"sftp://{self.user}@127.0.0.1:{self.port}{self.root}/{name}"
 
+    def delay(self, seconds):
+        """From now on clients reach sshd through a relay adding `seconds` each way."""
+        relay_port = free_port()
+        target = self.port
+
+        async def pump(reader, writer):
+            queue = asyncio.Queue()
+
+            async def forward():
+                while (item := await queue.get())[1]:
+                    wait = item[0] + seconds - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    writer.write(item[1])
+                    await writer.drain()
+                writer.close()
+
+            task = asyncio.create_task(forward())
+            while True:
+                data = await reader.read(1 << 18)
+                queue.put_nowait((time.monotonic(), data))
+                if not data:
+                    break
+            await task
+
+        async def connection(client_reader, client_writer):
+            server_reader, server_writer = await asyncio.open_connection("127.0.0.1", target)
+            await asyncio.gather(pump(client_reader, server_writer), pump(server_reader, client_writer), return_exceptions=True)
+
+        async def serve(ready):
+            server = await asyncio.start_server(connection, "127.0.0.1", relay_port)
+            ready.set()
+            async with server:
+                await server.serve_forever()
+
+        ready = threading.Event()
+        threading.Thread(target=lambda: asyncio.run(serve(ready)), daemon=True).start()
+        ready.wait(10)
+        with open(self.known_hosts) as f:
+            entry = f.read()
+        with open(self.known_hosts, "a") as f:
+            f.write(entry.replace(f"[127.0.0.1]:{self.port}", f"[127.0.0.1]:{relay_port}"))
+        self.port = relay_port
+
     def stop(self):
         # sshd and its session processes share the new session's process group.
         try:
@@ -124,6 +174,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size-mb", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--delay-ms", type=float, default=0, help="added one-way delay through a relay (0: direct)")
     ap.add_argument("--ours", default=None, help='command template with {src} {dst} {identity} {known_hosts}')
     args = ap.parse_args()
     if not os.path.exists("/usr/sbin/sshd") or not shutil.which("sftp"):
@@ -131,6 +182,8 @@ def main():
         return 0
     work = tempfile.mkdtemp(prefix="sluice-bench-sftp-")
     server = Server(work)
+    if args.delay_ms > 0:
+        server.delay(args.delay_ms / 1000)
     try:
         src = os.path.join(work, "payload.bin")
         with open(src, "wb") as f:
@@ -178,7 +231,8 @@ def main():
         else:
             print(f"bench_sftp: {BIN} has no `sftp-copy` entry point yet; measuring the sftp client only")
 
-        print(f"SFTP transfer of {args.size_mb} MiB over loopback (best of {args.repeat}, connection setup included)")
+        path = f"a relay adding {args.delay_ms:g} ms each way" if args.delay_ms > 0 else "loopback"
+        print(f"SFTP transfer of {args.size_mb} MiB over {path} (best of {args.repeat}, connection setup included)")
         for label, seconds in results.items():
             print(f"  {label:18s} {mb / seconds:8.1f} MB/s  ({seconds:.2f} s)")
         for direction in ("upload", "download"):

@@ -7,7 +7,8 @@ import Foundation
 /// methods just wait for that queue.
 public final class SFTPConnection: @unchecked Sendable {
     public let endpoint: SFTPEndpoint
-    /// Bytes per SFTP request. OpenSSH's sftp-server accepts messages up to 256 KiB.
+    /// Bytes per SFTP read request (and per write on the fallback path). OpenSSH's sftp-server
+    /// accepts messages up to 256 KiB.
     public static let chunkSize = 64 * 1024
     /// Read requests kept in flight while downloading, so throughput is not one round trip per chunk.
     public static let readWindow = 32
@@ -17,7 +18,9 @@ public final class SFTPConnection: @unchecked Sendable {
     // Touched only on `queue`.
     private var session: OpaquePointer?
     private var sftp: sftp_session?
-    private var posixRename: SFTPPosixRename?
+    /// Opened on first use; `sideRefused` once the server refused it on this connection.
+    private var side: SFTPSideChannel?
+    private var sideRefused = false
 
     private init(endpoint: SFTPEndpoint, stallLimit: Duration) {
         self.endpoint = endpoint
@@ -27,7 +30,7 @@ public final class SFTPConnection: @unchecked Sendable {
 
     deinit {
         stall.disarm()
-        posixRename?.close()
+        side?.close()
         if let sftp { sftp_free(sftp) }
         if let session {
             ssh_disconnect(session)
@@ -67,9 +70,10 @@ public final class SFTPConnection: @unchecked Sendable {
         try await run { try self.makeDirectoriesSync(path) }
     }
 
-    /// Streams a local file to `remote` in chunks. With `resume`, bytes already present at
-    /// `remote` (a previous attempt's partial upload) are kept and only the rest is sent.
-    /// Returns the number of bytes the remote file now holds.
+    /// Streams a local file to `remote` with pipelined writes. With `resume`, bytes already
+    /// present at `remote` (a previous attempt's partial upload) are kept and only the rest, from
+    /// one write window below their end, is sent. Returns the number of bytes the remote file
+    /// now holds.
     @discardableResult
     public func upload(from local: String, to remote: String, resume: Bool = false) async throws -> Int64 {
         try await run { try self.uploadSync(from: local, to: remote, resume: resume) }
@@ -194,8 +198,8 @@ public final class SFTPConnection: @unchecked Sendable {
 
     private func shutdown() {
         stall.disarm()
-        posixRename?.close()
-        posixRename = nil
+        side?.close()
+        side = nil
         if let sftp { sftp_free(sftp) }
         sftp = nil
         if let session {
@@ -215,6 +219,51 @@ public final class SFTPConnection: @unchecked Sendable {
             throw SFTPError(.connectionLost, detail: "the connection is closed")
         }
         return sftp
+    }
+
+    /// The side channel, opened on first use; nil when the server refuses a second channel, and
+    /// callers then use libssh's own calls.
+    private func sideChannel() throws -> SFTPSideChannel? {
+        if let side { return side }
+        guard !sideRefused, let session else { return nil }
+        do {
+            side = try SFTPSideChannel.open(session: session)
+        } catch let error as SFTPError {
+            throw sideFailure(error)
+        }
+        if side == nil {
+            guard !stall.hasTripped else { throw sideFailure(SFTPError(.connectionLost, detail: "cannot open an SFTP side channel")) }
+            sideRefused = true
+        }
+        return side
+    }
+
+    /// Runs `body` on the side channel; closes the channel afterwards if `body` left it unusable.
+    private func onSide<T>(_ side: SFTPSideChannel, _ body: (SFTPSideChannel) throws -> T) throws -> T {
+        defer {
+            if !side.isUsable {
+                side.close()
+                self.side = nil
+            }
+        }
+        do {
+            return try body(side)
+        } catch let error as SFTPError {
+            throw sideFailure(error)
+        }
+    }
+
+    /// A side channel's transport error, named as `failure` names libssh's: cancelled, or cut
+    /// for lack of progress, when the stall watch did it.
+    private func sideFailure(_ error: SFTPError) -> SFTPError {
+        guard error.code == .connectionLost else { return error }
+        if stall.wasCancelled {
+            return SFTPError(.cancelled, path: error.path, detail: "\(error.detail): the task was cancelled; connection cut")
+        }
+        if stall.hasTripped {
+            return SFTPError(.connectionLost, path: error.path, detail: "\(error.detail): no progress for the timeout; connection cut")
+        }
+        return error
     }
 
     /// Maps the last failure to an error; a dead transport wins over a stale SFTP status.
@@ -313,10 +362,27 @@ public final class SFTPConnection: @unchecked Sendable {
         defer { LocalFile.close(fd) }
         guard let total = LocalFile.size(fd) else { throw SFTPError(.local, path: local, detail: String(cString: strerror(errno))) }
         var offset: Int64 = 0
+        var truncate = true
         if resume, let partial = try statSync(remote), !partial.isDirectory, partial.size <= total {
-            offset = partial.size
+            offset = SFTPWriteWindow.resumeOffset(
+                remoteSize: partial.size, chunk: SFTPSideChannel.preferredChunk, depth: SFTPSideChannel.depth)
+            truncate = false
         }
-        let flags = O_WRONLY | O_CREAT | (offset == 0 ? O_TRUNC : 0)
+        if let side = try sideChannel() {
+            try onSide(side) { side in
+                try side.upload(from: fd, localPath: local, size: total, to: remote, from: offset, truncate: truncate) { stall.progress() }
+            }
+            return total
+        }
+        return try uploadOneWriteAtATime(sftp, fd: fd, local: local, total: total, to: remote, from: offset, truncate: truncate)
+    }
+
+    /// libssh's `sftp_write`, which waits for each reply: for servers that refuse a side channel.
+    private func uploadOneWriteAtATime(
+        _ sftp: sftp_session, fd: Int32, local: String, total: Int64, to remote: String, from start: Int64, truncate: Bool
+    ) throws -> Int64 {
+        var offset = start
+        let flags = O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0)
         guard let handle = sftp_open(sftp, remote, flags, 0o644) else { throw failure(remote, "open for writing") }
         var closed = false
         defer { if !closed { sftp_close(handle) } }
@@ -461,12 +527,10 @@ public final class SFTPConnection: @unchecked Sendable {
     /// under `.<name>.sluice-<random>.old` beside it (the name is briefly absent, never partial).
     private func replaceSync(_ destination: String, with source: String) throws {
         let sftp = try channel()
-        if sftp_extension_supported(sftp, "posix-rename@openssh.com", "1") != 0, let session {
-            if posixRename == nil { posixRename = try SFTPPosixRename(session: session) }
+        if sftp_extension_supported(sftp, "posix-rename@openssh.com", "1") != 0, let side = try sideChannel(),
+           side.supports("posix-rename@openssh.com", version: "1") {
             do {
-                return try posixRename!.rename(source, to: destination)
-            } catch let error as SFTPError where error.code == .connectionLost {
-                throw stall.hasTripped ? failure(destination, "rename into place") : error
+                return try onSide(side) { try $0.rename(source, to: destination) }
             } catch let error as SFTPError where error.code == .failure || error.code == .permissionDenied {
                 // Advertised but refused (`internal-sftp -P` answers "permission denied"): use the
                 // side-name replace below, which fails the same way if the folder is really read-only.

@@ -18,13 +18,18 @@ final class SSHServer: @unchecked Sendable {
     /// A folder the tests use as the remote tree (served by absolute path).
     var root: String { dir.file("root") }
     let user: String
+    /// RLIMIT_FSIZE for sshd and its sessions, in bytes (a multiple of 512).
+    let fileSizeLimit: Int?
     private var pid: Int32?
 
     /// `readOnly` serves `internal-sftp -R`: every write is refused with "permission denied",
     /// as for a read-only account (file modes would not stop the root user the tests may run as).
     /// `sftpOptions` are further internal-sftp flags, e.g. `-P posix-rename@openssh.com` to deny
-    /// a request as stricter servers do.
-    init(readOnly: Bool = false, sftpOptions: String = "") throws {
+    /// a request as stricter servers do. `sshdOptions` are further sshd_config lines.
+    /// `fileSizeLimit` makes writes past that size fail (EFBIG, SIGXFSZ ignored) the way a full
+    /// disk or a quota does: sftp-server answers them SSH_FX_FAILURE.
+    init(readOnly: Bool = false, sftpOptions: String = "", sshdOptions: String = "", fileSizeLimit: Int? = nil) throws {
+        self.fileSizeLimit = fileSizeLimit
         dir = try TemporaryDirectory("sluice-sshd")
         user = try ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? (runProcess("id", ["-un"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         port = try Self.freePort()
@@ -48,6 +53,7 @@ final class SSHServer: @unchecked Sendable {
         KbdInteractiveAuthentication no
         Subsystem sftp internal-sftp\(readOnly ? " -R" : "") \(sftpOptions)
         LogLevel ERROR
+        \(sshdOptions)
 
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let hostPub = try String(contentsOfFile: hostKey + ".pub", encoding: .utf8)
@@ -65,7 +71,8 @@ final class SSHServer: @unchecked Sendable {
     /// Started through `sh … &` rather than as a Foundation `Process` child: Foundation's child
     /// reaper blocks on a long-lived child and then never reaps the short ones `runProcess` starts.
     func start() throws {
-        let r = try runProcess("sh", ["-c", "/usr/sbin/sshd -D -e -f \"$1\" </dev/null >>\"$2\" 2>&1 & echo $!", "sh", config, dir.file("sshd.log")])
+        let limit = fileSizeLimit.map { "trap '' XFSZ; ulimit -f \($0 / 512); " } ?? ""
+        let r = try runProcess("sh", ["-c", "(\(limit)exec /usr/sbin/sshd -D -e -f \"$1\" </dev/null >>\"$2\" 2>&1) & echo $!", "sh", config, dir.file("sshd.log")])
         guard let started = Int32(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw ServerError("cannot start sshd: \(r.stderr)") }
         pid = started
         let deadline = Date().addingTimeInterval(10)
