@@ -81,6 +81,32 @@ import TestSupport
         #expect(status.status == 0)
     }
 
+    /// The SR's Finding Site is the descriptor's `site` for the label, not a built-in default.
+    @Test func srFindingSiteComesFromTheDescriptor() throws {
+        let dir = try TemporaryDirectory("infer-site")
+        defer { dir.remove() }
+        try FileManager.default.copyItem(atPath: Self.repoRoot + "/models/demo.onnx", toPath: dir.file("site.onnx"))
+        var descriptor = try String(contentsOfFile: Self.repoRoot + "/models/demo.yaml", encoding: .utf8)
+        descriptor = descriptor.replacingOccurrences(of: "model: demo.onnx", with: "model: site.onnx")
+            .replacingOccurrences(of: #"site: { code: "39607008", scheme: SCT, meaning: Lung }"#,
+                                  with: #"site: { code: "51185008", scheme: SCT, meaning: Thorax }"#)
+        #expect(descriptor.contains("Thorax"))
+        try descriptor.write(toFile: dir.file("site.yaml"), atomically: true, encoding: .utf8)
+        // Thresholds low enough that the study surely has a finding.
+        let pipeline = try pipeline(dir, model: dir.file("site.onnx"), render: "[json, sr]",
+                                    infer: ", report: 0.000001, urgent: 0.000002, critical: 0.999999")
+        try Fixtures.write(Fixtures.Study(), into: dir.file("inbox/site-a"))
+        FileManager.default.createFile(atPath: dir.file("inbox/site-a/READY"), contents: Data())
+        let run = try Fixtures.sluice(["run", pipeline, "--once"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let srs = (FileManager.default.enumerator(atPath: dir.file("outbox"))?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix("report-sr.dcm") }
+        let sr = try #require(srs.first.map { dir.file("outbox/" + $0) }, "no SR written")
+        let dump = try runProcess("dsrdump", ["+Pc", sr])
+        #expect(dump.stdout.contains(#"CODE:(363698007,SCT,"Finding Site")=(51185008,SCT,"Thorax")"#), "\(dump.stdout)")
+        #expect(!dump.stdout.contains("39607008"), "the built-in Lung default is not used for a label with a site")
+    }
+
     @Test func aModelThatCannotRunStopsBeforeAnyClaim() throws {
         let dir = try TemporaryDirectory("infer-bad-model")
         defer { dir.remove() }

@@ -27,7 +27,8 @@ public final class Engine: Sendable {
         self.log = log
         self.clock = clock
         self.infer = infer ?? NoModelStage()
-        self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7))
+        let sites = (infer as? ModelStage)?.findingSites ?? [:]
+        self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7, findingSites: sites))
         self.inboxes = config.inboxes.map { PipelineInbox.make($0, marker: config.marker) }
         self.outboxes = outboxes.map { $0.map { ($0, nil) } } ?? config.outboxes.map { outbox in
             switch outbox {

@@ -100,6 +100,16 @@ public struct ModelStage: Stage {
         return (model.findings(results, overrides: thresholds), problems)
     }
 
+    /// The descriptor's Finding Site per label name, for the SR (a site that is not a valid
+    /// code is left out; the descriptor loader names such mistakes).
+    public var findingSites: [String: CodedConcept] {
+        var sites: [String: CodedConcept] = [:]
+        for label in model.descriptor.labels {
+            if let s = label.site, let concept = try? CodedConcept(s.code, s.scheme, s.meaning) { sites[label.name] = concept }
+        }
+        return sites
+    }
+
     static func finding(_ f: ModelFinding) -> Finding {
         let urgency: Urgency = switch f.tier {
         case .routine: .routine

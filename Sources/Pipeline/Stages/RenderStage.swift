@@ -12,8 +12,12 @@ public struct RenderStage: Stage {
     public init(renderers: [any Renderer]) { self.renderers = renderers }
 
     /// The renderers for a pipeline's `render:` list, in that order.
-    public static func renderers(for formats: [String], hl7: PipelineConfig.HL7 = .init()) -> [any Renderer] {
+    /// `findingSites`: the model descriptor's per-label Finding Site, for the SR.
+    public static func renderers(for formats: [String], hl7: PipelineConfig.HL7 = .init(),
+                                 findingSites: [String: CodedConcept] = [:]) -> [any Renderer] {
         let pdf = PDFRenderer(), png = KeyImageRenderer()
+        var sr = SRRenderer.Options()
+        sr.findingSites = findingSites
         var oru = HL7ORURenderer.Options()
         oru.sendingFacility = hl7.sendingFacility
         oru.receivingApplication = hl7.receivingApplication
@@ -24,7 +28,7 @@ public struct RenderStage: Stage {
             case "csv": CSVRenderer()
             case "pdf": pdf
             case "png": png
-            case "sr": SRRenderer()
+            case "sr": SRRenderer(options: sr)
             case "encapsulated-pdf": EncapsulatedPDFRenderer(pdfRenderer: pdf)
             case "secondary-capture":
                 SecondaryCaptureRenderer { study, _ in
