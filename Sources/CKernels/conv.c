@@ -144,7 +144,7 @@ static void set_col_offsets(const ck_conv_image *im, ptrdiff_t *col_offset) {
 }
 
 void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *im, size_t oy0,
-                    size_t oy1, const float *bias, float *c, size_t ldc, float *scratch) {
+                    size_t oy1, const float *bias, ck_activation act, float *c, size_t ldc, float *scratch) {
     const ck_desc *d = ck_desc_for(isa);
     const size_t mr = (size_t)d->mr, nr = (size_t)d->nr, row_len = band_row(im);
     const size_t k = im->channels * im->kernel_h * im->kernel_w;
@@ -165,7 +165,7 @@ void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_i
                 const int cols = (int)(im->out_w - ox < nr ? im->out_w - ox : nr);
                 for (size_t i = 0; i < m; i += mr)
                     d->direct(&taps, row + ox, packed_a + i * k, c + i * ldc + oy * im->out_w + ox, ldc,
-                              bias ? bias + i : NULL, (int)(m - i < mr ? m - i : mr), cols);
+                              bias ? bias + i : NULL, act, (int)(m - i < mr ? m - i : mr), cols);
             }
         }
     }
@@ -209,11 +209,20 @@ typedef float v16 __attribute__((vector_size(64)));
 /// between the differently targeted instantiations).
 CK_INLINE void madd16(v16 *acc, float w, const float *p) { v16 v; memcpy(&v, p, sizeof v); *acc += w * v; }
 
+typedef int v16i __attribute__((vector_size(64)));
+
+/// Clears the lanes below zero (not max(): NaN compares false and survives, as in the GEMM kernels).
+CK_INLINE void relu16(v16 *acc) {
+    const v16 zero = { 0 };
+    *acc = (v16)((v16i)*acc & ~(*acc < zero));
+}
+
 /// Depthwise over a padded, phase-split band (as the direct conv reads): four 16-lane
 /// accumulators per step, so the multiply-adds of one tap overlap instead of waiting on each
 /// other. Generic vectors; each ISA's instantiation below lowers them to its own registers.
 CK_INLINE void depthwise_band(const ck_conv_image *im, const ptrdiff_t *col_offset, const float *band,
-                              size_t b0, size_t rows, const float *weights, float bias, float *out) {
+                              size_t b0, size_t rows, const float *weights, float bias, ck_activation act,
+                              float *out) {
     const size_t row_len = band_row(im), ow = im->out_w;
     for (size_t oy = b0; oy < b0 + rows; oy++) {
         const float *base = band + (oy - b0) * im->stride_h * row_len;
@@ -232,6 +241,7 @@ CK_INLINE void depthwise_band(const ck_conv_image *im, const ptrdiff_t *col_offs
                     madd16(&a3, w, p + 48);
                 }
             }
+            if (act == CK_RELU) { relu16(&a0); relu16(&a1); relu16(&a2); relu16(&a3); }
             float tile[64];
             memcpy(tile, &a0, 64); memcpy(tile + 16, &a1, 64); memcpy(tile + 32, &a2, 64); memcpy(tile + 48, &a3, 64);
             memcpy(orow + ox, tile, (ow - ox < 64 ? ow - ox : 64) * sizeof(float));
@@ -240,8 +250,8 @@ CK_INLINE void depthwise_band(const ck_conv_image *im, const ptrdiff_t *col_offs
 }
 
 #define DEPTHWISE_ARGS const ck_conv_image *im, const ptrdiff_t *col_offset, const float *band, \
-    size_t b0, size_t rows, const float *weights, float bias, float *out
-#define DEPTHWISE_PASS im, col_offset, band, b0, rows, weights, bias, out
+    size_t b0, size_t rows, const float *weights, float bias, ck_activation act, float *out
+#define DEPTHWISE_PASS im, col_offset, band, b0, rows, weights, bias, act, out
 
 static void depthwise_portable(DEPTHWISE_ARGS) { depthwise_band(DEPTHWISE_PASS); }
 #if defined(__x86_64__)
@@ -254,7 +264,7 @@ size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *im, size_t out_h) {
 }
 
 void ck_depthwise(ck_isa isa, const ck_conv_image *im, size_t out_h, const float *weights, float bias,
-                  float *out, float *scratch) {
+                  ck_activation act, float *out, float *scratch) {
     ptrdiff_t *col_offset = (ptrdiff_t *)(void *)scratch;
     float *band = scratch + offset_floats(im);
     set_col_offsets(im, col_offset);
@@ -263,9 +273,9 @@ void ck_depthwise(ck_isa isa, const ck_conv_image *im, size_t out_h, const float
         const size_t rows = out_h - b0 < per_band ? out_h - b0 : per_band;
         fill_band(im, b0, band_height(im, rows), band);
 #if defined(__x86_64__)
-        if (isa == CK_AVX512) { depthwise_avx512(im, col_offset, band, b0, rows, weights, bias, out); continue; }
-        if (isa == CK_AVX2) { depthwise_avx2(im, col_offset, band, b0, rows, weights, bias, out); continue; }
+        if (isa == CK_AVX512) { depthwise_avx512(im, col_offset, band, b0, rows, weights, bias, act, out); continue; }
+        if (isa == CK_AVX2) { depthwise_avx2(im, col_offset, band, b0, rows, weights, bias, act, out); continue; }
 #endif
-        depthwise_portable(im, col_offset, band, b0, rows, weights, bias, out);
+        depthwise_portable(im, col_offset, band, b0, rows, weights, bias, act, out);
     }
 }

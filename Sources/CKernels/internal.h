@@ -4,11 +4,11 @@
 
 #include "include/ckernels.h"
 
-/// C[mr×nr] = alpha·Σ_p pa[p·MR + i]·pb[p·NR + j] + beta·C + bias[i] (beta 0: C is not read;
-/// bias may be NULL).
+/// C[mr×nr] = act(alpha·Σ_p pa[p·MR + i]·pb[p·NR + j] + beta·C + bias[i]) (beta 0: C is not
+/// read; bias may be NULL).
 /// pa is an MR-row panel, pb an NR-column panel zero-padded to NR; mr ≤ MR, nr ≤ NR.
 typedef void (*ck_kernel_fn)(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
-                             float alpha, float beta, const float *bias, int mr, int nr);
+                             float alpha, float beta, const float *bias, ck_activation act, int mr, int nr);
 
 /// Where the direct conv kernel finds B: row p = (ic, ky, kx) of the tile at `origin` is
 /// origin + ic·chan_stride + ky·row_step + col_offset[kx], NR contiguous floats.
@@ -17,11 +17,11 @@ typedef struct {
     const ptrdiff_t *col_offset;
 } ck_taps;
 
-/// C[mr×nr] = Σ_p pa[p·MR + i]·B[p][j] + bias[i] with B read in place through `taps`; pa is
+/// C[mr×nr] = act(Σ_p pa[p·MR + i]·B[p][j] + bias[i]) with B read in place through `taps`; pa is
 /// an MR-row panel of all k = channels·kernel_h·kernel_w columns. Reads NR floats per row
 /// even when nr < NR, so the source needs NR floats of slack.
 typedef void (*ck_direct_fn)(const ck_taps *taps, const float *origin, const float *pa, float *c,
-                             size_t ldc, const float *bias, int mr, int nr);
+                             size_t ldc, const float *bias, ck_activation act, int mr, int nr);
 
 /// A microkernel with its register tile and the cache blocks that suit it.
 typedef struct {

@@ -32,12 +32,26 @@ public struct ConvGeometry: Sendable, Equatable {
 }
 
 public enum Convolution {
+    /// Applied to every output after the bias, while the kernels still hold the tile in
+    /// registers (an ONNX Conv → Relu pair costs one pass over the output, not two).
+    public enum Activation: Sendable, Equatable {
+        case identity, relu
+
+        var ck: ck_activation {
+            switch self {
+            case .identity: CK_IDENTITY
+            case .relu: CK_RELU
+            }
+        }
+    }
+
     /// NCHW. weights: [outC, inC/groups, kH, kW] (ONNX Conv layout); bias: outC or nil.
     /// output: [batch, outC, outH, outW], fully overwritten.
     public static func conv2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                              output: UnsafeMutablePointer<Float>, geometry: ConvGeometry, threads: Int) {
+                              output: UnsafeMutablePointer<Float>, geometry: ConvGeometry, threads: Int,
+                              activation: Activation = .identity) {
         conv2d(input: input, weights: weights, bias: bias, output: output, geometry: geometry, threads: threads,
-               using: .selected)
+               activation: activation, using: .selected)
     }
 
     /// ONNX ConvTranspose, NCHW. weights: [inC, outC/groups, kH, kW] (ONNX layout); bias: outC or nil.
@@ -57,7 +71,7 @@ public enum Convolution {
 
     static func conv2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, threads: Int,
-                       using impl: Implementation) {
+                       activation: Activation = .identity, using impl: Implementation) {
         precondition(threads >= 1, "threads must be at least 1")
         precondition(g.batch >= 0 && g.inChannels > 0 && g.outChannels > 0 && g.inHeight > 0 && g.inWidth > 0
                      && g.kernelHeight > 0 && g.kernelWidth > 0, "empty convolution")
@@ -71,6 +85,7 @@ public enum Convolution {
         let inHW = g.inHeight * g.inWidth, outHW = outH * outW
         let depth = icg * g.kernelHeight * g.kernelWidth
         let planes = g.batch * g.groups
+        let act = activation.ck
 
         func image(_ n: Int, _ group: Int) -> ck_conv_image {
             ck_conv_image(input: input + (n * g.inChannels + group * icg) * inHW, channels: icg,
@@ -89,7 +104,7 @@ public enum Convolution {
                     for plane in stride(from: w, to: planes, by: workers) {
                         let ch = plane % g.groups
                         var source = image(plane / g.groups, ch)
-                        ck_depthwise(impl.isa, &source, outH, weights + ch * depth, bias?[ch] ?? 0,
+                        ck_depthwise(impl.isa, &source, outH, weights + ch * depth, bias?[ch] ?? 0, act,
                                      output + plane * outHW, scratch)
                     }
                 }
@@ -116,12 +131,14 @@ public enum Convolution {
             let rowBias = bias.map { $0 + group * ocg + rows.lowerBound }
             var source = image(n, group)
             if direct {
-                ck_conv_direct(impl.isa, rows.count, packed, &source, first, first + count, rowBias, dst, outHW, scratch)
+                ck_conv_direct(impl.isa, rows.count, packed, &source, first, first + count, rowBias, act, dst, outHW,
+                               scratch)
             } else if pointwise {
                 ck_sgemm_packed(impl.isa, rows.count, count, depth, 1, packed, 0, source.input + first, inHW, 0,
-                                rowBias, dst + first, outHW, scratch)
+                                rowBias, act, dst + first, outHW, scratch)
             } else {
-                ck_conv_gemm(impl.isa, rows.count, first, count, packed, &source, rowBias, dst + first, outHW, scratch)
+                ck_conv_gemm(impl.isa, rows.count, first, count, packed, &source, rowBias, act, dst + first, outHW,
+                             scratch)
             }
         }
         func scratchSize(_ units: Int) -> Int {
@@ -220,7 +237,7 @@ public enum Convolution {
                         while q0 < inHW {
                             let cols = min(chunk, inHW - q0)
                             ck_sgemm_packed(impl.isa, count * taps, cols, icg, 1, weightsPacked, 0, src + q0, inHW, 0,
-                                            nil, col, cols, gemmScratch)
+                                            nil, CK_IDENTITY, col, cols, gemmScratch)
                             ck_col2im_add(col, cols, count, q0, cols, s.inWidth, s.kernelHeight, s.kernelWidth,
                                           s.strideH, s.strideW, s.padTop, s.padLeft, s.dilationH, s.dilationW,
                                           dst, s.outHeight, s.outWidth)
