@@ -108,27 +108,28 @@ size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *im, size_t rows) 
 }
 
 /// Input rows for output rows b0 ..< b0+rows into the band: zero-padded all round, phase-split.
-static void fill_band(const ck_conv_image *im, size_t b0, size_t bh, float *band) {
+/// Phase by phase, so the valid run of a phase (the same for every row) is worked out once.
+static void fill_band(const ck_desc *d, const ck_conv_image *im, size_t b0, size_t bh, float *band) {
     const size_t sw = im->stride_w, wq = phase_width(im), row_len = band_row(im);
     const ptrdiff_t top = (ptrdiff_t)(b0 * im->stride_h) - (ptrdiff_t)im->pad_top;
-    for (size_t ic = 0; ic < im->channels; ic++) {
-        const float *plane = im->input + ic * im->in_h * im->in_w;
-        for (size_t r = 0; r < bh; r++) {
-            float *dst = band + (ic * bh + r) * row_len;
-            const ptrdiff_t iy = top + (ptrdiff_t)r;
-            if (iy < 0 || iy >= (ptrdiff_t)im->in_h) { memset(dst, 0, row_len * sizeof(float)); continue; }
-            const float *src = plane + iy * (ptrdiff_t)im->in_w;
-            for (size_t ph = 0; ph < sw; ph++, dst += wq) {
-                // Phase element q is input column q·sw + ph − pad_left.
-                const ptrdiff_t c0 = (ptrdiff_t)ph - (ptrdiff_t)im->pad_left;
-                ptrdiff_t lo, hi;
-                valid_run(0, (ptrdiff_t)wq, (ptrdiff_t)sw, c0, (ptrdiff_t)im->in_w, &lo, &hi);
-                const float *from = src + lo * (ptrdiff_t)sw + c0;
-                memset(dst, 0, (size_t)lo * sizeof(float));
+    for (size_t ph = 0; ph < sw; ph++) {
+        // Phase element q is input column q·sw + ph − pad_left.
+        const ptrdiff_t c0 = (ptrdiff_t)ph - (ptrdiff_t)im->pad_left;
+        ptrdiff_t lo, hi;
+        valid_run(0, (ptrdiff_t)wq, (ptrdiff_t)sw, c0, (ptrdiff_t)im->in_w, &lo, &hi);
+        for (size_t ic = 0; ic < im->channels; ic++) {
+            const float *plane = im->input + ic * im->in_h * im->in_w;
+            for (size_t r = 0; r < bh; r++) {
+                float *dst = band + (ic * bh + r) * row_len + ph * wq;
+                const ptrdiff_t iy = top + (ptrdiff_t)r;
+                if (iy < 0 || iy >= (ptrdiff_t)im->in_h) { memset(dst, 0, wq * sizeof(float)); continue; }
+                const float *from = plane + iy * (ptrdiff_t)im->in_w + lo * (ptrdiff_t)sw + c0;
+                // The pads are a float or two: loops, not memset calls.
+                for (ptrdiff_t q = 0; q < lo; q++) dst[q] = 0;
                 if (sw == 1) memcpy(dst + lo, from, (size_t)(hi - lo) * sizeof(float));
-                else if (sw == 2) for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[2 * q];
+                else if (sw == 2) d->gather2(dst + lo, from, (size_t)(hi - lo));
                 else for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[q * (ptrdiff_t)sw];
-                memset(dst + hi, 0, (wq - (size_t)hi) * sizeof(float));
+                for (ptrdiff_t q = hi; q < (ptrdiff_t)wq; q++) dst[q] = 0;
             }
         }
     }
@@ -154,7 +155,7 @@ void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_i
     const size_t per_band = band_rows(im, oy1 - oy0);
     for (size_t b0 = oy0; b0 < oy1; b0 += per_band) {
         const size_t rows = oy1 - b0 < per_band ? oy1 - b0 : per_band, bh = band_height(im, rows);
-        fill_band(im, b0, bh, band);
+        fill_band(d, im, b0, bh, band);
         const ck_taps taps = {
             .channels = im->channels, .chan_stride = bh * row_len, .kernel_h = im->kernel_h,
             .kernel_w = im->kernel_w, .row_step = im->dil_h * row_len, .col_offset = col_offset,
@@ -271,7 +272,7 @@ void ck_depthwise(ck_isa isa, const ck_conv_image *im, size_t out_h, const float
     const size_t per_band = band_rows(im, out_h);
     for (size_t b0 = 0; b0 < out_h; b0 += per_band) {
         const size_t rows = out_h - b0 < per_band ? out_h - b0 : per_band;
-        fill_band(im, b0, band_height(im, rows), band);
+        fill_band(ck_desc_for(isa), im, b0, band_height(im, rows), band);
 #if defined(__x86_64__)
         if (isa == CK_AVX512) { depthwise_avx512(im, col_offset, band, b0, rows, weights, bias, act, out); continue; }
         if (isa == CK_AVX2) { depthwise_avx2(im, col_offset, band, b0, rows, weights, bias, act, out); continue; }

@@ -23,12 +23,17 @@ typedef struct {
 typedef void (*ck_direct_fn)(const ck_taps *taps, const float *origin, const float *pa, float *c,
                              size_t ldc, const float *bias, ck_activation act, int mr, int nr);
 
+/// dst[q] = src[2q] for q < n, reading nothing past src[2(n − 1)]: one phase of a stride-2 row
+/// for the direct conv's band (a scalar loop there was a fifth of a stride-2 CNN's time).
+typedef void (*ck_gather2_fn)(float *dst, const float *src, size_t n);
+
 /// A microkernel with its register tile and the cache blocks that suit it.
 typedef struct {
     int mr, nr;
     size_t mc, kc, nc;
     ck_kernel_fn kernel;
     ck_direct_fn direct;
+    ck_gather2_fn gather2;
 } ck_desc;
 
 extern const ck_desc ck_desc_portable;

@@ -103,7 +103,25 @@ static TARGET void direct(const ck_taps *t, const float *origin, const float *pa
     }
 }
 
+static TARGET void gather2(float *dst, const float *src, size_t n) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    size_t q = 0;
+    // 16 outputs read 32 floats, one past the last even one: only while more outputs follow.
+    for (; n - q > 16; q += 16)
+        _mm512_storeu_ps(dst + q, _mm512_permutex2var_ps(_mm512_loadu_ps(src + 2 * q), even,
+                                                         _mm512_loadu_ps(src + 2 * q + 16)));
+    if (q < n) {
+        const unsigned left = (unsigned)(n - q), need = 2 * left - 1;
+        const __mmask16 m0 = need >= 16 ? 0xFFFF : (__mmask16)((1u << need) - 1);
+        const __mmask16 m1 = need > 16 ? (__mmask16)((1u << (need - 16)) - 1) : 0;
+        const __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, src + 2 * q), even,
+                                                _mm512_maskz_loadu_ps(m1, src + 2 * q + 16));
+        _mm512_mask_storeu_ps(dst + q, (__mmask16)((1u << left) - 1), v);
+    }
+}
+
 const ck_desc ck_desc_avx512 = {
     .mr = MR, .nr = NR, .mc = 16 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
+    .gather2 = gather2,
 };
 #endif

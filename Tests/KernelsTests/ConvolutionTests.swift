@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 @testable import Kernels
@@ -201,6 +204,43 @@ func conv2dFusedReluKeepsNaN(_ impl: Implementation) {
         #expect(out[0].isNaN, "\(g)")
         #expect(out.filter { !$0.isNaN }.allSatisfy { $0 == 0 }, "\(g)")
     }
+}
+
+/// Stride-2 rows whose phases end exactly at each variant's vector widths (4, 8, 16, 32 floats and
+/// one past), reading the input from the end of a page with nothing mapped after it: the band's
+/// deinterleaving loads must stop at the last input value, or the process faults. Widths a
+/// variant's direct kernel declines take the packed path, which is checked all the same.
+@Test(arguments: Implementation.available)
+func conv2dReadsNothingPastTheInput(_ impl: Implementation) throws {
+    #if canImport(Glibc)
+    var rng = SeededRandom(seed: 47)
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    for inWidth in [7, 9, 15, 17, 31, 33, 63, 65] {
+        for (stride, groups) in [(2, 1), (2, 3), (1, 1), (3, 1)] {
+            // Pad 0 and an odd height: the last output row's window ends on the last input value.
+            let g = ConvGeometry(batch: 1, inChannels: 3, inHeight: 5, inWidth: inWidth, outChannels: groups == 1 ? 5 : 3,
+                                 kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: stride, groups: groups)
+            let c = ConvCase("width \(inWidth), stride \(stride), groups \(groups)", g, &rng)
+            let bytes = c.input.count * MemoryLayout<Float>.stride
+            let mapped = (bytes + page - 1) / page * page
+            let base = try #require(mmap(nil, mapped + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+            defer { munmap(base, mapped + page) }
+            #expect(mprotect(base + mapped, page, PROT_NONE) == 0)
+            let input = (base + mapped - bytes).bindMemory(to: Float.self, capacity: c.input.count)
+            input.update(from: c.input, count: c.input.count)
+            var out = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+            c.weights.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    withOptionalPointer(c.bias) { b in
+                        Convolution.conv2d(input: input, weights: w.baseAddress!, bias: b, output: o.baseAddress!,
+                                           geometry: g, threads: 1, using: impl)
+                    }
+                }
+            }
+            #expect(matches(out, c.expected, scale: c.scale), "\(c.name)")
+        }
+    }
+    #endif
 }
 
 // MARK: ConvTranspose
