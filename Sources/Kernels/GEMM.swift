@@ -44,18 +44,23 @@ enum Implementation: Int, CaseIterable, Sendable, Comparable {
     var tileCols: Int { Int(ck_tile_cols(isa)) }
 }
 
-/// Products below this many multiply-adds per worker are not worth waking another thread for.
-let minimumWorkPerThread = 1 << 20
+/// Products below this many multiply-adds per worker (a few microseconds) are not worth
+/// handing to another thread: the pool's workers are usually still polling, so a region costs
+/// about a microsecond to start (Dispatch's parked threads needed four times this much work).
+let minimumWorkPerThread = 1 << 18
 
 /// How many of `threads` workers to use for `work` multiply-adds split into `pieces` parts.
 func workerCount(_ threads: Int, work: Int, pieces: Int) -> Int {
     max(1, min(threads, pieces, work / minimumWorkPerThread))
 }
 
-/// Runs body(0 ..< count) with the calling thread as one of the workers. The workers share raw
-/// pointers, which are not Sendable; every caller gives each worker its own part of the output.
+/// Runs body(0 ..< count) with the calling thread as one of the workers: on the worker pool, or
+/// on Dispatch when another region holds the pool (concurrent callers, nested regions). The
+/// workers share raw pointers, which are not Sendable; every caller gives each worker its own
+/// part of the output.
 func parallel(_ count: Int, _ body: (Int) -> Void) {
     if count <= 1 { body(0); return }
+    if #available(macOS 15, *), WorkerPool.shared.workers > 0, WorkerPool.shared.run(count, body) { return }
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }

@@ -96,6 +96,15 @@ size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *image, size_t out_h
 void ck_depthwise(ck_isa isa, const ck_conv_image *image, size_t out_h, const float *weights, float bias,
                   ck_activation act, float *out, float *scratch);
 
+/// A spin-wait hint for the worker pool's polling loops (Kernels' WorkerPool.swift).
+static inline void ck_spin_pause(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
