@@ -99,14 +99,13 @@ public enum Convolution {
         if icg == 1 && ocg == 1 {
             // Depthwise: a direct kernel per channel plane.
             let workers = workerCount(threads, work: planes * outHW * depth, pieces: planes)
-            parallel(workers) { w in
-                withScratch(ck_depthwise_scratch(impl.isa, &shape, outH)) { scratch in
-                    for plane in stride(from: w, to: planes, by: workers) {
-                        let ch = plane % g.groups
-                        var source = image(plane / g.groups, ch)
-                        ck_depthwise(impl.isa, &source, outH, weights + ch * depth, bias?[ch] ?? 0, act,
-                                     output + plane * outHW, scratch)
-                    }
+            let floats = ck_depthwise_scratch(impl.isa, &shape, outH)
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
+                for plane in stride(from: w, to: planes, by: workers) {
+                    let ch = plane % g.groups
+                    var source = image(plane / g.groups, ch)
+                    ck_depthwise(impl.isa, &source, outH, weights + ch * depth, bias?[ch] ?? 0, act,
+                                 output + plane * outHW, scratch)
                 }
             }
             return
@@ -153,15 +152,14 @@ public enum Convolution {
             // Too few output units to share (deep layers on small images): each worker takes a
             // block of output channels, packing just those rows of the weights.
             let perWorker = (tiles + workers - 1) / workers * impl.tileRows
-            parallel(workers) { w in
+            let floats = ck_packed_a_size(impl.isa, min(ocg, perWorker), depth) + scratchSize(perPlane)
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
                 let rows = min(ocg, w * perWorker)..<min(ocg, (w + 1) * perWorker)
                 guard !rows.isEmpty else { return }
-                withScratch(ck_packed_a_size(impl.isa, rows.count, depth) + scratchSize(perPlane)) { scratch in
-                    let packed = scratch, rest = scratch + ck_packed_a_size(impl.isa, rows.count, depth)
-                    for plane in 0..<planes {
-                        if plane == 0 || g.groups > 1 { pack(rows, of: plane % g.groups, into: packed) }
-                        compute(plane, 0, perPlane, rows, packed, rest)
-                    }
+                let packed = scratch, rest = scratch + ck_packed_a_size(impl.isa, rows.count, depth)
+                for plane in 0..<planes {
+                    if plane == 0 || g.groups > 1 { pack(rows, of: plane % g.groups, into: packed) }
+                    compute(plane, 0, perPlane, rows, packed, rest)
                 }
             }
             return
@@ -171,16 +169,15 @@ public enum Convolution {
             for group in 0..<g.groups { pack(0..<ocg, of: group, into: packed + group * packedSize) }
             // The units of all planes laid end to end and cut into equal runs, one per worker.
             let run = ((total + workers - 1) / workers + granule - 1) / granule * granule
-            parallel(workers) { w in
+            let floats = scratchSize(min(run, perPlane))
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
                 let lo = w * run, hi = min(total, lo + run)
                 guard lo < hi else { return }
-                withScratch(scratchSize(min(hi - lo, perPlane))) { scratch in
-                    var at = lo
-                    while at < hi {
-                        let plane = at / perPlane, first = at % perPlane, count = min(hi - at, perPlane - first)
-                        compute(plane, first, count, 0..<ocg, packed + plane % g.groups * packedSize, scratch)
-                        at += count
-                    }
+                var at = lo
+                while at < hi {
+                    let plane = at / perPlane, first = at % perPlane, count = min(hi - at, perPlane - first)
+                    compute(plane, first, count, 0..<ocg, packed + plane % g.groups * packedSize, scratch)
+                    at += count
                 }
             }
         }
@@ -218,31 +215,30 @@ public enum Convolution {
                 }
             }
             let chunk = max(impl.tileCols, min(inHW, columnBudget / blockRows) / impl.tileCols * impl.tileCols)
-            parallel(workers) { w in
-                withScratch(blockRows * chunk + ck_packed_scratch(impl.isa, chunk, icg)) { scratch in
-                    let col = scratch, gemmScratch = scratch + blockRows * chunk
-                    for item in stride(from: w, to: items, by: workers) {
-                        let block = item % blocks, unit = item / blocks
-                        let n = unit / s.groups, group = unit % s.groups
-                        let oc0 = block * perBlock, count = min(ocg, oc0 + perBlock) - oc0
-                        guard count > 0 else { continue }
-                        let first = group * ocg + oc0
-                        let dst = output + (n * s.outChannels + first) * outHW
-                        for c in 0..<count {
-                            (dst + c * outHW).update(repeating: bias?[first + c] ?? 0, count: outHW)
-                        }
-                        let src = input + (n * s.inChannels + group * icg) * inHW
-                        let weightsPacked = UnsafePointer(packed + (group * blocks + block) * packedSize)
-                        var q0 = 0
-                        while q0 < inHW {
-                            let cols = min(chunk, inHW - q0)
-                            ck_sgemm_packed(impl.isa, count * taps, cols, icg, 1, weightsPacked, 0, src + q0, inHW, 0,
-                                            nil, CK_IDENTITY, col, cols, gemmScratch)
-                            ck_col2im_add(col, cols, count, q0, cols, s.inWidth, s.kernelHeight, s.kernelWidth,
-                                          s.strideH, s.strideW, s.padTop, s.padLeft, s.dilationH, s.dilationW,
-                                          dst, s.outHeight, s.outWidth)
-                            q0 += cols
-                        }
+            let floats = blockRows * chunk + ck_packed_scratch(impl.isa, chunk, icg)
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
+                let col = scratch, gemmScratch = scratch + blockRows * chunk
+                for item in stride(from: w, to: items, by: workers) {
+                    let block = item % blocks, unit = item / blocks
+                    let n = unit / s.groups, group = unit % s.groups
+                    let oc0 = block * perBlock, count = min(ocg, oc0 + perBlock) - oc0
+                    guard count > 0 else { continue }
+                    let first = group * ocg + oc0
+                    let dst = output + (n * s.outChannels + first) * outHW
+                    for c in 0..<count {
+                        (dst + c * outHW).update(repeating: bias?[first + c] ?? 0, count: outHW)
+                    }
+                    let src = input + (n * s.inChannels + group * icg) * inHW
+                    let weightsPacked = UnsafePointer(packed + (group * blocks + block) * packedSize)
+                    var q0 = 0
+                    while q0 < inHW {
+                        let cols = min(chunk, inHW - q0)
+                        ck_sgemm_packed(impl.isa, count * taps, cols, icg, 1, weightsPacked, 0, src + q0, inHW, 0,
+                                        nil, CK_IDENTITY, col, cols, gemmScratch)
+                        ck_col2im_add(col, cols, count, q0, cols, s.inWidth, s.kernelHeight, s.kernelWidth,
+                                      s.strideH, s.strideW, s.padTop, s.padLeft, s.dilationH, s.dilationW,
+                                      dst, s.outHeight, s.outWidth)
+                        q0 += cols
                     }
                 }
             }

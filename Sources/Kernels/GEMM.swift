@@ -72,6 +72,18 @@ private struct UncheckedSendable<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
+/// parallel(count) where worker w needs floats(w) of scratch: one block for all, allocated by the
+/// caller and cut into 64-byte aligned slices. A worker thread's own malloc of a few hundred KiB
+/// came from its arena, which glibc trims on free, so every region paid its page faults again
+/// (six per inference of the demo model at batch 1).
+func parallel(_ count: Int, scratch floats: (Int) -> Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    let most = (0..<max(count, 1)).map(floats).max() ?? 0
+    let slice = max(16, (most + 15) / 16 * 16)
+    withScratch(slice * max(count, 1)) { base in
+        parallel(count) { w in body(w, base + w * slice) }
+    }
+}
+
 /// `floats` of 64-byte aligned scratch for the duration of `body`.
 func withScratch<R>(_ floats: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(floats, 16) * MemoryLayout<Float>.stride, alignment: 64)
@@ -109,17 +121,21 @@ public enum GEMM {
         let side = splitColumns ? n : m
         let workers = workerCount(threads, work: m * n * k, pieces: (side + tile - 1) / tile)
         let chunk = ((side + workers - 1) / workers + tile - 1) / tile * tile
-        parallel(workers) { w in
+        func part(_ w: Int) -> (lo: Int, rows: Int, cols: Int) {
             let lo = w * chunk, hi = min(side, lo + chunk)
-            guard lo < hi else { return }
+            return (lo, splitColumns ? m : max(0, hi - lo), splitColumns ? max(0, hi - lo) : n)
+        }
+        parallel(workers, scratch: { w in
+            let p = part(w)
+            return ck_sgemm_scratch(impl.isa, p.rows, p.cols, k)
+        }) { w, scratch in
+            let (lo, rows, cols) = part(w)
+            guard rows > 0, cols > 0 else { return }
             let (a, b, c) = splitColumns
                 ? (a, transB ? b + lo * ldb : b + lo, c + lo)
                 : (transA ? a + lo : a + lo * lda, b, c + lo * ldc)
-            let (rows, cols) = splitColumns ? (m, hi - lo) : (hi - lo, n)
-            withScratch(ck_sgemm_scratch(impl.isa, rows, cols, k)) { scratch in
-                ck_sgemm(impl.isa, transA ? 1 : 0, transB ? 1 : 0, rows, cols, k, alpha, a, lda, b, ldb,
-                         beta, c, ldc, scratch)
-            }
+            ck_sgemm(impl.isa, transA ? 1 : 0, transB ? 1 : 0, rows, cols, k, alpha, a, lda, b, ldb,
+                     beta, c, ldc, scratch)
         }
     }
 }
