@@ -108,27 +108,28 @@ size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *im, size_t rows) 
 }
 
 /// Input rows for output rows b0 ..< b0+rows into the band: zero-padded all round, phase-split.
-static void fill_band(const ck_conv_image *im, size_t b0, size_t bh, float *band) {
+/// Phase by phase, so the valid run of a phase (the same for every row) is worked out once.
+static void fill_band(const ck_desc *d, const ck_conv_image *im, size_t b0, size_t bh, float *band) {
     const size_t sw = im->stride_w, wq = phase_width(im), row_len = band_row(im);
     const ptrdiff_t top = (ptrdiff_t)(b0 * im->stride_h) - (ptrdiff_t)im->pad_top;
-    for (size_t ic = 0; ic < im->channels; ic++) {
-        const float *plane = im->input + ic * im->in_h * im->in_w;
-        for (size_t r = 0; r < bh; r++) {
-            float *dst = band + (ic * bh + r) * row_len;
-            const ptrdiff_t iy = top + (ptrdiff_t)r;
-            if (iy < 0 || iy >= (ptrdiff_t)im->in_h) { memset(dst, 0, row_len * sizeof(float)); continue; }
-            const float *src = plane + iy * (ptrdiff_t)im->in_w;
-            for (size_t ph = 0; ph < sw; ph++, dst += wq) {
-                // Phase element q is input column q·sw + ph − pad_left.
-                const ptrdiff_t c0 = (ptrdiff_t)ph - (ptrdiff_t)im->pad_left;
-                ptrdiff_t lo, hi;
-                valid_run(0, (ptrdiff_t)wq, (ptrdiff_t)sw, c0, (ptrdiff_t)im->in_w, &lo, &hi);
-                const float *from = src + lo * (ptrdiff_t)sw + c0;
-                memset(dst, 0, (size_t)lo * sizeof(float));
+    for (size_t ph = 0; ph < sw; ph++) {
+        // Phase element q is input column q·sw + ph − pad_left.
+        const ptrdiff_t c0 = (ptrdiff_t)ph - (ptrdiff_t)im->pad_left;
+        ptrdiff_t lo, hi;
+        valid_run(0, (ptrdiff_t)wq, (ptrdiff_t)sw, c0, (ptrdiff_t)im->in_w, &lo, &hi);
+        for (size_t ic = 0; ic < im->channels; ic++) {
+            const float *plane = im->input + ic * im->in_h * im->in_w;
+            for (size_t r = 0; r < bh; r++) {
+                float *dst = band + (ic * bh + r) * row_len + ph * wq;
+                const ptrdiff_t iy = top + (ptrdiff_t)r;
+                if (iy < 0 || iy >= (ptrdiff_t)im->in_h) { memset(dst, 0, wq * sizeof(float)); continue; }
+                const float *from = plane + iy * (ptrdiff_t)im->in_w + lo * (ptrdiff_t)sw + c0;
+                // The pads are a float or two: loops, not memset calls.
+                for (ptrdiff_t q = 0; q < lo; q++) dst[q] = 0;
                 if (sw == 1) memcpy(dst + lo, from, (size_t)(hi - lo) * sizeof(float));
-                else if (sw == 2) for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[2 * q];
+                else if (sw == 2) d->gather2(dst + lo, from, (size_t)(hi - lo));
                 else for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[q * (ptrdiff_t)sw];
-                memset(dst + hi, 0, (wq - (size_t)hi) * sizeof(float));
+                for (ptrdiff_t q = hi; q < (ptrdiff_t)wq; q++) dst[q] = 0;
             }
         }
     }
@@ -144,7 +145,7 @@ static void set_col_offsets(const ck_conv_image *im, ptrdiff_t *col_offset) {
 }
 
 void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *im, size_t oy0,
-                    size_t oy1, const float *bias, float *c, size_t ldc, float *scratch) {
+                    size_t oy1, const float *bias, ck_activation act, float *c, size_t ldc, float *scratch) {
     const ck_desc *d = ck_desc_for(isa);
     const size_t mr = (size_t)d->mr, nr = (size_t)d->nr, row_len = band_row(im);
     const size_t k = im->channels * im->kernel_h * im->kernel_w;
@@ -154,7 +155,7 @@ void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_i
     const size_t per_band = band_rows(im, oy1 - oy0);
     for (size_t b0 = oy0; b0 < oy1; b0 += per_band) {
         const size_t rows = oy1 - b0 < per_band ? oy1 - b0 : per_band, bh = band_height(im, rows);
-        fill_band(im, b0, bh, band);
+        fill_band(d, im, b0, bh, band);
         const ck_taps taps = {
             .channels = im->channels, .chan_stride = bh * row_len, .kernel_h = im->kernel_h,
             .kernel_w = im->kernel_w, .row_step = im->dil_h * row_len, .col_offset = col_offset,
@@ -165,7 +166,7 @@ void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_i
                 const int cols = (int)(im->out_w - ox < nr ? im->out_w - ox : nr);
                 for (size_t i = 0; i < m; i += mr)
                     d->direct(&taps, row + ox, packed_a + i * k, c + i * ldc + oy * im->out_w + ox, ldc,
-                              bias ? bias + i : NULL, (int)(m - i < mr ? m - i : mr), cols);
+                              bias ? bias + i : NULL, act, (int)(m - i < mr ? m - i : mr), cols);
             }
         }
     }
@@ -209,11 +210,20 @@ typedef float v16 __attribute__((vector_size(64)));
 /// between the differently targeted instantiations).
 CK_INLINE void madd16(v16 *acc, float w, const float *p) { v16 v; memcpy(&v, p, sizeof v); *acc += w * v; }
 
+typedef int v16i __attribute__((vector_size(64)));
+
+/// Clears the lanes below zero (not max(): NaN compares false and survives, as in the GEMM kernels).
+CK_INLINE void relu16(v16 *acc) {
+    const v16 zero = { 0 };
+    *acc = (v16)((v16i)*acc & ~(*acc < zero));
+}
+
 /// Depthwise over a padded, phase-split band (as the direct conv reads): four 16-lane
 /// accumulators per step, so the multiply-adds of one tap overlap instead of waiting on each
 /// other. Generic vectors; each ISA's instantiation below lowers them to its own registers.
 CK_INLINE void depthwise_band(const ck_conv_image *im, const ptrdiff_t *col_offset, const float *band,
-                              size_t b0, size_t rows, const float *weights, float bias, float *out) {
+                              size_t b0, size_t rows, const float *weights, float bias, ck_activation act,
+                              float *out) {
     const size_t row_len = band_row(im), ow = im->out_w;
     for (size_t oy = b0; oy < b0 + rows; oy++) {
         const float *base = band + (oy - b0) * im->stride_h * row_len;
@@ -232,6 +242,7 @@ CK_INLINE void depthwise_band(const ck_conv_image *im, const ptrdiff_t *col_offs
                     madd16(&a3, w, p + 48);
                 }
             }
+            if (act == CK_RELU) { relu16(&a0); relu16(&a1); relu16(&a2); relu16(&a3); }
             float tile[64];
             memcpy(tile, &a0, 64); memcpy(tile + 16, &a1, 64); memcpy(tile + 32, &a2, 64); memcpy(tile + 48, &a3, 64);
             memcpy(orow + ox, tile, (ow - ox < 64 ? ow - ox : 64) * sizeof(float));
@@ -240,8 +251,8 @@ CK_INLINE void depthwise_band(const ck_conv_image *im, const ptrdiff_t *col_offs
 }
 
 #define DEPTHWISE_ARGS const ck_conv_image *im, const ptrdiff_t *col_offset, const float *band, \
-    size_t b0, size_t rows, const float *weights, float bias, float *out
-#define DEPTHWISE_PASS im, col_offset, band, b0, rows, weights, bias, out
+    size_t b0, size_t rows, const float *weights, float bias, ck_activation act, float *out
+#define DEPTHWISE_PASS im, col_offset, band, b0, rows, weights, bias, act, out
 
 static void depthwise_portable(DEPTHWISE_ARGS) { depthwise_band(DEPTHWISE_PASS); }
 #if defined(__x86_64__)
@@ -254,18 +265,18 @@ size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *im, size_t out_h) {
 }
 
 void ck_depthwise(ck_isa isa, const ck_conv_image *im, size_t out_h, const float *weights, float bias,
-                  float *out, float *scratch) {
+                  ck_activation act, float *out, float *scratch) {
     ptrdiff_t *col_offset = (ptrdiff_t *)(void *)scratch;
     float *band = scratch + offset_floats(im);
     set_col_offsets(im, col_offset);
     const size_t per_band = band_rows(im, out_h);
     for (size_t b0 = 0; b0 < out_h; b0 += per_band) {
         const size_t rows = out_h - b0 < per_band ? out_h - b0 : per_band;
-        fill_band(im, b0, band_height(im, rows), band);
+        fill_band(ck_desc_for(isa), im, b0, band_height(im, rows), band);
 #if defined(__x86_64__)
-        if (isa == CK_AVX512) { depthwise_avx512(im, col_offset, band, b0, rows, weights, bias, out); continue; }
-        if (isa == CK_AVX2) { depthwise_avx2(im, col_offset, band, b0, rows, weights, bias, out); continue; }
+        if (isa == CK_AVX512) { depthwise_avx512(im, col_offset, band, b0, rows, weights, bias, act, out); continue; }
+        if (isa == CK_AVX2) { depthwise_avx2(im, col_offset, band, b0, rows, weights, bias, act, out); continue; }
 #endif
-        depthwise_portable(im, col_offset, band, b0, rows, weights, bias, out);
+        depthwise_portable(im, col_offset, band, b0, rows, weights, bias, act, out);
     }
 }

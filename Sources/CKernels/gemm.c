@@ -106,13 +106,14 @@ static void pack_a_block(const ck_desc *d, int trans, const float *a, size_t lda
     }
 }
 
-/// C = beta·C + bias, for products with nothing to add (k = 0 or alpha = 0).
-static void scale(float *c, size_t m, size_t n, size_t ldc, float beta, const float *bias) {
+/// C = act(beta·C + bias), for products with nothing to add (k = 0 or alpha = 0).
+static void scale(float *c, size_t m, size_t n, size_t ldc, float beta, const float *bias, ck_activation act) {
     for (size_t i = 0; i < m; i++) {
         float *row = c + i * ldc;
         const float add = bias ? bias[i] : 0.0f;
         if (beta == 0.0f) for (size_t j = 0; j < n; j++) row[j] = add;
         else for (size_t j = 0; j < n; j++) row[j] = beta * row[j] + add;
+        if (act == CK_RELU) for (size_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? 0.0f : row[j];
     }
 }
 
@@ -120,9 +121,9 @@ static void scale(float *c, size_t m, size_t n, size_t ldc, float beta, const fl
 /// block by block into scratch after the B panels.
 static void run(const ck_desc *d, size_t m, size_t n, size_t k, float alpha, const float *packed,
                 int trans_a, const float *a, size_t lda, const b_source *bs, float beta,
-                const float *bias, float *c, size_t ldc, float *scratch) {
+                const float *bias, ck_activation act, float *c, size_t ldc, float *scratch) {
     if (m == 0 || n == 0) return;
-    if (k == 0 || alpha == 0.0f) { scale(c, m, n, ldc, beta, bias); return; }
+    if (k == 0 || alpha == 0.0f) { scale(c, m, n, ldc, beta, bias, act); return; }
     const size_t mr = (size_t)d->mr, nr = (size_t)d->nr;
     float *pb = scratch, *pa = scratch + min_sz(d->kc, k) * round_up(min_sz(d->nc, n), nr);
     const size_t mp = round_up(m, mr);
@@ -131,9 +132,10 @@ static void run(const ck_desc *d, size_t m, size_t n, size_t k, float alpha, con
         for (size_t pc = 0; pc < k; pc += d->kc) {
             const size_t kc = min_sz(d->kc, k - pc);
             pack_b(d, bs, pc, kc, jc, nc, pb);
-            // beta and bias enter once, with the first slice.
+            // beta and bias enter once, with the first slice; the activation with the last.
             const float b = pc == 0 ? beta : 1.0f;
             const float *row_bias = pc == 0 ? bias : NULL;
+            const ck_activation slice_act = pc + kc == k ? act : CK_IDENTITY;
             for (size_t ic = 0; ic < m; ic += d->mc) {
                 const size_t mc = min_sz(d->mc, m - ic);
                 const float *blk = pa;
@@ -143,7 +145,7 @@ static void run(const ck_desc *d, size_t m, size_t n, size_t k, float alpha, con
                 for (size_t ir = 0; ir < mc; ir += mr)
                     for (size_t jr = 0; jr < nc; jr += nr)
                         d->kernel(kc, blk + ir * kc, pb + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
-                                  alpha, b, row_bias ? row_bias + ic + ir : NULL,
+                                  alpha, b, row_bias ? row_bias + ic + ir : NULL, slice_act,
                                   (int)min_sz(mr, mc - ir), (int)min_sz(nr, nc - jr));
             }
         }
@@ -176,7 +178,7 @@ void ck_sgemm(ck_isa isa, int trans_a, int trans_b, size_t m, size_t n, size_t k
         return;
     }
     const b_source bs = { .b = b, .ldb = ldb, .trans = trans_b, .image = NULL, .col0 = 0 };
-    run(ck_desc_for(isa), m, n, k, alpha, NULL, trans_a, a, lda, &bs, beta, NULL, c, ldc, scratch);
+    run(ck_desc_for(isa), m, n, k, alpha, NULL, trans_a, a, lda, &bs, beta, NULL, CK_IDENTITY, c, ldc, scratch);
 }
 
 size_t ck_packed_a_size(ck_isa isa, size_t m, size_t k) {
@@ -197,15 +199,16 @@ void ck_pack_a_direct(ck_isa isa, size_t m, size_t k, const float *a, size_t lda
 }
 
 void ck_sgemm_packed(ck_isa isa, size_t m, size_t n, size_t k, float alpha, const float *packed_a,
-                     int trans_b, const float *b, size_t ldb, float beta, const float *bias, float *c,
-                     size_t ldc, float *scratch) {
+                     int trans_b, const float *b, size_t ldb, float beta, const float *bias,
+                     ck_activation act, float *c, size_t ldc, float *scratch) {
     const b_source bs = { .b = b, .ldb = ldb, .trans = trans_b, .image = NULL, .col0 = 0 };
-    run(ck_desc_for(isa), m, n, k, alpha, packed_a, 0, NULL, 0, &bs, beta, bias, c, ldc, scratch);
+    run(ck_desc_for(isa), m, n, k, alpha, packed_a, 0, NULL, 0, &bs, beta, bias, act, c, ldc, scratch);
 }
 
 void ck_conv_gemm(ck_isa isa, size_t m, size_t col0, size_t cols, const float *packed_a,
-                  const ck_conv_image *image, const float *bias, float *c, size_t ldc, float *scratch) {
+                  const ck_conv_image *image, const float *bias, ck_activation act, float *c, size_t ldc,
+                  float *scratch) {
     const size_t k = image->channels * image->kernel_h * image->kernel_w;
     const b_source bs = { .b = NULL, .ldb = 0, .trans = 0, .image = image, .col0 = col0 };
-    run(ck_desc_for(isa), m, cols, k, 1.0f, packed_a, 0, NULL, 0, &bs, 0.0f, bias, c, ldc, scratch);
+    run(ck_desc_for(isa), m, cols, k, 1.0f, packed_a, 0, NULL, 0, &bs, 0.0f, bias, act, c, ldc, scratch);
 }

@@ -4,11 +4,11 @@
 
 #include "include/ckernels.h"
 
-/// C[mr×nr] = alpha·Σ_p pa[p·MR + i]·pb[p·NR + j] + beta·C + bias[i] (beta 0: C is not read;
-/// bias may be NULL).
+/// C[mr×nr] = act(alpha·Σ_p pa[p·MR + i]·pb[p·NR + j] + beta·C + bias[i]) (beta 0: C is not
+/// read; bias may be NULL).
 /// pa is an MR-row panel, pb an NR-column panel zero-padded to NR; mr ≤ MR, nr ≤ NR.
 typedef void (*ck_kernel_fn)(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
-                             float alpha, float beta, const float *bias, int mr, int nr);
+                             float alpha, float beta, const float *bias, ck_activation act, int mr, int nr);
 
 /// Where the direct conv kernel finds B: row p = (ic, ky, kx) of the tile at `origin` is
 /// origin + ic·chan_stride + ky·row_step + col_offset[kx], NR contiguous floats.
@@ -17,11 +17,15 @@ typedef struct {
     const ptrdiff_t *col_offset;
 } ck_taps;
 
-/// C[mr×nr] = Σ_p pa[p·MR + i]·B[p][j] + bias[i] with B read in place through `taps`; pa is
+/// C[mr×nr] = act(Σ_p pa[p·MR + i]·B[p][j] + bias[i]) with B read in place through `taps`; pa is
 /// an MR-row panel of all k = channels·kernel_h·kernel_w columns. Reads NR floats per row
 /// even when nr < NR, so the source needs NR floats of slack.
 typedef void (*ck_direct_fn)(const ck_taps *taps, const float *origin, const float *pa, float *c,
-                             size_t ldc, const float *bias, int mr, int nr);
+                             size_t ldc, const float *bias, ck_activation act, int mr, int nr);
+
+/// dst[q] = src[2q] for q < n, reading nothing past src[2(n − 1)]: one phase of a stride-2 row
+/// for the direct conv's band (a scalar loop there was a fifth of a stride-2 CNN's time).
+typedef void (*ck_gather2_fn)(float *dst, const float *src, size_t n);
 
 /// A microkernel with its register tile and the cache blocks that suit it.
 typedef struct {
@@ -29,6 +33,7 @@ typedef struct {
     size_t mc, kc, nc;
     ck_kernel_fn kernel;
     ck_direct_fn direct;
+    ck_gather2_fn gather2;
 } ck_desc;
 
 extern const ck_desc ck_desc_portable;

@@ -17,9 +17,9 @@ CK_INLINE TARGET __m256i lanes(int n) {
     return _mm256_loadu_si256((const __m256i *)(mask_table + 8 - n));
 }
 
-/// C rows = alpha·acc + beta·C + bias, columns < nr (`full`: nr is NR).
+/// C rows = act(alpha·acc + beta·C + bias), columns < nr (`full`: nr is NR).
 CK_INLINE TARGET void store(const int rows, const int full, __m256 *lo, __m256 *hi, float *c, size_t ldc,
-                            float alpha, float beta, const float *bias, int nr) {
+                            float alpha, float beta, const float *bias, ck_activation act, int nr) {
     __m256i m0 = lanes(nr), m1 = lanes(nr - 8);
     __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
     for (int i = 0; i < rows; i++) {
@@ -36,6 +36,11 @@ CK_INLINE TARGET void store(const int rows, const int full, __m256 *lo, __m256 *
             r0 = _mm256_add_ps(r0, bi);
             r1 = _mm256_add_ps(r1, bi);
         }
+        if (act == CK_RELU) {
+            // max(0, x) returns x when x is NaN (the second operand), so NaN survives.
+            r0 = _mm256_max_ps(_mm256_setzero_ps(), r0);
+            r1 = _mm256_max_ps(_mm256_setzero_ps(), r1);
+        }
         if (full) {
             _mm256_storeu_ps(row, r0);
             _mm256_storeu_ps(row + 8, r1);
@@ -47,7 +52,8 @@ CK_INLINE TARGET void store(const int rows, const int full, __m256 *lo, __m256 *
 }
 
 CK_INLINE TARGET void tile(const int rows, const int full, size_t kc, const float *pa, const float *pb,
-                           float *c, size_t ldc, float alpha, float beta, const float *bias, int nr) {
+                           float *c, size_t ldc, float alpha, float beta, const float *bias, ck_activation act,
+                           int nr) {
     __m256 lo[MR], hi[MR];
     for (int i = 0; i < rows; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); }
     for (size_t p = 0; p < kc; p++) {
@@ -60,14 +66,14 @@ CK_INLINE TARGET void tile(const int rows, const int full, size_t kc, const floa
         pa += MR;
         pb += NR;
     }
-    store(rows, full, lo, hi, c, ldc, alpha, beta, bias, nr);
+    store(rows, full, lo, hi, c, ldc, alpha, beta, bias, act, nr);
 }
 
-#define ROWS(r) case r: if (nr == NR) tile(r, 1, kc, pa, pb, c, ldc, alpha, beta, bias, nr); \
-                        else tile(r, 0, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break
+#define ROWS(r) case r: if (nr == NR) tile(r, 1, kc, pa, pb, c, ldc, alpha, beta, bias, act, nr); \
+                        else tile(r, 0, kc, pa, pb, c, ldc, alpha, beta, bias, act, nr); break
 
 static TARGET void kernel(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
-                          float alpha, float beta, const float *bias, int mr, int nr) {
+                          float alpha, float beta, const float *bias, ck_activation act, int mr, int nr) {
     switch (mr) {
     ROWS(6); ROWS(5); ROWS(4); ROWS(3); ROWS(2);
     default: ROWS(1);
@@ -76,7 +82,8 @@ static TARGET void kernel(size_t kc, const float *pa, const float *pb, float *c,
 
 /// The direct conv tile; `wide` 0 computes only the first 8 columns (narrow images).
 CK_INLINE TARGET void direct_tile(const int rows, const int wide, const ck_taps *t, const float *origin,
-                                  const float *pa, float *c, size_t ldc, const float *bias, int nr) {
+                                  const float *pa, float *c, size_t ldc, const float *bias, ck_activation act,
+                                  int nr) {
     __m256 lo[MR], hi[MR];
     for (int i = 0; i < rows; i++) { lo[i] = _mm256_setzero_ps(); hi[i] = _mm256_setzero_ps(); }
     for (size_t ic = 0; ic < t->channels; ic++) {
@@ -94,22 +101,35 @@ CK_INLINE TARGET void direct_tile(const int rows, const int wide, const ck_taps 
             }
         }
     }
-    if (nr == NR) store(rows, 1, lo, hi, c, ldc, 1.0f, 0.0f, bias, nr);
-    else store(rows, 0, lo, hi, c, ldc, 1.0f, 0.0f, bias, nr);
+    if (nr == NR) store(rows, 1, lo, hi, c, ldc, 1.0f, 0.0f, bias, act, nr);
+    else store(rows, 0, lo, hi, c, ldc, 1.0f, 0.0f, bias, act, nr);
 }
 
-#define DIRECT(r) case r: if (nr > 8) direct_tile(r, 1, t, origin, pa, c, ldc, bias, nr); \
-                          else direct_tile(r, 0, t, origin, pa, c, ldc, bias, nr); break
+#define DIRECT(r) case r: if (nr > 8) direct_tile(r, 1, t, origin, pa, c, ldc, bias, act, nr); \
+                          else direct_tile(r, 0, t, origin, pa, c, ldc, bias, act, nr); break
 
 static TARGET void direct(const ck_taps *t, const float *origin, const float *pa, float *c, size_t ldc,
-                          const float *bias, int mr, int nr) {
+                          const float *bias, ck_activation act, int mr, int nr) {
     switch (mr) {
     DIRECT(6); DIRECT(5); DIRECT(4); DIRECT(3); DIRECT(2);
     default: DIRECT(1);
     }
 }
 
+static TARGET void gather2(float *dst, const float *src, size_t n) {
+    size_t q = 0;
+    // 8 outputs read 16 floats, one past the last even one: only while more outputs follow.
+    for (; n - q > 8; q += 8) {
+        // Evens of each 128-bit half, [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in order.
+        const __m256 v = _mm256_shuffle_ps(_mm256_loadu_ps(src + 2 * q), _mm256_loadu_ps(src + 2 * q + 8),
+                                           _MM_SHUFFLE(2, 0, 2, 0));
+        _mm256_storeu_ps(dst + q, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0))));
+    }
+    for (; q < n; q++) dst[q] = src[2 * q];
+}
+
 const ck_desc ck_desc_avx2 = {
     .mr = MR, .nr = NR, .mc = 24 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
+    .gather2 = gather2,
 };
 #endif

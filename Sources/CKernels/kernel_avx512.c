@@ -10,9 +10,9 @@
 #define NR 32
 #define TARGET __attribute__((target("avx512f,fma")))
 
-/// C rows = alpha·acc + beta·C + bias, columns < nr.
+/// C rows = act(alpha·acc + beta·C + bias), columns < nr.
 CK_INLINE TARGET void store(const int rows, __m512 *lo, __m512 *hi, float *c, size_t ldc, float alpha,
-                            float beta, const float *bias, int nr) {
+                            float beta, const float *bias, ck_activation act, int nr) {
     __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
     __mmask16 m1 = nr >= 32 ? 0xFFFF : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : 0;
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -31,13 +31,18 @@ CK_INLINE TARGET void store(const int rows, __m512 *lo, __m512 *hi, float *c, si
             r0 = _mm512_add_ps(r0, bi);
             r1 = _mm512_add_ps(r1, bi);
         }
+        if (act == CK_RELU) {
+            // max(0, x) returns x when x is NaN (the second operand), so NaN survives.
+            r0 = _mm512_max_ps(_mm512_setzero_ps(), r0);
+            r1 = _mm512_max_ps(_mm512_setzero_ps(), r1);
+        }
         _mm512_mask_storeu_ps(row, m0, r0);
         if (m1) _mm512_mask_storeu_ps(row + 16, m1, r1);
     }
 }
 
 CK_INLINE TARGET void tile(const int rows, size_t kc, const float *pa, const float *pb, float *c,
-                           size_t ldc, float alpha, float beta, const float *bias, int nr) {
+                           size_t ldc, float alpha, float beta, const float *bias, ck_activation act, int nr) {
     __m512 lo[MR], hi[MR];
     for (int i = 0; i < rows; i++) { lo[i] = _mm512_setzero_ps(); hi[i] = _mm512_setzero_ps(); }
     for (size_t p = 0; p < kc; p++) {
@@ -50,13 +55,13 @@ CK_INLINE TARGET void tile(const int rows, size_t kc, const float *pa, const flo
         pa += MR;
         pb += NR;
     }
-    store(rows, lo, hi, c, ldc, alpha, beta, bias, nr);
+    store(rows, lo, hi, c, ldc, alpha, beta, bias, act, nr);
 }
 
-#define ROWS(r) case r: tile(r, kc, pa, pb, c, ldc, alpha, beta, bias, nr); break
+#define ROWS(r) case r: tile(r, kc, pa, pb, c, ldc, alpha, beta, bias, act, nr); break
 
 static TARGET void kernel(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
-                          float alpha, float beta, const float *bias, int mr, int nr) {
+                          float alpha, float beta, const float *bias, ck_activation act, int mr, int nr) {
     switch (mr) {
     ROWS(8); ROWS(7); ROWS(6); ROWS(5); ROWS(4); ROWS(3); ROWS(2);
     default: ROWS(1);
@@ -65,7 +70,8 @@ static TARGET void kernel(size_t kc, const float *pa, const float *pb, float *c,
 
 /// The direct conv tile; `wide` 0 computes only the first 16 columns (narrow images).
 CK_INLINE TARGET void direct_tile(const int rows, const int wide, const ck_taps *t, const float *origin,
-                                  const float *pa, float *c, size_t ldc, const float *bias, int nr) {
+                                  const float *pa, float *c, size_t ldc, const float *bias, ck_activation act,
+                                  int nr) {
     __m512 lo[MR], hi[MR];
     for (int i = 0; i < rows; i++) { lo[i] = _mm512_setzero_ps(); hi[i] = _mm512_setzero_ps(); }
     for (size_t ic = 0; ic < t->channels; ic++) {
@@ -83,21 +89,39 @@ CK_INLINE TARGET void direct_tile(const int rows, const int wide, const ck_taps 
             }
         }
     }
-    store(rows, lo, hi, c, ldc, 1.0f, 0.0f, bias, nr);
+    store(rows, lo, hi, c, ldc, 1.0f, 0.0f, bias, act, nr);
 }
 
-#define DIRECT(r) case r: if (nr > 16) direct_tile(r, 1, t, origin, pa, c, ldc, bias, nr); \
-                          else direct_tile(r, 0, t, origin, pa, c, ldc, bias, nr); break
+#define DIRECT(r) case r: if (nr > 16) direct_tile(r, 1, t, origin, pa, c, ldc, bias, act, nr); \
+                          else direct_tile(r, 0, t, origin, pa, c, ldc, bias, act, nr); break
 
 static TARGET void direct(const ck_taps *t, const float *origin, const float *pa, float *c, size_t ldc,
-                          const float *bias, int mr, int nr) {
+                          const float *bias, ck_activation act, int mr, int nr) {
     switch (mr) {
     DIRECT(8); DIRECT(7); DIRECT(6); DIRECT(5); DIRECT(4); DIRECT(3); DIRECT(2);
     default: DIRECT(1);
     }
 }
 
+static TARGET void gather2(float *dst, const float *src, size_t n) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    size_t q = 0;
+    // 16 outputs read 32 floats, one past the last even one: only while more outputs follow.
+    for (; n - q > 16; q += 16)
+        _mm512_storeu_ps(dst + q, _mm512_permutex2var_ps(_mm512_loadu_ps(src + 2 * q), even,
+                                                         _mm512_loadu_ps(src + 2 * q + 16)));
+    if (q < n) {
+        const unsigned left = (unsigned)(n - q), need = 2 * left - 1;
+        const __mmask16 m0 = need >= 16 ? 0xFFFF : (__mmask16)((1u << need) - 1);
+        const __mmask16 m1 = need > 16 ? (__mmask16)((1u << (need - 16)) - 1) : 0;
+        const __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, src + 2 * q), even,
+                                                _mm512_maskz_loadu_ps(m1, src + 2 * q + 16));
+        _mm512_mask_storeu_ps(dst + q, (__mmask16)((1u << left) - 1), v);
+    }
+}
+
 const ck_desc ck_desc_avx512 = {
     .mr = MR, .nr = NR, .mc = 16 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
+    .gather2 = gather2,
 };
 #endif

@@ -13,14 +13,16 @@ CK_INLINE v4 load4(const float *p) { v4 v; memcpy(&v, p, sizeof v); return v; }
 CK_INLINE v4 splat(float x) { return (v4){ x, x, x, x }; }
 
 static void store(v4 acc[MR][2], float *c, size_t ldc, float alpha, float beta, const float *bias,
-                  int mr, int nr) {
+                  ck_activation act, int mr, int nr) {
     for (int i = 0; i < mr; i++) {
         float row[NR], *dst = c + (size_t)i * ldc;
         memcpy(row, &acc[i][0], sizeof(v4));
         memcpy(row + 4, &acc[i][1], sizeof(v4));
         const float add = bias ? bias[i] : 0.0f;
-        for (int j = 0; j < nr; j++)
-            dst[j] = (beta == 0.0f ? alpha * row[j] : alpha * row[j] + beta * dst[j]) + add;
+        for (int j = 0; j < nr; j++) {
+            const float v = (beta == 0.0f ? alpha * row[j] : alpha * row[j] + beta * dst[j]) + add;
+            dst[j] = act == CK_RELU && v < 0.0f ? 0.0f : v;    // NaN is not < 0: it survives
+        }
     }
 }
 
@@ -34,14 +36,14 @@ CK_INLINE void step(v4 acc[MR][2], const float *pa, const float *b) {
 }
 
 static void kernel(size_t kc, const float *pa, const float *pb, float *c, size_t ldc,
-                   float alpha, float beta, const float *bias, int mr, int nr) {
+                   float alpha, float beta, const float *bias, ck_activation act, int mr, int nr) {
     v4 acc[MR][2] = {{{ 0 }}};
     for (size_t p = 0; p < kc; p++, pa += MR, pb += NR) step(acc, pa, pb);
-    store(acc, c, ldc, alpha, beta, bias, mr, nr);
+    store(acc, c, ldc, alpha, beta, bias, act, mr, nr);
 }
 
 static void direct(const ck_taps *t, const float *origin, const float *pa, float *c, size_t ldc,
-                   const float *bias, int mr, int nr) {
+                   const float *bias, ck_activation act, int mr, int nr) {
     v4 acc[MR][2] = {{{ 0 }}};
     for (size_t ic = 0; ic < t->channels; ic++) {
         const float *chan = origin + ic * t->chan_stride;
@@ -50,9 +52,20 @@ static void direct(const ck_taps *t, const float *origin, const float *pa, float
             for (size_t kx = 0; kx < t->kernel_w; kx++, pa += MR) step(acc, pa, row + t->col_offset[kx]);
         }
     }
-    store(acc, c, ldc, 1.0f, 0.0f, bias, mr, nr);
+    store(acc, c, ldc, 1.0f, 0.0f, bias, act, mr, nr);
+}
+
+static void gather2(float *dst, const float *src, size_t n) {
+    size_t q = 0;
+    // 4 outputs read 8 floats, one past the last even one: only while more outputs follow.
+    for (; n - q > 4; q += 4) {
+        const v4 v = __builtin_shufflevector(load4(src + 2 * q), load4(src + 2 * q + 4), 0, 2, 4, 6);
+        memcpy(dst + q, &v, sizeof v);
+    }
+    for (; q < n; q++) dst[q] = src[2 * q];
 }
 
 const ck_desc ck_desc_portable = {
     .mr = MR, .nr = NR, .mc = 64 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
+    .gather2 = gather2,
 };

@@ -32,12 +32,26 @@ public struct ConvGeometry: Sendable, Equatable {
 }
 
 public enum Convolution {
+    /// Applied to every output after the bias, while the kernels still hold the tile in
+    /// registers (an ONNX Conv → Relu pair costs one pass over the output, not two).
+    public enum Activation: Sendable, Equatable {
+        case identity, relu
+
+        var ck: ck_activation {
+            switch self {
+            case .identity: CK_IDENTITY
+            case .relu: CK_RELU
+            }
+        }
+    }
+
     /// NCHW. weights: [outC, inC/groups, kH, kW] (ONNX Conv layout); bias: outC or nil.
     /// output: [batch, outC, outH, outW], fully overwritten.
     public static func conv2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                              output: UnsafeMutablePointer<Float>, geometry: ConvGeometry, threads: Int) {
+                              output: UnsafeMutablePointer<Float>, geometry: ConvGeometry, threads: Int,
+                              activation: Activation = .identity) {
         conv2d(input: input, weights: weights, bias: bias, output: output, geometry: geometry, threads: threads,
-               using: .selected)
+               activation: activation, using: .selected)
     }
 
     /// ONNX ConvTranspose, NCHW. weights: [inC, outC/groups, kH, kW] (ONNX layout); bias: outC or nil.
@@ -57,7 +71,7 @@ public enum Convolution {
 
     static func conv2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, threads: Int,
-                       using impl: Implementation) {
+                       activation: Activation = .identity, using impl: Implementation) {
         precondition(threads >= 1, "threads must be at least 1")
         precondition(g.batch >= 0 && g.inChannels > 0 && g.outChannels > 0 && g.inHeight > 0 && g.inWidth > 0
                      && g.kernelHeight > 0 && g.kernelWidth > 0, "empty convolution")
@@ -71,6 +85,7 @@ public enum Convolution {
         let inHW = g.inHeight * g.inWidth, outHW = outH * outW
         let depth = icg * g.kernelHeight * g.kernelWidth
         let planes = g.batch * g.groups
+        let act = activation.ck
 
         func image(_ n: Int, _ group: Int) -> ck_conv_image {
             ck_conv_image(input: input + (n * g.inChannels + group * icg) * inHW, channels: icg,
@@ -84,14 +99,13 @@ public enum Convolution {
         if icg == 1 && ocg == 1 {
             // Depthwise: a direct kernel per channel plane.
             let workers = workerCount(threads, work: planes * outHW * depth, pieces: planes)
-            parallel(workers) { w in
-                withScratch(ck_depthwise_scratch(impl.isa, &shape, outH)) { scratch in
-                    for plane in stride(from: w, to: planes, by: workers) {
-                        let ch = plane % g.groups
-                        var source = image(plane / g.groups, ch)
-                        ck_depthwise(impl.isa, &source, outH, weights + ch * depth, bias?[ch] ?? 0,
-                                     output + plane * outHW, scratch)
-                    }
+            let floats = ck_depthwise_scratch(impl.isa, &shape, outH)
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
+                for plane in stride(from: w, to: planes, by: workers) {
+                    let ch = plane % g.groups
+                    var source = image(plane / g.groups, ch)
+                    ck_depthwise(impl.isa, &source, outH, weights + ch * depth, bias?[ch] ?? 0, act,
+                                 output + plane * outHW, scratch)
                 }
             }
             return
@@ -116,12 +130,14 @@ public enum Convolution {
             let rowBias = bias.map { $0 + group * ocg + rows.lowerBound }
             var source = image(n, group)
             if direct {
-                ck_conv_direct(impl.isa, rows.count, packed, &source, first, first + count, rowBias, dst, outHW, scratch)
+                ck_conv_direct(impl.isa, rows.count, packed, &source, first, first + count, rowBias, act, dst, outHW,
+                               scratch)
             } else if pointwise {
                 ck_sgemm_packed(impl.isa, rows.count, count, depth, 1, packed, 0, source.input + first, inHW, 0,
-                                rowBias, dst + first, outHW, scratch)
+                                rowBias, act, dst + first, outHW, scratch)
             } else {
-                ck_conv_gemm(impl.isa, rows.count, first, count, packed, &source, rowBias, dst + first, outHW, scratch)
+                ck_conv_gemm(impl.isa, rows.count, first, count, packed, &source, rowBias, act, dst + first, outHW,
+                             scratch)
             }
         }
         func scratchSize(_ units: Int) -> Int {
@@ -136,15 +152,14 @@ public enum Convolution {
             // Too few output units to share (deep layers on small images): each worker takes a
             // block of output channels, packing just those rows of the weights.
             let perWorker = (tiles + workers - 1) / workers * impl.tileRows
-            parallel(workers) { w in
+            let floats = ck_packed_a_size(impl.isa, min(ocg, perWorker), depth) + scratchSize(perPlane)
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
                 let rows = min(ocg, w * perWorker)..<min(ocg, (w + 1) * perWorker)
                 guard !rows.isEmpty else { return }
-                withScratch(ck_packed_a_size(impl.isa, rows.count, depth) + scratchSize(perPlane)) { scratch in
-                    let packed = scratch, rest = scratch + ck_packed_a_size(impl.isa, rows.count, depth)
-                    for plane in 0..<planes {
-                        if plane == 0 || g.groups > 1 { pack(rows, of: plane % g.groups, into: packed) }
-                        compute(plane, 0, perPlane, rows, packed, rest)
-                    }
+                let packed = scratch, rest = scratch + ck_packed_a_size(impl.isa, rows.count, depth)
+                for plane in 0..<planes {
+                    if plane == 0 || g.groups > 1 { pack(rows, of: plane % g.groups, into: packed) }
+                    compute(plane, 0, perPlane, rows, packed, rest)
                 }
             }
             return
@@ -154,16 +169,15 @@ public enum Convolution {
             for group in 0..<g.groups { pack(0..<ocg, of: group, into: packed + group * packedSize) }
             // The units of all planes laid end to end and cut into equal runs, one per worker.
             let run = ((total + workers - 1) / workers + granule - 1) / granule * granule
-            parallel(workers) { w in
+            let floats = scratchSize(min(run, perPlane))
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
                 let lo = w * run, hi = min(total, lo + run)
                 guard lo < hi else { return }
-                withScratch(scratchSize(min(hi - lo, perPlane))) { scratch in
-                    var at = lo
-                    while at < hi {
-                        let plane = at / perPlane, first = at % perPlane, count = min(hi - at, perPlane - first)
-                        compute(plane, first, count, 0..<ocg, packed + plane % g.groups * packedSize, scratch)
-                        at += count
-                    }
+                var at = lo
+                while at < hi {
+                    let plane = at / perPlane, first = at % perPlane, count = min(hi - at, perPlane - first)
+                    compute(plane, first, count, 0..<ocg, packed + plane % g.groups * packedSize, scratch)
+                    at += count
                 }
             }
         }
@@ -201,31 +215,30 @@ public enum Convolution {
                 }
             }
             let chunk = max(impl.tileCols, min(inHW, columnBudget / blockRows) / impl.tileCols * impl.tileCols)
-            parallel(workers) { w in
-                withScratch(blockRows * chunk + ck_packed_scratch(impl.isa, chunk, icg)) { scratch in
-                    let col = scratch, gemmScratch = scratch + blockRows * chunk
-                    for item in stride(from: w, to: items, by: workers) {
-                        let block = item % blocks, unit = item / blocks
-                        let n = unit / s.groups, group = unit % s.groups
-                        let oc0 = block * perBlock, count = min(ocg, oc0 + perBlock) - oc0
-                        guard count > 0 else { continue }
-                        let first = group * ocg + oc0
-                        let dst = output + (n * s.outChannels + first) * outHW
-                        for c in 0..<count {
-                            (dst + c * outHW).update(repeating: bias?[first + c] ?? 0, count: outHW)
-                        }
-                        let src = input + (n * s.inChannels + group * icg) * inHW
-                        let weightsPacked = UnsafePointer(packed + (group * blocks + block) * packedSize)
-                        var q0 = 0
-                        while q0 < inHW {
-                            let cols = min(chunk, inHW - q0)
-                            ck_sgemm_packed(impl.isa, count * taps, cols, icg, 1, weightsPacked, 0, src + q0, inHW, 0,
-                                            nil, col, cols, gemmScratch)
-                            ck_col2im_add(col, cols, count, q0, cols, s.inWidth, s.kernelHeight, s.kernelWidth,
-                                          s.strideH, s.strideW, s.padTop, s.padLeft, s.dilationH, s.dilationW,
-                                          dst, s.outHeight, s.outWidth)
-                            q0 += cols
-                        }
+            let floats = blockRows * chunk + ck_packed_scratch(impl.isa, chunk, icg)
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
+                let col = scratch, gemmScratch = scratch + blockRows * chunk
+                for item in stride(from: w, to: items, by: workers) {
+                    let block = item % blocks, unit = item / blocks
+                    let n = unit / s.groups, group = unit % s.groups
+                    let oc0 = block * perBlock, count = min(ocg, oc0 + perBlock) - oc0
+                    guard count > 0 else { continue }
+                    let first = group * ocg + oc0
+                    let dst = output + (n * s.outChannels + first) * outHW
+                    for c in 0..<count {
+                        (dst + c * outHW).update(repeating: bias?[first + c] ?? 0, count: outHW)
+                    }
+                    let src = input + (n * s.inChannels + group * icg) * inHW
+                    let weightsPacked = UnsafePointer(packed + (group * blocks + block) * packedSize)
+                    var q0 = 0
+                    while q0 < inHW {
+                        let cols = min(chunk, inHW - q0)
+                        ck_sgemm_packed(impl.isa, count * taps, cols, icg, 1, weightsPacked, 0, src + q0, inHW, 0,
+                                        nil, CK_IDENTITY, col, cols, gemmScratch)
+                        ck_col2im_add(col, cols, count, q0, cols, s.inWidth, s.kernelHeight, s.kernelWidth,
+                                      s.strideH, s.strideW, s.padTop, s.padLeft, s.dilationH, s.dilationW,
+                                      dst, s.outHeight, s.outWidth)
+                        q0 += cols
                     }
                 }
             }

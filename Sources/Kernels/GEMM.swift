@@ -44,18 +44,23 @@ enum Implementation: Int, CaseIterable, Sendable, Comparable {
     var tileCols: Int { Int(ck_tile_cols(isa)) }
 }
 
-/// Products below this many multiply-adds per worker are not worth waking another thread for.
-let minimumWorkPerThread = 1 << 20
+/// Products below this many multiply-adds per worker (a few microseconds) are not worth
+/// handing to another thread: the pool's workers are usually still polling, so a region costs
+/// about a microsecond to start (Dispatch's parked threads needed four times this much work).
+let minimumWorkPerThread = 1 << 18
 
 /// How many of `threads` workers to use for `work` multiply-adds split into `pieces` parts.
 func workerCount(_ threads: Int, work: Int, pieces: Int) -> Int {
     max(1, min(threads, pieces, work / minimumWorkPerThread))
 }
 
-/// Runs body(0 ..< count) with the calling thread as one of the workers. The workers share raw
-/// pointers, which are not Sendable; every caller gives each worker its own part of the output.
+/// Runs body(0 ..< count) with the calling thread as one of the workers: on the worker pool, or
+/// on Dispatch when another region holds the pool (concurrent callers, nested regions). The
+/// workers share raw pointers, which are not Sendable; every caller gives each worker its own
+/// part of the output.
 func parallel(_ count: Int, _ body: (Int) -> Void) {
     if count <= 1 { body(0); return }
+    if #available(macOS 15, *), WorkerPool.shared.workers > 0, WorkerPool.shared.run(count, body) { return }
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
@@ -65,6 +70,18 @@ func parallel(_ count: Int, _ body: (Int) -> Void) {
 private struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// parallel(count) where worker w needs floats(w) of scratch: one block for all, allocated by the
+/// caller and cut into 64-byte aligned slices. A worker thread's own malloc of a few hundred KiB
+/// came from its arena, which glibc trims on free, so every region paid its page faults again
+/// (six per inference of the demo model at batch 1).
+func parallel(_ count: Int, scratch floats: (Int) -> Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    let most = (0..<max(count, 1)).map(floats).max() ?? 0
+    let slice = max(16, (most + 15) / 16 * 16)
+    withScratch(slice * max(count, 1)) { base in
+        parallel(count) { w in body(w, base + w * slice) }
+    }
 }
 
 /// `floats` of 64-byte aligned scratch for the duration of `body`.
@@ -104,17 +121,21 @@ public enum GEMM {
         let side = splitColumns ? n : m
         let workers = workerCount(threads, work: m * n * k, pieces: (side + tile - 1) / tile)
         let chunk = ((side + workers - 1) / workers + tile - 1) / tile * tile
-        parallel(workers) { w in
+        func part(_ w: Int) -> (lo: Int, rows: Int, cols: Int) {
             let lo = w * chunk, hi = min(side, lo + chunk)
-            guard lo < hi else { return }
+            return (lo, splitColumns ? m : max(0, hi - lo), splitColumns ? max(0, hi - lo) : n)
+        }
+        parallel(workers, scratch: { w in
+            let p = part(w)
+            return ck_sgemm_scratch(impl.isa, p.rows, p.cols, k)
+        }) { w, scratch in
+            let (lo, rows, cols) = part(w)
+            guard rows > 0, cols > 0 else { return }
             let (a, b, c) = splitColumns
                 ? (a, transB ? b + lo * ldb : b + lo, c + lo)
                 : (transA ? a + lo : a + lo * lda, b, c + lo * ldc)
-            let (rows, cols) = splitColumns ? (m, hi - lo) : (hi - lo, n)
-            withScratch(ck_sgemm_scratch(impl.isa, rows, cols, k)) { scratch in
-                ck_sgemm(impl.isa, transA ? 1 : 0, transB ? 1 : 0, rows, cols, k, alpha, a, lda, b, ldb,
-                         beta, c, ldc, scratch)
-            }
+            ck_sgemm(impl.isa, transA ? 1 : 0, transB ? 1 : 0, rows, cols, k, alpha, a, lda, b, ldb,
+                     beta, c, ldc, scratch)
         }
     }
 }

@@ -98,8 +98,9 @@ public func boxDownsample(_ out: UnsafeMutableBufferPointer<Float>, width outW: 
     }
 }
 
-/// max(x, 0) in place on `threads` workers (ReLU, also fused into the convolution before it):
-/// left serial, it was a tenth of a small CNN's time on two cores.
+/// max(x, 0) in place on `threads` workers (ReLU, and after a ConvTranspose, whose col2im
+/// scatter leaves no epilogue to fuse it into; Conv applies it in its kernels): left serial, it
+/// was a tenth of a small CNN's time on two cores.
 public func reluInPlace(_ values: UnsafeMutableBufferPointer<Float>, threads: Int) {
     // Below ~64 Ki values a second worker costs more than it saves.
     let parts = min(max(threads, 1), max(values.count >> 16, 1))

@@ -1,9 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 @testable import Kernels
 
 private func conv(_ g: ConvGeometry, _ input: [Float], _ weights: [Float], _ bias: [Float]?,
-                  threads: Int, _ impl: Implementation) -> [Float] {
+                  threads: Int, activation: Convolution.Activation = .identity, _ impl: Implementation) -> [Float] {
     // NaN first: the kernel must write every output element.
     var out = [Float](repeating: .nan, count: g.batch * g.outChannels * g.outHeight * g.outWidth)
     input.withUnsafeBufferPointer { x in
@@ -11,7 +14,8 @@ private func conv(_ g: ConvGeometry, _ input: [Float], _ weights: [Float], _ bia
             out.withUnsafeMutableBufferPointer { o in
                 withOptionalPointer(bias) { b in
                     Convolution.conv2d(input: x.baseAddress!, weights: w.baseAddress!, bias: b,
-                                       output: o.baseAddress!, geometry: g, threads: threads, using: impl)
+                                       output: o.baseAddress!, geometry: g, threads: threads, activation: activation,
+                                       using: impl)
                 }
             }
         }
@@ -42,6 +46,15 @@ private struct ConvCase: Sendable {
 
     func check(threads: Int = 1, _ impl: Implementation) -> Bool {
         matches(conv(g, input, weights, bias, threads: threads, impl), expected, scale: scale)
+    }
+
+    /// The fused ReLU against max(reference, 0); relu is 1-Lipschitz, so the same tolerance holds.
+    /// Also that the case reaches the clamp at all (some reference value below zero) and that
+    /// nothing negative comes out.
+    func checkRelu(threads: Int = 1, _ impl: Implementation) -> (matches: Bool, clamped: Bool, negative: Bool) {
+        let got = conv(g, input, weights, bias, threads: threads, activation: .relu, impl)
+        return (matches(got, expected.map { max($0, 0) }, scale: scale), expected.contains { $0 < 0 },
+                got.contains { $0 < 0 })
     }
 }
 
@@ -153,6 +166,81 @@ func conv2dThreadedMatchesReference(_ impl: Implementation) {
             #expect(ok, "\(c.name) on \(threads) threads")
         }
     }
+}
+
+/// The fused ReLU on every path (direct, pointwise, packed over two depth slices — where a
+/// clamp applied to the first slice's partial sums would be wrong —, depthwise, channel blocks
+/// per worker) with odd channel counts and row edges, on 1 to 3 threads.
+@Test(arguments: Implementation.available)
+func conv2dFusedReluMatchesClampedReference(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 45 + UInt64(impl.rawValue))
+    let random = (0..<40).map { ConvCase("random \($0)", randomGeometry(&rng), &rng) }
+    for c in namedConvCases + threadedConvCases + random {
+        for threads in [1, 2, 3] {
+            let r = c.checkRelu(threads: threads, impl)
+            #expect(r.matches, "\(c.name) on \(threads) threads")
+            #expect(!r.negative, "\(c.name) on \(threads) threads: a negative value came out")
+        }
+    }
+    // Every named shape reaches the clamp (random weights are half negative).
+    for c in namedConvCases + threadedConvCases { #expect(c.checkRelu(impl).clamped, "\(c.name)") }
+}
+
+/// ReLU keeps NaN (ONNX Relu is max(x, 0), which propagates it) on every path: a NaN input
+/// must not come out as a plausible 0.
+@Test(arguments: Implementation.available)
+func conv2dFusedReluKeepsNaN(_ impl: Implementation) {
+    let shapes = [
+        ConvGeometry(batch: 1, inChannels: 3, inHeight: 6, inWidth: 40, outChannels: 5, kernelHeight: 3, kernelWidth: 3),  // direct
+        ConvGeometry(batch: 1, inChannels: 3, inHeight: 6, inWidth: 4, outChannels: 5, kernelHeight: 3, kernelWidth: 3),   // packed
+        ConvGeometry(batch: 1, inChannels: 3, inHeight: 6, inWidth: 7, outChannels: 5, kernelHeight: 1, kernelWidth: 1),   // pointwise
+        ConvGeometry(batch: 1, inChannels: 3, inHeight: 6, inWidth: 7, outChannels: 3, kernelHeight: 3, kernelWidth: 3, groups: 3),
+    ]
+    for g in shapes {
+        var input = [Float](repeating: -1, count: g.batch * g.inChannels * g.inHeight * g.inWidth)
+        input[0] = .nan
+        let weights = [Float](repeating: 1, count: g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth)
+        let out = conv(g, input, weights, nil, threads: 1, activation: .relu, impl)
+        #expect(out[0].isNaN, "\(g)")
+        #expect(out.filter { !$0.isNaN }.allSatisfy { $0 == 0 }, "\(g)")
+    }
+}
+
+/// Stride-2 rows whose phases end exactly at each variant's vector widths (4, 8, 16, 32 floats and
+/// one past), reading the input from the end of a page with nothing mapped after it: the band's
+/// deinterleaving loads must stop at the last input value, or the process faults. Widths a
+/// variant's direct kernel declines take the packed path, which is checked all the same.
+@Test(arguments: Implementation.available)
+func conv2dReadsNothingPastTheInput(_ impl: Implementation) throws {
+    #if canImport(Glibc)
+    var rng = SeededRandom(seed: 47)
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    for inWidth in [7, 9, 15, 17, 31, 33, 63, 65] {
+        for (stride, groups) in [(2, 1), (2, 3), (1, 1), (3, 1)] {
+            // Pad 0 and an odd height: the last output row's window ends on the last input value.
+            let g = ConvGeometry(batch: 1, inChannels: 3, inHeight: 5, inWidth: inWidth, outChannels: groups == 1 ? 5 : 3,
+                                 kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: stride, groups: groups)
+            let c = ConvCase("width \(inWidth), stride \(stride), groups \(groups)", g, &rng)
+            let bytes = c.input.count * MemoryLayout<Float>.stride
+            let mapped = (bytes + page - 1) / page * page
+            let base = try #require(mmap(nil, mapped + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+            defer { munmap(base, mapped + page) }
+            #expect(mprotect(base + mapped, page, PROT_NONE) == 0)
+            let input = (base + mapped - bytes).bindMemory(to: Float.self, capacity: c.input.count)
+            input.update(from: c.input, count: c.input.count)
+            var out = [Float](repeating: .nan, count: g.outChannels * g.outHeight * g.outWidth)
+            c.weights.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    withOptionalPointer(c.bias) { b in
+                        Convolution.conv2d(input: input, weights: w.baseAddress!, bias: b, output: o.baseAddress!,
+                                           geometry: g, threads: 1, using: impl)
+                    }
+                }
+            }
+            #expect(matches(out, c.expected, scale: c.scale), "\(c.name)")
+        }
+    }
+    #endif
 }
 
 // MARK: ConvTranspose

@@ -14,6 +14,11 @@ extern "C" {
 /// Instruction-set variants, best last.
 typedef enum { CK_PORTABLE = 0, CK_AVX2 = 1, CK_AVX512 = 2 } ck_isa;
 
+/// What the convolution kernels apply to each output value after the bias, while the tile is
+/// still in registers (ONNX Conv followed by Relu: one pass over the output instead of two).
+/// CK_RELU keeps NaN (as Relu's max(x, 0) does in the reference).
+typedef enum { CK_IDENTITY = 0, CK_RELU = 1 } ck_activation;
+
 /// Whether this CPU (and OS) can run `isa`.
 int ck_isa_supported(ck_isa isa);
 
@@ -40,10 +45,10 @@ void ck_pack_a(ck_isa isa, int trans_a, size_t m, size_t k, const float *a, size
 size_t ck_packed_scratch(ck_isa isa, size_t n, size_t k);
 
 /// As ck_sgemm with A from ck_pack_a (of exactly m×k) and a plain B, plus bias[i] added to
-/// row i (bias may be NULL).
+/// row i (bias may be NULL), then `act`.
 void ck_sgemm_packed(ck_isa isa, size_t m, size_t n, size_t k, float alpha, const float *packed_a,
-                     int trans_b, const float *b, size_t ldb, float beta, const float *bias, float *c,
-                     size_t ldc, float *scratch);
+                     int trans_b, const float *b, size_t ldb, float beta, const float *bias,
+                     ck_activation act, float *c, size_t ldc, float *scratch);
 
 /// One image of one group of a conv, seen as the virtual im2col matrix
 /// B[(ic, ky, kx)][(oy, ox)] = input[ic][oy·stride_h − pad_top + ky·dil_h][…], zero outside.
@@ -53,11 +58,12 @@ typedef struct {
     size_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dil_h, dil_w;
 } ck_conv_image;
 
-/// C[m × cols] = A·B + bias (per row, may be NULL) with B the im2col of `image`, columns
-/// col0 ..< col0+cols, and A from ck_pack_a with k = channels·kernel_h·kernel_w. C is only
-/// written. No im2col buffer: B panels are packed straight from the image.
+/// C[m × cols] = act(A·B + bias) (bias per row, may be NULL) with B the im2col of `image`,
+/// columns col0 ..< col0+cols, and A from ck_pack_a with k = channels·kernel_h·kernel_w. C is
+/// only written. No im2col buffer: B panels are packed straight from the image.
 void ck_conv_gemm(ck_isa isa, size_t m, size_t col0, size_t cols, const float *packed_a,
-                  const ck_conv_image *image, const float *bias, float *c, size_t ldc, float *scratch);
+                  const ck_conv_image *image, const float *bias, ck_activation act, float *c, size_t ldc,
+                  float *scratch);
 
 /// Whether ck_conv_direct suits `image` on `isa`: output rows that fill most of a tile.
 int ck_conv_direct_suits(ck_isa isa, const ck_conv_image *image);
@@ -68,11 +74,11 @@ void ck_pack_a_direct(ck_isa isa, size_t m, size_t k, const float *a, size_t lda
 /// Floats of scratch ck_conv_direct needs for up to `rows` output rows of `image`.
 size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *image, size_t rows);
 
-/// Output rows oy0 ..< oy1 of C[m][out_h·out_w] = A·im2col(image) + bias (per row, may be NULL),
-/// A from ck_pack_a_direct. The kernel reads B in place from a zero-padded copy of the input
-/// rows a band of output rows needs, so nothing is packed per column.
+/// Output rows oy0 ..< oy1 of C[m][out_h·out_w] = act(A·im2col(image) + bias) (bias per row, may
+/// be NULL), A from ck_pack_a_direct. The kernel reads B in place from a zero-padded copy of the
+/// input rows a band of output rows needs, so nothing is packed per column.
 void ck_conv_direct(ck_isa isa, size_t m, const float *packed_a, const ck_conv_image *image, size_t oy0,
-                    size_t oy1, const float *bias, float *c, size_t ldc, float *scratch);
+                    size_t oy1, const float *bias, ck_activation act, float *c, size_t ldc, float *scratch);
 
 /// ConvTranspose scatter: out[oc][y][x] += col[(oc·kh + ky)·kw + kx][q] for input pixels
 /// q = col0 ..< col0+cols (q = i·in_w + j), y = i·stride_h − pad_top + ky·dil_h (x likewise),
@@ -86,9 +92,18 @@ void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0,
 size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *image, size_t out_h);
 
 /// Depthwise conv of one channel plane (`image` with channels 1) by its own kernel_h×kernel_w
-/// filter: out[out_h][out_w] = bias + weights ⋆ image.
+/// filter: out[out_h][out_w] = act(bias + weights ⋆ image).
 void ck_depthwise(ck_isa isa, const ck_conv_image *image, size_t out_h, const float *weights, float bias,
-                  float *out, float *scratch);
+                  ck_activation act, float *out, float *scratch);
+
+/// A spin-wait hint for the worker pool's polling loops (Kernels' WorkerPool.swift).
+static inline void ck_spin_pause(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 #ifdef __cplusplus
 }

@@ -84,25 +84,25 @@ enum ConvOps {
         guard g.outHeight > 0, g.outWidth > 0 else { throw c.fail(.shapeMismatch("input \(x.shape) is smaller than the kernel")) }
         let count = g.batch * g.outChannels * g.outHeight * g.outWidth
         let xv = x.floats, wv = w.floats, bv = b?.floats
+        let activation: Convolution.Activation = c.node.fusedRelu ? .relu : .identity
         // conv2d writes every output value, so the buffer is not zeroed first.
-        var out = [Float](unsafeUninitializedCapacity: count) { op, initialized in
+        let out = [Float](unsafeUninitializedCapacity: count) { op, initialized in
             xv.withUnsafeBufferPointer { xp in
                 wv.withUnsafeBufferPointer { wp in
                     let output = op.baseAddress!
                     if let bv {
                         bv.withUnsafeBufferPointer { bp in
                             Convolution.conv2d(input: xp.baseAddress!, weights: wp.baseAddress!, bias: bp.baseAddress,
-                                               output: output, geometry: g, threads: c.threads)
+                                               output: output, geometry: g, threads: c.threads, activation: activation)
                         }
                     } else {
                         Convolution.conv2d(input: xp.baseAddress!, weights: wp.baseAddress!, bias: nil,
-                                           output: output, geometry: g, threads: c.threads)
+                                           output: output, geometry: g, threads: c.threads, activation: activation)
                     }
                 }
             }
             initialized = count
         }
-        if c.node.fusedRelu { out.withUnsafeMutableBufferPointer { reluInPlace($0, threads: c.threads) } }
         let shape = x.rank == 3 ? [g.batch, g.outChannels, g.outWidth] : [g.batch, g.outChannels, g.outHeight, g.outWidth]
         return Tensor(shape: shape, floats: out)
     }
