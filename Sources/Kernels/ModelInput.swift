@@ -122,7 +122,7 @@ public func reluInPlace(_ values: UnsafeMutableBufferPointer<Float>) {
         var y = v
         y.replace(with: zero, where: v .< zero)
         return y
-    }, { $0 > 0 ? $0 : 0 })
+    }, { $0 < 0 ? 0 : $0 })  // as the vector part: NaN stays NaN
 }
 
 /// Sum of the values, in SIMD16 lanes (a different order than a scalar loop: float sums agree

@@ -105,3 +105,24 @@ private func randomWindow(_ rng: inout SeededRandom, around range: ClosedRange<D
     let far = vectorExp(SIMD16<Float>(repeating: -500)), near = vectorExp(SIMD16<Float>(repeating: 500))
     #expect(far[0] >= 0 && far[0] < 1e-37 && near[0] > 1e37 && near[0].isFinite)
 }
+
+/// ReLU in place: negatives to zero, everything else kept — NaN too, in the SIMD lanes and in
+/// the scalar tail alike (a fused conv ReLU keeps it as well), on one thread or several.
+@Test func reluKeepsNaNAndZeroesNegativesEverywhere() {
+    for count in [3, 16, 19, 70_001] {
+        var values: [Float] = []
+        for i in 0..<count {
+            let x = Float(i)
+            if i % 5 == 0 { values.append(-x - 1) } else if i % 7 == 3 { values.append(.nan) } else { values.append(x) }
+        }
+        let expected: [Float] = values.map { $0 < 0 ? 0 : $0 }
+        for threads in [1, 2] {
+            var copy = values
+            copy.withUnsafeMutableBufferPointer { reluInPlace($0, threads: threads) }
+            #expect(zip(copy, expected).allSatisfy { $0.isNaN ? $1.isNaN : $0 == $1 }, "count \(count), \(threads) thread(s)")
+        }
+        values.withUnsafeMutableBufferPointer { reluInPlace($0) }
+        let nans = values.filter { $0.isNaN }.count, expectedNaNs = expected.filter { $0.isNaN }.count
+        #expect(nans == expectedNaNs && !values.contains { $0 < 0 })
+    }
+}
