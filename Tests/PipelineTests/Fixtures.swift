@@ -18,32 +18,37 @@ enum Fixtures {
     static func write(_ s: Study, into folder: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for i in 1...s.slices where i != s.skipSlice {
-            var ds = MutableDataSet()
-            ds.set(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.2")
-            ds.set(.sopInstanceUID, .UI, s.seriesUID + ".\(i)")
-            ds.set(.studyInstanceUID, .UI, s.studyUID)
-            ds.set(.seriesInstanceUID, .UI, s.seriesUID)
-            ds.set(.patientID, .LO, s.patientID)
-            ds.set(.patientName, .PN, "TEST^FIXTURE")
-            ds.set(.accessionNumber, .SH, s.accession)
-            ds.set(.studyDate, .DA, "20250110")
-            ds.set(.modality, .CS, s.modality)
-            ds.set(.institutionName, .LO, "Test Site")
-            ds.set(.seriesNumber, .IS, "1")
-            ds.set(.instanceNumber, .IS, String(i))
-            ds.set(.imagePositionPatient, .DS, strings: ["0", "0", String(i)])
-            ds.set(.imageOrientationPatient, .DS, strings: ["1", "0", "0", "0", "1", "0"])
-            ds.set(.rows, .US, ints: [8])
-            ds.set(.columns, .US, ints: [8])
-            ds.set(.samplesPerPixel, .US, ints: [1])
-            ds.set(.photometricInterpretation, .CS, "MONOCHROME2")
-            ds.set(.bitsAllocated, .US, ints: [16])
-            ds.set(.bitsStored, .US, ints: [12])
-            ds.set(.highBit, .US, ints: [11])
-            ds.set(.pixelRepresentation, .US, ints: [0])
-            ds.set(.pixelData, .OW, bytes: (0..<128).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) })
-            try DICOMWriter.write(ds, to: folder + String(format: "/IM%04d.dcm", i))
+            try DICOMWriter.write(image(s, slice: i), to: folder + String(format: "/IM%04d.dcm", i))
         }
+    }
+
+    /// Slice `i` of the study's series: an 8×8 16-bit CT image.
+    static func image(_ s: Study, slice i: Int) -> MutableDataSet {
+        var ds = MutableDataSet()
+        ds.set(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.2")
+        ds.set(.sopInstanceUID, .UI, s.seriesUID + ".\(i)")
+        ds.set(.studyInstanceUID, .UI, s.studyUID)
+        ds.set(.seriesInstanceUID, .UI, s.seriesUID)
+        ds.set(.patientID, .LO, s.patientID)
+        ds.set(.patientName, .PN, "TEST^FIXTURE")
+        ds.set(.accessionNumber, .SH, s.accession)
+        ds.set(.studyDate, .DA, "20250110")
+        ds.set(.modality, .CS, s.modality)
+        ds.set(.institutionName, .LO, "Test Site")
+        ds.set(.seriesNumber, .IS, "1")
+        ds.set(.instanceNumber, .IS, String(i))
+        ds.set(.imagePositionPatient, .DS, strings: ["0", "0", String(i)])
+        ds.set(.imageOrientationPatient, .DS, strings: ["1", "0", "0", "0", "1", "0"])
+        ds.set(.rows, .US, ints: [8])
+        ds.set(.columns, .US, ints: [8])
+        ds.set(.samplesPerPixel, .US, ints: [1])
+        ds.set(.photometricInterpretation, .CS, "MONOCHROME2")
+        ds.set(.bitsAllocated, .US, ints: [16])
+        ds.set(.bitsStored, .US, ints: [12])
+        ds.set(.highBit, .US, ints: [11])
+        ds.set(.pixelRepresentation, .US, ints: [0])
+        ds.set(.pixelData, .OW, bytes: (0..<128).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) })
+        return ds
     }
 
     static func orders(_ studies: [Study], extraAccession: String? = nil) -> String {
