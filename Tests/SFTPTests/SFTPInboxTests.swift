@@ -104,22 +104,33 @@ import TestSupport
         defer { server.stop() }
         let remote = server.root + "/inbox/big.dcm"
         try FileManager.default.createDirectory(atPath: server.root + "/inbox", withIntermediateDirectories: true)
-        try makeRandomFile(remote, megabytes: 50)
+        // 200 MiB: large enough that the download is still running when the watcher kills the
+        // server (at ~350 MB/s over loopback, 50 MiB could finish first).
+        try makeRandomFile(remote, megabytes: 200)
         let inbox = SFTPInbox(endpoint: try SFTPEndpoint(url: server.url + "/inbox"),
                               credentials: .identity(server.userKey, knownHosts: server.knownHosts), marker: nil,
                               retry: SFTPRetryPolicy(attempts: 8, initialDelay: .milliseconds(250), maximumDelay: .seconds(2)))
         let entry = try #require(try await inbox.list().first)
         let work = server.dir.file("work")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let download = Task { try await inbox.download(entry, to: work) }
-        var partial: Int64 = 0
-        let deadline = Date().addingTimeInterval(30)
-        while partial < 4 << 20 && Date() < deadline {
-            partial = fileSize(work + "/big.dcm") ?? 0
-            try await Task.sleep(for: .milliseconds(1))  // never block the cooperative pool the transfer needs
+        // The watcher is a thread of its own: a task on the cooperative pool could be kept
+        // waiting by the other tests' tasks while the whole file arrives.
+        let killedAt = LockedValue<Int64>(-1)  // bytes there when killed; -1 before
+        let watcher = Thread {
+            let deadline = Date().addingTimeInterval(30)
+            var partial: Int64 = 0
+            while partial < 4 << 20 && Date() < deadline {
+                partial = fileSize(work + "/big.dcm") ?? 0
+                usleep(200)
+            }
+            server.kill()
+            killedAt.set(partial)
         }
-        server.kill()
-        #expect(partial >= 4 << 20 && partial < 50 << 20, "killed mid-download")
+        let download = Task { try await inbox.download(entry, to: work) }
+        watcher.start()
+        while killedAt.value < 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let partial = killedAt.value
+        #expect(partial >= 4 << 20 && partial < 200 << 20, "killed mid-download at \(partial) bytes")
         try await Task.sleep(for: .milliseconds(600))
         try server.start()
         let local = try await download.value
@@ -153,4 +164,13 @@ final class SlowWriter: @unchecked Sendable {
             self.lock.withLock { self.writing = false }
         }
     }
+}
+
+/// A value shared between a test and a thread of its own.
+final class LockedValue<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T { lock.withLock { stored } }
+    func set(_ value: T) { lock.withLock { stored = value } }
 }
