@@ -113,23 +113,8 @@ import TestSupport
         let entry = try #require(try await inbox.list().first)
         let work = server.dir.file("work")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        // The watcher is a thread of its own: a task on the cooperative pool could be kept
-        // waiting by the other tests' tasks while the whole file arrives.
-        let killedAt = LockedValue<Int64>(-1)  // bytes there when killed; -1 before
-        let watcher = Thread {
-            let deadline = Date().addingTimeInterval(30)
-            var partial: Int64 = 0
-            while partial < 4 << 20 && Date() < deadline {
-                partial = fileSize(work + "/big.dcm") ?? 0
-                usleep(200)
-            }
-            server.kill()
-            killedAt.set(partial)
-        }
         let download = Task { try await inbox.download(entry, to: work) }
-        watcher.start()
-        while killedAt.value < 0 { try await Task.sleep(for: .milliseconds(5)) }
-        let partial = killedAt.value
+        let partial = try await killWhen({ fileSize(work + "/big.dcm") ?? 0 }, reaches: 4 << 20) { server.kill() }
         #expect(partial >= 4 << 20 && partial < 200 << 20, "killed mid-download at \(partial) bytes")
         try await Task.sleep(for: .milliseconds(600))
         try server.start()
@@ -164,13 +149,4 @@ final class SlowWriter: @unchecked Sendable {
             self.lock.withLock { self.writing = false }
         }
     }
-}
-
-/// A value shared between a test and a thread of its own.
-final class LockedValue<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T
-    init(_ value: T) { stored = value }
-    var value: T { lock.withLock { stored } }
-    func set(_ value: T) { lock.withLock { stored = value } }
 }

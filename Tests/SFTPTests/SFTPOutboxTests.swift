@@ -103,15 +103,11 @@ import TestSupport
 
         // Kill sshd (listener and session processes) once a few MB of the temporary file exist.
         let folder = server.root + "/drop"
-        var partial: Int64 = 0
-        let deadline = Date().addingTimeInterval(30)
-        while partial < 4 << 20 && Date() < deadline {
+        let partial = try await killWhen({
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            partial = names.filter { $0.hasSuffix(".tmp") }.compactMap { fileSize(folder + "/" + $0) }.max() ?? 0
-            try await Task.sleep(for: .milliseconds(1))  // never block the cooperative pool the transfer needs
-        }
-        server.kill()
-        #expect(partial >= 4 << 20 && partial < 200 << 20, "killed mid-upload")
+            return names.filter { $0.hasSuffix(".tmp") }.compactMap { fileSize(folder + "/" + $0) }.max() ?? 0
+        }, reaches: 4 << 20) { server.kill() }
+        #expect(partial >= 4 << 20 && partial < 200 << 20, "killed mid-upload at \(partial) bytes")
         #expect(!FileManager.default.fileExists(atPath: folder + "/big.bin"))
         try await Task.sleep(for: .milliseconds(600))
         try server.start()

@@ -68,3 +68,31 @@ final class FolderWatcher: @unchecked Sendable {
         return lock.withLock { (finalSizes, sawTemporary, vanished) }
     }
 }
+
+/// A value shared between a test and a thread of its own.
+final class LockedValue<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T { lock.withLock { stored } }
+    func set(_ value: T) { lock.withLock { stored = value } }
+}
+
+/// Runs `kill` on a thread of its own once `size()` reaches `threshold` (or after 30 s), and
+/// returns the size it saw then. A task on the cooperative pool could be kept waiting by other
+/// tests' tasks while the whole transfer finishes; a thread is scheduled on its own.
+func killWhen(_ size: @escaping @Sendable () -> Int64, reaches threshold: Int64, _ kill: @escaping @Sendable () -> Void) async throws -> Int64 {
+    let seen = LockedValue<Int64>(-1)
+    Thread {
+        let deadline = Date().addingTimeInterval(30)
+        var now: Int64 = 0
+        while now < threshold && Date() < deadline {
+            now = size()
+            usleep(200)
+        }
+        kill()
+        seen.set(now)
+    }.start()
+    while seen.value < 0 { try await Task.sleep(for: .milliseconds(5)) }
+    return seen.value
+}
