@@ -43,21 +43,20 @@ public struct FileHead: Sendable {
         storage.withBytes(0..<min(count, storage.count)) { Array($0) }
     }
 
-    /// `knownSize` (from a directory walk's stat) saves an fstat per file; a file that grew
-    /// since is read as if it had that size, one that shrank as what is there.
+    /// `knownSize` (from a directory walk's stat) saves an fstat per file. The read asks for
+    /// `length` bytes either way, so a file that changed since is still seen as it is: one that
+    /// ends early has the size read, one that grew past `knownSize` is stat'ed after all.
     public static func read(path: String, length: Int = defaultLength, knownSize: Int? = nil) throws -> FileHead {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw DICOMParseError(code: .io(errno: errno), file: path, tag: nil, offset: 0) }
         defer { close(fd) }
-        let size: Int
-        if let knownSize {
-            size = knownSize
-        } else {
+        func statSize() throws -> Int {
             var st = stat()
             guard fstat(fd, &st) == 0 else { throw DICOMParseError(code: .io(errno: errno), file: path, tag: nil, offset: 0) }
-            size = Int(st.st_size)
+            return Int(st.st_size)
         }
-        let want = min(size, length)
+        var size = try knownSize ?? statSize()
+        let want = knownSize == nil ? min(size, length) : length
         guard want > 0, let buffer = malloc(want) else {
             return FileHead(path: path, size: size, storage: .empty)
         }
@@ -70,10 +69,10 @@ public struct FileHead: Sendable {
                 free(buffer)
                 throw DICOMParseError(code: .io(errno: code), file: path, tag: nil, offset: got)
             }
-            if n == 0 { break }  // shrank since fstat
+            if n == 0 { break }  // end of file
             got += n
         }
-        // A file that shrank while being read is taken as what was read.
-        return FileHead(path: path, size: got < want ? got : size, storage: ByteStorage(malloced: buffer, count: got))
+        if got < want { size = got } else if got > size { size = (try? statSize()) ?? got }
+        return FileHead(path: path, size: size, storage: ByteStorage(malloced: buffer, count: got))
     }
 }
