@@ -295,6 +295,15 @@ struct ScriptedInfer: Stage {
         #expect(server.receivedMessages.count == 1, "a delivered retry alerts nobody")
     }
 
+    @Test func deadLetterAlertBacksOffFromOneMinuteToThirty() {
+        let backoff = AlertBackoff(), t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let waits = (0..<7).map { _ in backoff.failed(at: t0) }
+        #expect(waits == [60, 120, 240, 480, 960, 1800, 1800])
+        #expect(!backoff.mayTry(at: t0.addingTimeInterval(1799)) && backoff.mayTry(at: t0.addingTimeInterval(1800)))
+        backoff.succeeded()
+        #expect(backoff.mayTry(at: t0) && backoff.failed(at: t0) == 60)
+    }
+
     /// Parked digests are dead letters too; a retry that parks again alerts again.
     @Test func ledgerAlertsEachParkingOnce() throws {
         let dir = try TemporaryDirectory("ledger-dead-letter")

@@ -49,22 +49,24 @@ extension Engine {
     }
 }
 
-/// When the next dead-letter alert may be tried after a failed send: 1 minute, doubling to 30.
+/// When the next dead-letter alert may be tried after failed sends: the mail retry policy's
+/// exponential backoff, from 1 minute to 30.
 final class AlertBackoff: @unchecked Sendable {
+    static let policy = RetryPolicy(initialDelay: .seconds(60), maxDelay: .seconds(30 * 60))
     private let lock = NSLock()
     private var notBefore: Date?
-    private var delay: TimeInterval = 60
+    private var failures = 0
 
     func mayTry(at now: Date) -> Bool { lock.withLock { notBefore.map { now >= $0 } ?? true } }
 
-    func succeeded() { lock.withLock { notBefore = nil; delay = 60 } }
+    func succeeded() { lock.withLock { notBefore = nil; failures = 0 } }
 
     /// Returns the wait before the next try.
     func failed(at now: Date) -> TimeInterval {
         lock.withLock {
-            let wait = delay
+            failures += 1
+            let wait = Double(Self.policy.delay(afterAttempt: failures).components.seconds)
             notBefore = now.addingTimeInterval(wait)
-            delay = min(delay * 2, 30 * 60)
             return wait
         }
     }

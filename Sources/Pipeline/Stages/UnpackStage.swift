@@ -41,7 +41,7 @@ public struct UnpackStage: Stage {
             guard stat(path, &st) == 0 else { throw BatchFailure(stage: name, reason: "input \(context.sourceName) vanished") }
             listed = [Self.file((path as NSString).lastPathComponent, path, st)]
         }
-        // The walk's lstat gave size and time; only hashing reads the files (in parallel).
+        // The walk's stat gave size and time; only hashing reads the files (in parallel).
         let files = !hashContents ? listed : try await boundedMap(listed, limit: context.workers) { file in
             BatchFile(relativePath: file.relativePath, absolutePath: file.absolutePath, size: file.size,
                       modified: file.modified, sha256: try SHA256.hex(fileAt: file.absolutePath))
