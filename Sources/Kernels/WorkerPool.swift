@@ -16,12 +16,15 @@ final class WorkerPool: @unchecked Sendable {
     static let spinNanoseconds: UInt64 = 200_000
 
     let workers: Int
-    /// Region number << 16 | the next unclaimed iteration. Iterations are claimed, not assigned:
-    /// when a worker is descheduled (a busy machine), the caller runs its share instead of
-    /// waiting for it. Only the caller holding `busy` starts a region.
+    /// Region number << 32 | its iteration count << 16 | the next unclaimed iteration, in one
+    /// word so that a claim checks region and count together: a worker still looping on a
+    /// finished region can never claim an iteration of the next one (with the count in a
+    /// separate atomic it could, seeing the new count before the new region, and run the new
+    /// body under the old region's number). Iterations are claimed, not assigned: when a worker
+    /// is descheduled (a busy machine), the caller runs its share instead of waiting for it.
+    /// Only the caller holding `busy` starts a region.
     private let claim = Atomic<Int>(0)
-    /// Iterations of the current region, and how many of them have finished.
-    private let iterations = Atomic<Int>(0)
+    /// How many iterations of the current region have finished.
     private let finished = Atomic<Int>(0)
     /// Held by the one caller whose region the workers run; others use Dispatch.
     private let busy = Atomic<Bool>(false)
@@ -51,12 +54,11 @@ final class WorkerPool: @unchecked Sendable {
         defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
             self.body = body
-            iterations.store(count, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
-            let region = (claim.load(ordering: .relaxed) >> 16) &+ 1
+            let region = (Self.region(claim.load(ordering: .relaxed)) &+ 1) & 0xFFFF_FFFF
             // Sequentially consistent with the sleepers count (see `wait`): a worker going to
             // sleep either sees this region or is seen asleep and woken.
-            claim.store(region << 16, ordering: .sequentiallyConsistent)
+            claim.store(region << 32 | count << 16, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 wake.lock()
                 wake.broadcast()
@@ -74,15 +76,26 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
+    private static func region(_ claim: Int) -> Int { (claim >> 32) & 0xFFFF_FFFF }
+
     /// Claims and runs iterations of `region` until none is left (or a later region began).
     private func runClaimed(_ region: Int) {
         while true {
             let v = claim.load(ordering: .acquiring)
-            guard v >> 16 == region, v & 0xFFFF < iterations.load(ordering: .relaxed) else { return }
+            guard Self.region(v) == region, v & 0xFFFF < (v >> 16) & 0xFFFF else { return }
             guard claim.compareExchange(expected: v, desired: v + 1, ordering: .acquiringAndReleasing).exchanged else { continue }
-            body?(v & 0xFFFF)
+            runIteration(v & 0xFFFF)
             finished.add(1, ordering: .releasing)
         }
+    }
+
+    /// One iteration, in a call of its own so that this thread's reference to `body` is
+    /// released before `finished` counts the iteration: ARC may otherwise sink the release past
+    /// the atomic, and the caller would leave `withoutActuallyEscaping` while a worker still
+    /// holds the closure (a crash in checked builds, a dangling closure context otherwise).
+    @inline(never)
+    private func runIteration(_ i: Int) {
+        body?(i)
     }
 
     private func work() {
@@ -98,7 +111,7 @@ final class WorkerPool: @unchecked Sendable {
         let deadline = DispatchTime.now().uptimeNanoseconds + Self.spinNanoseconds
         var polls = 0
         while true {
-            let region = claim.load(ordering: .acquiring) >> 16
+            let region = Self.region(claim.load(ordering: .acquiring))
             if region != seen { return region }
             polls &+= 1
             if polls & 255 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
@@ -109,7 +122,7 @@ final class WorkerPool: @unchecked Sendable {
         sleepers.add(1, ordering: .sequentiallyConsistent)
         defer { sleepers.subtract(1, ordering: .sequentiallyConsistent) }
         while true {
-            let region = claim.load(ordering: .sequentiallyConsistent) >> 16
+            let region = Self.region(claim.load(ordering: .sequentiallyConsistent))
             if region != seen { return region }
             wake.wait()
         }
