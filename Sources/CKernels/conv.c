@@ -11,7 +11,9 @@ static void valid_run(ptrdiff_t o0, ptrdiff_t len, ptrdiff_t stride, ptrdiff_t c
     if (top < 0) { *lo = *hi = 0; return; }
     const ptrdiff_t first = c0 >= 0 ? 0 : (-c0 + stride - 1) / stride;
     ptrdiff_t l = first - o0, h = top / stride - o0 + 1;
+    // Clamped to the run: with more padding than input the valid positions can lie past it.
     if (l < 0) l = 0;
+    if (l > len) l = len;
     if (h > len) h = len;
     if (h < l) h = l;
     *lo = l;
@@ -107,11 +109,48 @@ size_t ck_conv_direct_scratch(ck_isa isa, const ck_conv_image *im, size_t rows) 
     return offset_floats(im) + im->channels * band_height(im, band_rows(im, rows)) * band_row(im) + BAND_SLACK;
 }
 
+/// Padded column u of input row `in`: the pixel, or 0 in the padding.
+CK_INLINE float padded_at(const ck_conv_image *im, const float *in, ptrdiff_t u) {
+    const ptrdiff_t x = u - (ptrdiff_t)im->pad_left;
+    return x >= 0 && x < (ptrdiff_t)im->in_w ? in[x] : 0;
+}
+
+/// Stride 2: phase 0 holds padded columns 0, 2, 4, …, phase 1 columns 1, 3, 5, …; the pixel
+/// pairs that land in both phases are split in one vector pass, the padding round them by hand.
+static void fill_row_stride2(const ck_desc *d, const ck_conv_image *im, const float *in, float *ph0, float *ph1) {
+    const size_t wq = phase_width(im), pad = im->pad_left;
+    // The first even padded column on a pixel, and how many (even, odd) pixel pairs follow it.
+    const size_t u0 = pad + (pad & 1), skip = u0 - pad, q0 = u0 / 2;
+    size_t pairs = im->in_w > skip ? (im->in_w - skip) / 2 : 0;
+    if (q0 >= wq) pairs = 0;
+    else if (pairs > wq - q0) pairs = wq - q0;
+    const size_t split_end = pairs ? q0 + pairs : q0;
+    if (pairs) d->split2(ph0 + q0, ph1 + q0, in + skip, pairs);
+    for (size_t q = 0; q < wq; q++) {
+        if (pairs && q == q0) { q = split_end - 1; continue; }
+        ph0[q] = padded_at(im, in, (ptrdiff_t)(2 * q));
+        ph1[q] = padded_at(im, in, (ptrdiff_t)(2 * q + 1));
+    }
+}
+
 /// Input rows for output rows b0 ..< b0+rows into the band: zero-padded all round, phase-split.
 /// Phase by phase, so the valid run of a phase (the same for every row) is worked out once.
 static void fill_band(const ck_desc *d, const ck_conv_image *im, size_t b0, size_t bh, float *band) {
     const size_t sw = im->stride_w, wq = phase_width(im), row_len = band_row(im);
     const ptrdiff_t top = (ptrdiff_t)(b0 * im->stride_h) - (ptrdiff_t)im->pad_top;
+    if (sw == 2) {
+        for (size_t ic = 0; ic < im->channels; ic++) {
+            const float *plane = im->input + ic * im->in_h * im->in_w;
+            for (size_t r = 0; r < bh; r++) {
+                float *dst = band + (ic * bh + r) * row_len;
+                const ptrdiff_t iy = top + (ptrdiff_t)r;
+                if (iy < 0 || iy >= (ptrdiff_t)im->in_h) { memset(dst, 0, row_len * sizeof(float)); continue; }
+                fill_row_stride2(d, im, plane + iy * (ptrdiff_t)im->in_w, dst, dst + wq);
+            }
+        }
+        memset(band + im->channels * bh * row_len, 0, BAND_SLACK * sizeof(float));
+        return;
+    }
     for (size_t ph = 0; ph < sw; ph++) {
         // Phase element q is input column q·sw + ph − pad_left.
         const ptrdiff_t c0 = (ptrdiff_t)ph - (ptrdiff_t)im->pad_left;
@@ -127,7 +166,6 @@ static void fill_band(const ck_desc *d, const ck_conv_image *im, size_t b0, size
                 // The pads are a float or two: loops, not memset calls.
                 for (ptrdiff_t q = 0; q < lo; q++) dst[q] = 0;
                 if (sw == 1) memcpy(dst + lo, from, (size_t)(hi - lo) * sizeof(float));
-                else if (sw == 2) d->gather2(dst + lo, from, (size_t)(hi - lo));
                 else for (ptrdiff_t q = 0; q < hi - lo; q++) dst[lo + q] = from[q * (ptrdiff_t)sw];
                 for (ptrdiff_t q = hi; q < (ptrdiff_t)wq; q++) dst[q] = 0;
             }

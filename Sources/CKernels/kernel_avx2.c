@@ -116,20 +116,20 @@ static TARGET void direct(const ck_taps *t, const float *origin, const float *pa
     }
 }
 
-static TARGET void gather2(float *dst, const float *src, size_t n) {
-    size_t q = 0;
-    // 8 outputs read 16 floats, one past the last even one: only while more outputs follow.
-    for (; n - q > 8; q += 8) {
-        // Evens of each 128-bit half, [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs in order.
-        const __m256 v = _mm256_shuffle_ps(_mm256_loadu_ps(src + 2 * q), _mm256_loadu_ps(src + 2 * q + 8),
-                                           _MM_SHUFFLE(2, 0, 2, 0));
-        _mm256_storeu_ps(dst + q, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0))));
+static TARGET void split2(float *even, float *odd, const float *src, size_t pairs) {
+    size_t j = 0;
+    for (; pairs - j >= 8; j += 8) {
+        // Per 128-bit half [a0 a2 b0 b2 | a4 a6 b4 b6] (and the odds), then the 64-bit pairs in order.
+        const __m256 a = _mm256_loadu_ps(src + 2 * j), b = _mm256_loadu_ps(src + 2 * j + 8);
+        const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+        _mm256_storeu_ps(even + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
+        _mm256_storeu_ps(odd + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0))));
     }
-    for (; q < n; q++) dst[q] = src[2 * q];
+    for (; j < pairs; j++) { even[j] = src[2 * j]; odd[j] = src[2 * j + 1]; }
 }
 
 const ck_desc ck_desc_avx2 = {
     .mr = MR, .nr = NR, .mc = 24 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
-    .gather2 = gather2,
+    .split2 = split2,
 };
 #endif

@@ -103,25 +103,28 @@ static TARGET void direct(const ck_taps *t, const float *origin, const float *pa
     }
 }
 
-static TARGET void gather2(float *dst, const float *src, size_t n) {
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    size_t q = 0;
-    // 16 outputs read 32 floats, one past the last even one: only while more outputs follow.
-    for (; n - q > 16; q += 16)
-        _mm512_storeu_ps(dst + q, _mm512_permutex2var_ps(_mm512_loadu_ps(src + 2 * q), even,
-                                                         _mm512_loadu_ps(src + 2 * q + 16)));
-    if (q < n) {
-        const unsigned left = (unsigned)(n - q), need = 2 * left - 1;
-        const __mmask16 m0 = need >= 16 ? 0xFFFF : (__mmask16)((1u << need) - 1);
-        const __mmask16 m1 = need > 16 ? (__mmask16)((1u << (need - 16)) - 1) : 0;
-        const __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, src + 2 * q), even,
-                                                _mm512_maskz_loadu_ps(m1, src + 2 * q + 16));
-        _mm512_mask_storeu_ps(dst + q, (__mmask16)((1u << left) - 1), v);
+static TARGET void split2(float *even, float *odd, const float *src, size_t pairs) {
+    const __m512i ei = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i oi = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    size_t j = 0;
+    for (; pairs - j >= 16; j += 16) {
+        const __m512 a = _mm512_loadu_ps(src + 2 * j), b = _mm512_loadu_ps(src + 2 * j + 16);
+        _mm512_storeu_ps(even + j, _mm512_permutex2var_ps(a, ei, b));
+        _mm512_storeu_ps(odd + j, _mm512_permutex2var_ps(a, oi, b));
+    }
+    if (j < pairs) {
+        const unsigned left = (unsigned)(pairs - j), floats = 2 * left;
+        const __mmask16 m0 = floats >= 16 ? 0xFFFF : (__mmask16)((1u << floats) - 1);
+        const __mmask16 m1 = floats > 16 ? (__mmask16)((1u << (floats - 16)) - 1) : 0;
+        const __m512 a = _mm512_maskz_loadu_ps(m0, src + 2 * j), b = _mm512_maskz_loadu_ps(m1, src + 2 * j + 16);
+        const __mmask16 out = (__mmask16)((1u << left) - 1);
+        _mm512_mask_storeu_ps(even + j, out, _mm512_permutex2var_ps(a, ei, b));
+        _mm512_mask_storeu_ps(odd + j, out, _mm512_permutex2var_ps(a, oi, b));
     }
 }
 
 const ck_desc ck_desc_avx512 = {
     .mr = MR, .nr = NR, .mc = 16 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
-    .gather2 = gather2,
+    .split2 = split2,
 };
 #endif

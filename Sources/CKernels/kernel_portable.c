@@ -55,17 +55,18 @@ static void direct(const ck_taps *t, const float *origin, const float *pa, float
     store(acc, c, ldc, 1.0f, 0.0f, bias, act, mr, nr);
 }
 
-static void gather2(float *dst, const float *src, size_t n) {
-    size_t q = 0;
-    // 4 outputs read 8 floats, one past the last even one: only while more outputs follow.
-    for (; n - q > 4; q += 4) {
-        const v4 v = __builtin_shufflevector(load4(src + 2 * q), load4(src + 2 * q + 4), 0, 2, 4, 6);
-        memcpy(dst + q, &v, sizeof v);
+static void split2(float *even, float *odd, const float *src, size_t pairs) {
+    size_t j = 0;
+    for (; pairs - j >= 4; j += 4) {
+        const v4 a = load4(src + 2 * j), b = load4(src + 2 * j + 4);
+        const v4 e = __builtin_shufflevector(a, b, 0, 2, 4, 6), o = __builtin_shufflevector(a, b, 1, 3, 5, 7);
+        memcpy(even + j, &e, sizeof e);
+        memcpy(odd + j, &o, sizeof o);
     }
-    for (; q < n; q++) dst[q] = src[2 * q];
+    for (; j < pairs; j++) { even[j] = src[2 * j]; odd[j] = src[2 * j + 1]; }
 }
 
 const ck_desc ck_desc_portable = {
     .mr = MR, .nr = NR, .mc = 64 * MR, .kc = 256, .nc = 512, .kernel = kernel, .direct = direct,
-    .gather2 = gather2,
+    .split2 = split2,
 };

@@ -206,6 +206,28 @@ func conv2dFusedReluKeepsNaN(_ impl: Implementation) {
     }
 }
 
+/// Stride-2 bands split each input row into its two phases in one vector pass, with the padding
+/// around the pixel pairs written by hand: every left pad (even and odd), right pads that end a
+/// phase on padding, widths on either side of a vector, against the reference.
+@Test(arguments: Implementation.available)
+func conv2dStride2RowsForEveryPadAndWidth(_ impl: Implementation) {
+    var rng = SeededRandom(seed: 48)
+    var failed: [String] = []
+    for inWidth in [1, 2, 15, 16, 33, 34, 64, 65, 130] {
+        for padLeft in 0...3 {
+            for padRight in [0, 1, 2] {
+                let g = ConvGeometry(batch: 1, inChannels: 2, inHeight: 4, inWidth: inWidth, outChannels: 3,
+                                     kernelHeight: 3, kernelWidth: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: padLeft,
+                                     padBottom: 1, padRight: padRight)
+                guard g.outWidth > 0 else { continue }
+                let c = ConvCase("width \(inWidth), pads \(padLeft) \(padRight)", g, &rng)
+                if !c.check(impl) { failed.append(c.name) }
+            }
+        }
+    }
+    #expect(failed.isEmpty, "\(impl.name): \(failed)")
+}
+
 /// Stride-2 rows whose phases end exactly at each variant's vector widths (4, 8, 16, 32 floats and
 /// one past), reading the input from the end of a page with nothing mapped after it: the band's
 /// deinterleaving loads must stop at the last input value, or the process faults. Widths a
