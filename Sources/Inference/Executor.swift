@@ -15,7 +15,6 @@ extension ONNXModel {
     /// map a class-activation map is computed from). Values are released after their last use.
     public func run(_ feeds: [String: Tensor], threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                     keep: Set<String> = []) throws -> [String: Tensor] {
-        var values: [String: Tensor] = [:]
         for input in inputs {
             guard let t = feeds[input.name] else {
                 throw InferenceError(.badInput("no tensor given for graph input '\(input.name)'"), file: file)
@@ -26,14 +25,22 @@ extension ONNXModel {
             for (have, want) in zip(t.shape, input.shape) where want != nil && want != have {
                 throw InferenceError(.shapeMismatch("input '\(input.name)' has shape \(t.shape), the model expects [\(input.shape.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))]"), file: file)
             }
-            values[input.name] = t
         }
         let wanted = Set(outputs.map(\.name)).union(keep)
+        let fed = Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, feeds[$0.name]!) })
+        let threads = max(1, threads)
+        if let split = try runSplit(fed, threads: threads, results: wanted) { return split }
+        return try runWhole(fed, threads: threads, results: wanted)
+    }
+
+    /// One pass over the nodes from `feeds` (the graph inputs); returns the values named in `results`.
+    func runWhole(_ feeds: [String: Tensor], threads: Int, results wanted: Set<String>) throws -> [String: Tensor] {
+        var values = feeds
         var lastUse: [String: Int] = [:]
         for (i, node) in nodes.enumerated() { for name in node.inputs { lastUse[name] = i } }
 
         for (i, node) in nodes.enumerated() {
-            let context = RunContext(file: file, node: node, threads: max(1, threads))
+            let context = RunContext(file: file, node: node, threads: threads)
             let args: [Tensor?] = try node.inputs.map { name in
                 if name.isEmpty { return nil }
                 if let v = values[name] ?? initializers[name] { return v }
@@ -53,3 +60,4 @@ extension ONNXModel {
         return out
     }
 }
+
