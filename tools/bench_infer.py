@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """`make bench`, inference: `sluice infer` against onnxruntime on the demo model.
 
-    python3 tools/bench_infer.py [--sluice PATH] [--model models/demo.onnx] [--repeat R]
+    python3 tools/bench_infer.py [--sluice PATH] [--model models/demo.onnx] [--repeat R] [--rounds K]
 
 For batch 1 and 16 and threads 1 and 2 it times onnxruntime (CPU, intra_op_num_threads = T,
 inter_op_num_threads = 1; the median of R runs after two warm-up runs) and
 `SLUICE infer MODEL --tensor X.npy --repeat R --threads T`, which prints its per-run seconds as
-the JSON key "seconds_per_run" on stdout. A binary that lacks `infer` (or fails) is reported as
+the JSON key "seconds_per_run" on stdout; the two alternate for --rounds rounds and each keeps
+its best median. A binary that lacks `infer` (or fails) is reported as
 "sluice: not available" and onnxruntime is still measured. GFLOP/s counts 2·MACs of the model's
 Conv and Gemm nodes at that batch, from shapes that onnx.shape_inference works out.
 
@@ -82,12 +83,18 @@ def input_tensor(model_path, batch):
     return graph_input.name, x
 
 
+_sessions = {}
+
+
 def time_onnxruntime(model_path, name, x, threads, repeat):
     import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    sess = ort.InferenceSession(model_path, opts, providers=["CPUExecutionProvider"])
+    key = (model_path, threads)
+    if key not in _sessions:
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        _sessions[key] = ort.InferenceSession(model_path, opts, providers=["CPUExecutionProvider"])
+    sess = _sessions[key]
     for _ in range(2):
         sess.run(None, {name: x})
     times = []
@@ -132,9 +139,11 @@ def time_sluice(sluice_bin, model_path, tensor_path, threads, repeat):
     return seconds, None
 
 
-def run(sluice_bin, model_path=DEFAULT_MODEL, repeat=None, batches=BATCHES, threads_list=THREADS):
+def run(sluice_bin, model_path=DEFAULT_MODEL, repeat=None, batches=BATCHES, threads_list=THREADS, rounds=3):
     """One row per (batch, threads): a dict with the figures of both runtimes (sluice's None
-    when not available, with `sluice_note` saying why)."""
+    when not available, with `sluice_note` saying why). Each runtime is measured `rounds` times,
+    the two alternating, and keeps its best median: on a shared machine a burst of load then
+    falls on both, and neither wins by being measured in a quiet moment."""
     if not os.path.exists(model_path):
         raise FileNotFoundError(f"{model_path} not found (tools/train_demo_model.py writes it)")
     rows = []
@@ -145,10 +154,17 @@ def run(sluice_bin, model_path=DEFAULT_MODEL, repeat=None, batches=BATCHES, thre
             tensor_path = os.path.join(tmp, f"x{batch}.npy")
             np.save(tensor_path, x)
             # Enough runs for a stable median, few enough that the whole bench stays short.
-            reps = repeat or (20 if batch == 1 else 5)
+            reps = repeat or (50 if batch == 1 else 8)
             for threads in threads_list:
-                ort_s = time_onnxruntime(model_path, name, x, threads, reps)
-                sl_s, note = time_sluice(sluice_bin, model_path, tensor_path, threads, reps)
+                ort_runs, sl_runs, note = [], [], None
+                for _ in range(rounds):
+                    ort_runs.append(time_onnxruntime(model_path, name, x, threads, reps))
+                    sl, note = time_sluice(sluice_bin, model_path, tensor_path, threads, reps)
+                    if sl is None:
+                        break
+                    sl_runs.append(sl)
+                ort_s = min(ort_runs)
+                sl_s = min(sl_runs) if sl_runs and note is None else None
                 rows.append({
                     "batch": batch, "threads": threads, "repeat": reps, "gflop": flops / 1e9,
                     "ort_seconds": ort_s, "ort_gflops": flops / ort_s / 1e9, "ort_images_s": batch / ort_s,
@@ -179,8 +195,8 @@ def print_table(rows, model_path):
     notes = sorted({r["sluice_note"] for r in rows if r["sluice_note"]})
     for n in notes:
         print(f"sluice: not available ({n})")
-    print("ORT: median of the runs after two warm-ups; sluice: its own seconds_per_run; "
-          "sluice/ORT > 1 means sluice is faster.")
+    print("ORT: median of the runs after two warm-ups; sluice: its own seconds_per_run (the median after one); "
+          "each the best of alternating rounds. sluice/ORT > 1 means sluice is faster.")
 
 
 def main(argv=None):
@@ -190,11 +206,12 @@ def main(argv=None):
     default_bin = os.environ.get("SLUICE_BIN") or os.path.join(ROOT, ".build", "release", "sluice")
     ap.add_argument("--sluice", default=default_bin, help="sluice binary (default: $SLUICE_BIN or .build/release/sluice)")
     ap.add_argument("--model", default=DEFAULT_MODEL, help="ONNX model (default: models/demo.onnx)")
-    ap.add_argument("--repeat", type=int, default=None, help="runs per measurement (default: 20 at batch 1, 5 at 16)")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per measurement (default: 50 at batch 1, 8 at 16)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating measurements of each runtime, the best kept (default 3)")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     args = ap.parse_args(argv)
     try:
-        rows = run(args.sluice, args.model, args.repeat)
+        rows = run(args.sluice, args.model, args.repeat, rounds=args.rounds)
     except Exception as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
