@@ -12,6 +12,8 @@ enum Repertoire: Hashable, Sendable {
     /// "ISO-IR 192", "ISO_2022_IR_87") are read the same way; unknown terms give nil.
     init?(term raw: String) {
         var term = raw.trimmingSpaces
+        // A term as the standard spells it (nearly every file) needs no respelling.
+        if let named = Self.named(term) { self = named; return }
         let chars = Array(term)
         if chars.count > 6, term.hasPrefix("ISO"), chars[3] != "_", String(chars[4...5]) == "IR" {
             term = "ISO_IR" + String(chars[6...])
@@ -19,22 +21,27 @@ enum Repertoire: Hashable, Sendable {
                   String(chars[4...7]) == "2022", String(chars[9...10]) == "IR" {
             term = "ISO 2022 IR " + String(chars[12...])
         }
+        guard let named = Self.named(term) else { return nil }
+        self = named
+    }
+
+    /// The repertoire of a term spelled as in PS3.3 C.12.1.1.2, or nil.
+    private static func named(_ term: String) -> Repertoire? {
         switch term {
-        case "", "ISO_IR 6", "ISO 2022 IR 6": self = .ascii
-        case "ISO_IR 100", "ISO 2022 IR 100": self = .latin1
-        case "ISO_IR 13", "ISO 2022 IR 13": self = .jisX0201
-        case "ISO 2022 IR 87": self = .jisX0208
-        case "ISO 2022 IR 159": self = .jisX0212
-        case "ISO 2022 IR 149": self = .ksX1001
-        case "ISO 2022 IR 58", "ISO 2022 58": self = .gb2312
-        case "ISO_IR 192": self = .utf8
-        case "GB18030": self = .gb18030
-        case "GBK", "ISO 2022 GBK": self = .gbk
+        case "", "ISO_IR 6", "ISO 2022 IR 6": return .ascii
+        case "ISO_IR 100", "ISO 2022 IR 100": return .latin1
+        case "ISO_IR 13", "ISO 2022 IR 13": return .jisX0201
+        case "ISO 2022 IR 87": return .jisX0208
+        case "ISO 2022 IR 159": return .jisX0212
+        case "ISO 2022 IR 149": return .ksX1001
+        case "ISO 2022 IR 58", "ISO 2022 58": return .gb2312
+        case "ISO_IR 192": return .utf8
+        case "GB18030": return .gb18030
+        case "GBK", "ISO 2022 GBK": return .gbk
         default:
             for prefix in ["ISO_IR ", "ISO 2022 IR "] where term.hasPrefix(prefix) {
                 if let n = Int(term.dropFirst(prefix.count)), SingleByteCharsets.iconvNames[n] != nil {
-                    self = .singleByte(n)
-                    return
+                    return .singleByte(n)
                 }
             }
             return nil
