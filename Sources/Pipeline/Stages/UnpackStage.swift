@@ -73,8 +73,9 @@ public struct UnpackStage: Stage {
         }
         closedir(dir)
         // Byte order, which is code point order for UTF-8: the same as String's for NFC names.
-        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        for (name, st) in entries {
+        // Indices are sorted, not the entries: a stat is 144 bytes to move per swap.
+        let order = entries.indices.sorted { entries[$0].name.utf8.lexicographicallyPrecedes(entries[$1].name.utf8) }
+        for (name, st) in order.lazy.map({ entries[$0] }) {
             let full = folder + "/" + name
             let relative = prefix.isEmpty ? name : prefix + "/" + name
             switch st.st_mode & S_IFMT {
