@@ -6,6 +6,7 @@ import Pipeline
 extension Sluice {
     struct Digest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "digest",
             abstract: "Show the digest mail that would go out now (text body and attachments), or send it with --send.")
 
         @OptionGroup var options: PipelineArgument

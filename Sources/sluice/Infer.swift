@@ -6,6 +6,7 @@ import Inference
 extension Sluice {
     struct Infer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "infer",
             abstract: "Run an ONNX image model on DICOM files (findings as JSON) or on a raw tensor (--tensor).",
             discussion: """
                 MODEL is a .onnx file with its descriptor (.yaml) beside it, or the descriptor itself.

@@ -7,6 +7,7 @@ import Reports
 extension Sluice {
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inspect",
             abstract: "Dump a DICOM file (dcmdump-like, or the DICOM JSON model) or an HL7 v2 file.")
 
         @Argument(help: "A DICOM or HL7 file (several DICOM files with --png-dir).") var files: [String] = []

@@ -8,6 +8,7 @@ import Reports
 extension Sluice {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Watch the inboxes and process batches until SIGINT/SIGTERM, or one pass with --once.")
 
         @OptionGroup var options: PipelineArgument
@@ -36,6 +37,7 @@ extension Sluice {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Batches, states, counts, errors and queue depth, from the ledger.")
 
         @OptionGroup var options: PipelineArgument
@@ -55,6 +57,7 @@ extension Sluice {
 
     struct Rerun: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rerun",
             abstract: "Reprocess archived batches into new runs that supersede the old ones (new model, fixed bug).")
 
         @OptionGroup var options: PipelineArgument
@@ -97,6 +100,7 @@ extension Sluice {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retry",
             abstract: "Put parked (dead-letter) deliveries back in the queue and deliver them now.")
 
         @OptionGroup var options: PipelineArgument
@@ -134,6 +138,7 @@ extension Sluice {
 
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scan",
             abstract: "Show what is in a drop (patients, studies, series, instances, HL7 messages, problems) without processing it.")
 
         @Argument(help: "A folder, zip archive or file.") var path: String
@@ -148,6 +153,7 @@ extension Sluice {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Validate a pipeline file and test that every inbox, outbox and the ledger can be used.")
 
         @OptionGroup var options: PipelineArgument

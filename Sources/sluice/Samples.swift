@@ -6,6 +6,7 @@ import Samples
 extension Sluice {
     struct Samples: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "samples",
             abstract: "Write synthetic, PHI-free sample drops (with ground truth) for trying Sluice and for tests.")
 
         @Argument(help: "Folder to write the batches into (e.g. var/inbox).") var directory: String
