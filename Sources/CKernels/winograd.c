@@ -43,30 +43,39 @@ size_t ck_winograd_filter_size(ck_isa isa, size_t m, size_t channels) { return 1
 
 size_t ck_winograd_filter_scratch(ck_isa isa, size_t m, size_t channels) { return ck_packed_a_size(isa, m, 9 * channels); }
 
+typedef float v4 __attribute__((vector_size(16)));
+
+CK_INLINE v4 load4(const float *p) { v4 v; memcpy(&v, p, sizeof v); return v; }
+CK_INLINE void store4(float *p, v4 v) { memcpy(p, &v, sizeof v); }
+
 // U_ξ goes straight into the layout ck_pack_a_direct writes (MR-row panels over all `channels`
 // columns, zero rows past m): the GEMMs below call the microkernel with k = channels at once.
-// The weights are first packed the same way (as m × 9·channels), so a panel's MR filters of
-// one channel lie side by side and the loop across them vectorizes.
+// The weights are first packed the same way (as m × 9·channels), so a panel's MR filters of one
+// channel lie side by side and the transform takes four at a time (MR is 4, 6 or 8; with 6 the
+// two steps overlap and write rows 2 and 3 twice, with the same values). Filter by filter it
+// was a tenth of a 32→32 conv, and once per sample when a batch runs sample by sample.
 void ck_winograd_filter(ck_isa isa, size_t m, size_t channels, const float *weights, float *packed, float *scratch) {
     const size_t mr = (size_t)ck_desc_for(isa)->mr, size = u_floats(isa, m, channels);
     ck_pack_a_direct(isa, m, 9 * channels, weights, 9 * channels, scratch);
+    const v4 half = { 0.5f, 0.5f, 0.5f, 0.5f };
     for (size_t p = 0; p < (m + mr - 1) / mr; p++) {
         for (size_t ic = 0; ic < channels; ic++) {
             const float *g = scratch + (p * 9 * channels + ic * 9) * mr;
             float *u = packed + (p * channels + ic) * mr;
-            for (size_t r = 0; r < mr; r++) {
+            for (size_t c = 0; c < mr; c += 4) {
+                const size_t r = c + 4 <= mr ? c : mr - 4;
                 // G g Gᵀ, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]: halving is exact, so each value
                 // rounds at most twice.
-                float t[4][3];
+                v4 t[4][3];
                 for (size_t j = 0; j < 3; j++) {
-                    const float g0 = g[j * mr + r], g1 = g[(3 + j) * mr + r], g2 = g[(6 + j) * mr + r];
-                    t[0][j] = g0; t[1][j] = 0.5f * (g0 + g1 + g2); t[2][j] = 0.5f * (g0 - g1 + g2); t[3][j] = g2;
+                    const v4 g0 = load4(g + j * mr + r), g1 = load4(g + (3 + j) * mr + r), g2 = load4(g + (6 + j) * mr + r);
+                    t[0][j] = g0; t[1][j] = half * (g0 + g1 + g2); t[2][j] = half * (g0 - g1 + g2); t[3][j] = g2;
                 }
                 for (size_t i = 0; i < 4; i++) {
-                    u[(4 * i) * size + r] = t[i][0];
-                    u[(4 * i + 1) * size + r] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-                    u[(4 * i + 2) * size + r] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-                    u[(4 * i + 3) * size + r] = t[i][2];
+                    store4(u + (4 * i) * size + r, t[i][0]);
+                    store4(u + (4 * i + 1) * size + r, half * (t[i][0] + t[i][1] + t[i][2]));
+                    store4(u + (4 * i + 2) * size + r, half * (t[i][0] - t[i][1] + t[i][2]));
+                    store4(u + (4 * i + 3) * size + r, t[i][2]);
                 }
             }
         }
