@@ -69,9 +69,10 @@ public enum Convolution {
                         using: .selected)
     }
 
+    /// allowWinograd false keeps convs Winograd would take on the direct and packed paths (for their tests).
     static func conv2d(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, threads: Int,
-                       activation: Activation = .identity, using impl: Implementation) {
+                       activation: Activation = .identity, using impl: Implementation, allowWinograd: Bool = true) {
         precondition(threads >= 1, "threads must be at least 1")
         precondition(g.batch >= 0 && g.inChannels > 0 && g.outChannels > 0 && g.inHeight > 0 && g.inWidth > 0
                      && g.kernelHeight > 0 && g.kernelWidth > 0, "empty convolution")
@@ -108,6 +109,12 @@ public enum Convolution {
                                  output + plane * outHW, scratch)
                 }
             }
+            return
+        }
+
+        if allowWinograd && usesWinograd(g) {
+            winograd(input: input, weights: weights, bias: bias, output: output, geometry: g, threads: threads,
+                     activation: act, using: impl)
             return
         }
 
@@ -177,6 +184,54 @@ public enum Convolution {
                 while at < hi {
                     let plane = at / perPlane, first = at % perPlane, count = min(hi - at, perPlane - first)
                     compute(plane, first, count, 0..<ocg, packed + plane % g.groups * packedSize, scratch)
+                    at += count
+                }
+            }
+        }
+    }
+
+    /// Whether conv2d takes Winograd F(2×2, 3×3) for `g`: 3×3, stride 1, dilation 1, one group,
+    /// and a shape where its 16 GEMMs of 4/9 the multiply-adds beat the direct kernel, which
+    /// already runs at the FMA peak. Measured on Zen 4 (AVX-512 and AVX2): the transforms cost
+    /// per channel and the filters per channel pair, so 16→16 broke even and 16→32 or 32→32
+    /// won; the transforms take 16 tiles of a tile row at a time, so outputs narrower than 32
+    /// columns waste lanes and lost (32→32 at 24 columns by 3%, at 32 it took a third off).
+    static func usesWinograd(_ g: ConvGeometry) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideH == 1 && g.strideW == 1
+            && g.dilationH == 1 && g.dilationW == 1 && g.groups == 1
+            && min(g.inChannels, g.outChannels) >= 16 && g.inChannels * g.outChannels >= 512
+            && g.outWidth >= 32 && (g.outHeight + 1) / 2 * ((g.outWidth + 1) / 2) >= 32
+    }
+
+    /// conv2d by Winograd F(2×2, 3×3): the filters are transformed and packed once per call, then
+    /// the tiles of all images are laid end to end and cut into equal runs, one per worker.
+    private static func winograd(input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                 output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, threads: Int,
+                                 activation act: ck_activation, using impl: Implementation) {
+        let outH = g.outHeight, outW = g.outWidth, inHW = g.inHeight * g.inWidth, outHW = outH * outW
+        let perImage = (outH + 1) / 2 * ((outW + 1) / 2), total = g.batch * perImage
+        // Runs in whole vector steps of the transforms.
+        let granule = 16, pieces = (total + granule - 1) / granule
+        let workers = workerCount(threads, work: total * 16 * g.inChannels * g.outChannels, pieces: pieces)
+        let run = ((total + workers - 1) / workers + granule - 1) / granule * granule
+        func image(_ n: Int) -> ck_conv_image {
+            ck_conv_image(input: input + n * g.inChannels * inHW, channels: g.inChannels, in_h: g.inHeight,
+                          in_w: g.inWidth, out_w: outW, kernel_h: 3, kernel_w: 3, stride_h: 1, stride_w: 1,
+                          pad_top: g.padTop, pad_left: g.padLeft, dil_h: 1, dil_w: 1)
+        }
+        var shape = image(0)
+        let filterSize = ck_winograd_filter_size(impl.isa, g.outChannels, g.inChannels)
+        withScratch(filterSize + ck_winograd_filter_scratch(impl.isa, g.outChannels, g.inChannels)) { packed in
+            ck_winograd_filter(impl.isa, g.outChannels, g.inChannels, weights, packed, packed + filterSize)
+            let floats = ck_winograd_scratch(impl.isa, &shape, g.outChannels, min(run, perImage))
+            parallel(workers, scratch: { _ in floats }) { w, scratch in
+                let lo = w * run, hi = min(total, lo + run)
+                var at = lo
+                while at < hi {
+                    let n = at / perImage, first = at % perImage, count = min(hi - at, perImage - first)
+                    var source = image(n)
+                    ck_winograd_conv(impl.isa, g.outChannels, packed, &source, first, count, outH, bias, act,
+                                     output + n * g.outChannels * outHW, outHW, scratch)
                     at += count
                 }
             }

@@ -5,8 +5,10 @@ import Testing
 import TestSupport
 @testable import Kernels
 
+/// winograd false keeps the shape on the direct and packed paths, which most cases here were written for.
 private func conv(_ g: ConvGeometry, _ input: [Float], _ weights: [Float], _ bias: [Float]?,
-                  threads: Int, activation: Convolution.Activation = .identity, _ impl: Implementation) -> [Float] {
+                  threads: Int, activation: Convolution.Activation = .identity, _ impl: Implementation,
+                  winograd: Bool = false) -> [Float] {
     // NaN first: the kernel must write every output element.
     var out = [Float](repeating: .nan, count: g.batch * g.outChannels * g.outHeight * g.outWidth)
     input.withUnsafeBufferPointer { x in
@@ -15,7 +17,7 @@ private func conv(_ g: ConvGeometry, _ input: [Float], _ weights: [Float], _ bia
                 withOptionalPointer(bias) { b in
                     Convolution.conv2d(input: x.baseAddress!, weights: w.baseAddress!, bias: b,
                                        output: o.baseAddress!, geometry: g, threads: threads, activation: activation,
-                                       using: impl)
+                                       using: impl, allowWinograd: winograd)
                 }
             }
         }
@@ -34,25 +36,27 @@ private struct ConvCase: Sendable {
     let input: [Float], weights: [Float], bias: [Float]?
     let expected: [Double], scale: [Double]
 
-    init(_ name: String, _ g: ConvGeometry, _ rng: inout SeededRandom) {
+    /// withBias nil: a bias or none at random.
+    init(_ name: String, _ g: ConvGeometry, _ rng: inout SeededRandom, withBias: Bool? = nil) {
         self.name = name
         self.g = g
         input = rng.floats(g.batch * g.inChannels * g.inHeight * g.inWidth)
         weights = rng.floats(g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth)
-        bias = Bool.random(using: &rng) ? rng.floats(g.outChannels) : nil
+        bias = withBias ?? Bool.random(using: &rng) ? rng.floats(g.outChannels) : nil
         expected = ScalarReference.conv2d(input: input, weights: weights, bias: bias, geometry: g)
         scale = ScalarReference.conv2d(input: input.map(abs), weights: weights.map(abs), bias: bias?.map(abs), geometry: g)
     }
 
-    func check(threads: Int = 1, _ impl: Implementation) -> Bool {
-        matches(conv(g, input, weights, bias, threads: threads, impl), expected, scale: scale)
+    func check(threads: Int = 1, _ impl: Implementation, winograd: Bool = false) -> Bool {
+        matches(conv(g, input, weights, bias, threads: threads, impl, winograd: winograd), expected, scale: scale)
     }
 
     /// The fused ReLU against max(reference, 0); relu is 1-Lipschitz, so the same tolerance holds.
     /// Also that the case reaches the clamp at all (some reference value below zero) and that
     /// nothing negative comes out.
-    func checkRelu(threads: Int = 1, _ impl: Implementation) -> (matches: Bool, clamped: Bool, negative: Bool) {
-        let got = conv(g, input, weights, bias, threads: threads, activation: .relu, impl)
+    func checkRelu(threads: Int = 1, _ impl: Implementation, winograd: Bool = false)
+        -> (matches: Bool, clamped: Bool, negative: Bool) {
+        let got = conv(g, input, weights, bias, threads: threads, activation: .relu, impl, winograd: winograd)
         return (matches(got, expected.map { max($0, 0) }, scale: scale), expected.contains { $0 < 0 },
                 got.contains { $0 < 0 })
     }
@@ -263,6 +267,106 @@ func conv2dReadsNothingPastTheInput(_ impl: Implementation) throws {
         }
     }
     #endif
+}
+
+// MARK: Winograd
+
+/// Shapes conv2d sends to Winograd F(2×2, 3×3): partial tiles at the right and bottom edges (odd
+/// output sizes), every pad, a batch, tile runs that cross tile rows and blocks, and input
+/// channels deeper than one GEMM depth slice, with channel counts off the tile sizes.
+private let winogradCases: [ConvCase] = {
+    var rng = SeededRandom(seed: 55)
+    let shapes: [(String, ConvGeometry, Bool)] = [
+        ("even output, pad 1", ConvGeometry(batch: 1, inChannels: 16, inHeight: 8, inWidth: 32, outChannels: 32,
+                                            kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), true),
+        // 17 tiles a row: a full vector step and one of a single tile, cut by the edge.
+        ("odd output, pad 0", ConvGeometry(batch: 1, inChannels: 17, inHeight: 13, inWidth: 35, outChannels: 33,
+                                           kernelHeight: 3, kernelWidth: 3), false),
+        ("pad 2", ConvGeometry(batch: 1, inChannels: 18, inHeight: 9, inWidth: 30, outChannels: 29, kernelHeight: 3, kernelWidth: 3,
+                               padTop: 2, padLeft: 2, padBottom: 2, padRight: 2), true),
+        ("asymmetric pad", ConvGeometry(batch: 1, inChannels: 20, inHeight: 12, inWidth: 33, outChannels: 27, kernelHeight: 3,
+                                        kernelWidth: 3, padTop: 0, padLeft: 2, padBottom: 1, padRight: 0), false),
+        ("batch 2, odd width", ConvGeometry(batch: 2, inChannels: 24, inHeight: 10, inWidth: 35, outChannels: 24,
+                                            kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), true),
+        // 20 × 35 tiles in blocks of 32: blocks and runs start and end mid tile row.
+        ("several blocks", ConvGeometry(batch: 1, inChannels: 40, inHeight: 39, inWidth: 70, outChannels: 36, kernelHeight: 3,
+                                        kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), false),
+        // 260 input channels: deeper than one slice of the packed GEMM (the microkernel takes them at once).
+        ("deep", ConvGeometry(batch: 1, inChannels: 260, inHeight: 8, inWidth: 32, outChannels: 17, kernelHeight: 3, kernelWidth: 3,
+                              padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), true),
+    ]
+    return shapes.map { ConvCase($0.0, $0.1, &rng, withBias: $0.2) }
+}()
+
+@Test func winogradTakesOnlyItsShapes() {
+    for c in winogradCases { #expect(Convolution.usesWinograd(c.g), "\(c.name)") }
+    let base = ConvGeometry(batch: 1, inChannels: 32, inHeight: 32, inWidth: 32, outChannels: 32, kernelHeight: 3, kernelWidth: 3,
+                            padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    #expect(Convolution.usesWinograd(base))
+    var other = base
+    other.strideH = 2
+    #expect(!Convolution.usesWinograd(other))
+    other = base
+    other.dilationW = 2
+    #expect(!Convolution.usesWinograd(other))
+    other = base
+    other.groups = 2
+    #expect(!Convolution.usesWinograd(other))
+    other = base
+    other.kernelWidth = 5
+    #expect(!Convolution.usesWinograd(other))
+    other = base
+    other.inChannels = 8
+    #expect(!Convolution.usesWinograd(other))
+    other = base
+    other.inWidth = 24      // 12 tiles a row: too narrow for the transforms' 16-tile steps
+    #expect(!Convolution.usesWinograd(other))
+}
+
+@Test(arguments: Implementation.available)
+func winogradMatchesReference(_ impl: Implementation) {
+    for c in winogradCases {
+        for threads in [1, 2] {
+            let ok = c.check(threads: threads, impl, winograd: true)
+            #expect(ok, "\(c.name) on \(threads) threads")
+            let r = c.checkRelu(threads: threads, impl, winograd: true)
+            #expect(r.matches && r.clamped && !r.negative, "\(c.name) with ReLU on \(threads) threads")
+        }
+    }
+}
+
+/// Each tile's arithmetic does not depend on which worker's run or block holds it.
+@Test(arguments: Implementation.available)
+func winogradGivesTheSameResultOnAnyThreadCount(_ impl: Implementation) {
+    for c in winogradCases {
+        let one = conv(c.g, c.input, c.weights, c.bias, threads: 1, impl, winograd: true)
+        for threads in [2, 3] {
+            let same = conv(c.g, c.input, c.weights, c.bias, threads: threads, impl, winograd: true) == one
+            #expect(same, "\(c.name) on \(threads) threads")
+        }
+    }
+}
+
+/// A NaN in a tile reaches exactly the outputs whose window holds it (the transforms have no
+/// term for the others), and the fused ReLU keeps it.
+@Test(arguments: Implementation.available)
+func winogradReluKeepsNaN(_ impl: Implementation) {
+    let g = ConvGeometry(batch: 1, inChannels: 16, inHeight: 8, inWidth: 32, outChannels: 32, kernelHeight: 3, kernelWidth: 3,
+                         padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+    #expect(Convolution.usesWinograd(g))
+    var input = [Float](repeating: -1, count: g.inChannels * g.inHeight * g.inWidth)
+    input[3 * g.inWidth + 3] = .nan     // in the input tiles of output tiles (1, 1) to (2, 2)
+    let weights = [Float](repeating: 1, count: g.outChannels * g.inChannels * 9)
+    let out = conv(g, input, weights, nil, threads: 1, activation: .relu, impl, winograd: true)
+    for oc in 0..<g.outChannels {
+        for y in 0..<g.outHeight {
+            for x in 0..<g.outWidth {
+                let v = out[(oc * g.outHeight + y) * g.outWidth + x]
+                if abs(y - 3) <= 1 && abs(x - 3) <= 1 { #expect(v.isNaN, "(\(oc), \(y), \(x))") }
+                else { #expect(v == 0, "(\(oc), \(y), \(x))") }
+            }
+        }
+    }
 }
 
 // MARK: ConvTranspose

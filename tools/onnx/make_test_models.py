@@ -130,6 +130,8 @@ def b_conv_dilated(c):       return conv(c, "x", 2, 3, [3, 3], dilations=[2, 3],
 def b_conv_1x1(c):           return conv(c, "x", 7, 3, [1, 1])
 def b_conv_strided_dilated(c): return conv(c, "x", 3, 4, [3, 3], strides=[3, 2], dilations=[2, 1], pads=[1, 0, 2, 1])
 def b_conv_big_kernel(c):    return conv(c, "x", 1, 2, [7, 7], strides=[2, 2], pads=[3, 3, 3, 3])
+# 16→32 on 33 columns: Kernels' Winograd F(2×2, 3×3) path (Convolution.usesWinograd), fused Relu.
+def b_conv_winograd(c):      return c.node("Relu", [conv(c, "x", 16, 32, [3, 3], pads=[1, 1, 1, 1])])
 
 
 # ConvTranspose: output size = s·(i−1) + op + ((k−1)·d + 1) − pad_begin − pad_end.
@@ -378,6 +380,7 @@ CASES = [
     ("conv_strided_dilated", [1, 3, 13, 10], 17, b_conv_strided_dilated),
     ("conv_7x7_s2", [1, 1, 17, 15], 17, b_conv_big_kernel),
     ("conv_opset13", [1, 3, 7, 9], 13, b_conv_basic),
+    ("conv_winograd_relu", [2, 16, 9, 33], 17, b_conv_winograd),
     ("convt_basic", [1, 3, 5, 4], 17, b_convt_basic),
     ("convt_s2_pads_outpad", [1, 4, 5, 6], 17, b_convt_s2),
     ("convt_k2s2_nobias", [2, 4, 4, 5], 17, b_convt_k2s2),
@@ -475,6 +478,8 @@ CASES = [
     ("cnn_classifier_opset13", [1, 3, 32, 28], 13, b_cnn_classifier),
     ("demo_like_b1", [1, 1, 64, 64], 17, b_demo_like, ["N", 1, 64, 64]),
     ("demo_like_b3", [3, 1, 64, 64], 17, b_demo_like, ["N", 1, 64, 64]),
+    # The demo model's own size: its last conv (32→32 on 32×32) takes the Winograd path.
+    ("demo_like_256", [1, 1, 256, 256], 17, b_demo_like, ["N", 1, 256, 256]),
     ("tiny_unet_b1", [1, 1, 24, 20], 17, b_tiny_unet),
     ("tiny_unet_b3", [3, 1, 24, 20], 17, b_tiny_unet),
     ("tiny_unet_opset13", [1, 1, 16, 16], 13, b_tiny_unet),

@@ -96,6 +96,24 @@ size_t ck_depthwise_scratch(ck_isa isa, const ck_conv_image *image, size_t out_h
 void ck_depthwise(ck_isa isa, const ck_conv_image *image, size_t out_h, const float *weights, float bias,
                   ck_activation act, float *out, float *scratch);
 
+/// Winograd F(2×2, 3×3) for 3×3, stride 1, dilation 1 convs (winograd.c): 16 GEMMs of
+/// m × channels by channels × tiles in place of one of m × 9·channels by 9·channels × pixels.
+/// Floats of the transformed, packed filters, and of the scratch ck_winograd_filter needs.
+size_t ck_winograd_filter_size(ck_isa isa, size_t m, size_t channels);
+size_t ck_winograd_filter_scratch(ck_isa isa, size_t m, size_t channels);
+
+/// Transforms and packs weights [m][channels][3][3] for ck_winograd_conv.
+void ck_winograd_filter(ck_isa isa, size_t m, size_t channels, const float *weights, float *packed, float *scratch);
+
+/// Floats of scratch ck_winograd_conv needs for up to `tiles` tiles of `image`.
+size_t ck_winograd_scratch(ck_isa isa, const ck_conv_image *image, size_t m, size_t tiles);
+
+/// 2×2 output tiles t0 ..< t0+tiles (row-major over the ⌈out_h/2⌉ × ⌈out_w/2⌉ tiles; the last
+/// row and column may be cut by the output's edge) of c[m][out_h][out_w] = act(W ⋆ image + bias),
+/// output channels `plane` floats apart; bias may be NULL. `image` must be 3×3, stride 1, dilation 1.
+void ck_winograd_conv(ck_isa isa, size_t m, const float *packed_u, const ck_conv_image *image, size_t t0, size_t tiles,
+                      size_t out_h, const float *bias, ck_activation act, float *c, size_t plane, float *scratch);
+
 /// A spin-wait hint for the worker pool's polling loops (Kernels' WorkerPool.swift).
 static inline void ck_spin_pause(void) {
 #if defined(__x86_64__)
