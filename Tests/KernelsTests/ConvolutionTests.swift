@@ -303,24 +303,17 @@ private let winogradCases: [ConvCase] = {
     let base = ConvGeometry(batch: 1, inChannels: 32, inHeight: 32, inWidth: 32, outChannels: 32, kernelHeight: 3, kernelWidth: 3,
                             padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
     #expect(Convolution.usesWinograd(base))
-    var other = base
-    other.strideH = 2
-    #expect(!Convolution.usesWinograd(other))
-    other = base
-    other.dilationW = 2
-    #expect(!Convolution.usesWinograd(other))
-    other = base
-    other.groups = 2
-    #expect(!Convolution.usesWinograd(other))
-    other = base
-    other.kernelWidth = 5
-    #expect(!Convolution.usesWinograd(other))
-    other = base
-    other.inChannels = 8
-    #expect(!Convolution.usesWinograd(other))
-    other = base
-    other.inWidth = 24      // 12 tiles a row: too narrow for the transforms' 16-tile steps
-    #expect(!Convolution.usesWinograd(other))
+    let declined: [(String, (inout ConvGeometry) -> Void)] = [
+        ("stride 2", { $0.strideH = 2 }), ("dilation 2", { $0.dilationW = 2 }), ("2 groups", { $0.groups = 2 }),
+        ("5 wide", { $0.kernelWidth = 5 }), ("8 input channels", { $0.inChannels = 8 }),
+        // 12 tiles a row: too narrow for the transforms' 16-tile steps
+        ("24 columns", { $0.inWidth = 24 }),
+    ]
+    for (name, change) in declined {
+        var g = base
+        change(&g)
+        #expect(!Convolution.usesWinograd(g), "\(name)")
+    }
 }
 
 @Test(arguments: Implementation.available)
