@@ -242,19 +242,8 @@ void ck_col2im_add(const float *col, size_t ldcol, size_t channels, size_t col0,
     }
 }
 
-typedef float v16 __attribute__((vector_size(64)));
-
-/// Adds w·p[0 ..< 16] to *acc (through pointers: a v16 passed by value would change the ABI
-/// between the differently targeted instantiations).
-CK_INLINE void madd16(v16 *acc, float w, const float *p) { v16 v; memcpy(&v, p, sizeof v); *acc += w * v; }
-
-typedef int v16i __attribute__((vector_size(64)));
-
-/// Clears the lanes below zero (not max(): NaN compares false and survives, as in the GEMM kernels).
-CK_INLINE void relu16(v16 *acc) {
-    const v16 zero = { 0 };
-    *acc = (v16)((v16i)*acc & ~(*acc < zero));
-}
+/// Adds w·p[0 ..< 16] to *acc.
+CK_INLINE void madd16(v16 *acc, float w, const float *p) { v16 v; load16(&v, p); *acc += w * v; }
 
 /// Depthwise over a padded, phase-split band (as the direct conv reads): four 16-lane
 /// accumulators per step, so the multiply-adds of one tap overlap instead of waiting on each

@@ -4,11 +4,6 @@
 #include <string.h>
 #include "internal.h"
 
-typedef float v16 __attribute__((vector_size(64)));
-
-// Through pointers, never by value: a v16 argument would change the ABI between the
-// differently targeted instantiations.
-CK_INLINE void load16(v16 *v, const float *p) { memcpy(v, p, sizeof *v); }
 CK_INLINE float sum16(const v16 *v) {
     float s = 0;
     for (int j = 0; j < 16; j++) s += (*v)[j];

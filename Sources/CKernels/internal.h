@@ -2,6 +2,7 @@
 #ifndef CKERNELS_INTERNAL_H
 #define CKERNELS_INTERNAL_H
 
+#include <string.h>
 #include "include/ckernels.h"
 
 /// C[mr×nr] = act(alpha·Σ_p pa[p·MR + i]·pb[p·NR + j] + beta·C + bias[i]) (beta 0: C is not
@@ -47,6 +48,22 @@ extern const ck_desc ck_desc_avx512;
 const ck_desc *ck_desc_for(ck_isa isa);
 
 #define CK_INLINE static inline __attribute__((always_inline))
+
+// Generic vectors for code compiled once per ISA (each instantiation lowers them to its own
+// registers). Pass them through pointers, never by value: a vector argument would change the
+// ABI between the differently targeted instantiations.
+typedef float v4 __attribute__((vector_size(16)));
+typedef float v16 __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+
+CK_INLINE v4 load4(const float *p) { v4 v; memcpy(&v, p, sizeof v); return v; }
+CK_INLINE void load16(v16 *v, const float *p) { memcpy(v, p, sizeof *v); }
+
+/// Clears the lanes below zero (not max(): NaN compares false and survives, as in the GEMM kernels).
+CK_INLINE void relu16(v16 *x) {
+    const v16 zero = { 0 };
+    *x = (v16)((v16i)*x & ~(*x < zero));
+}
 
 /// Rows of C up to which ck_sgemm skips packing (gemv.c).
 #define CK_SMALL_M 4

@@ -7,9 +7,6 @@
 #define MR 4
 #define NR 8
 
-typedef float v4 __attribute__((vector_size(16)));
-
-CK_INLINE v4 load4(const float *p) { v4 v; memcpy(&v, p, sizeof v); return v; }
 CK_INLINE v4 splat(float x) { return (v4){ x, x, x, x }; }
 
 static void store(v4 acc[MR][2], float *c, size_t ldc, float alpha, float beta, const float *bias,

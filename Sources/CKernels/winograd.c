@@ -43,9 +43,6 @@ size_t ck_winograd_filter_size(ck_isa isa, size_t m, size_t channels) { return 1
 
 size_t ck_winograd_filter_scratch(ck_isa isa, size_t m, size_t channels) { return ck_packed_a_size(isa, m, 9 * channels); }
 
-typedef float v4 __attribute__((vector_size(16)));
-
-CK_INLINE v4 load4(const float *p) { v4 v; memcpy(&v, p, sizeof v); return v; }
 CK_INLINE void store4(float *p, v4 v) { memcpy(p, &v, sizeof v); }
 
 // U_ξ goes straight into the layout ck_pack_a_direct writes (MR-row panels over all `channels`
@@ -88,11 +85,6 @@ size_t ck_winograd_scratch(ck_isa isa, const ck_conv_image *im, size_t m, size_t
     return 16 * (xi_floats(im->channels * nb) + xi_floats(m * nb)) + band_rows(nb, tiles_w) * row_floats(tiles_w);
 }
 
-typedef float v16 __attribute__((vector_size(64)));
-typedef int v16i __attribute__((vector_size(64)));
-
-CK_INLINE void load16(v16 *v, const float *p) { memcpy(v, p, sizeof *v); }
-
 /// Tiles j ..< j+n (n ≤ 16) of one channel into V, which holds the microkernel's B panels
 /// already packed (NR tiles by all channels, `panel` floats each), so the GEMMs copy nothing.
 /// `row` is the channel's first row, in panel 0.
@@ -129,9 +121,6 @@ static void fill_band(const ck_conv_image *im, const float *plane, size_t ty0, s
         for (ptrdiff_t i = hi; i < (ptrdiff_t)ld; i++) dst[i] = 0;
     }
 }
-
-// Vectors go through pointers, as in conv.c: a v16 passed by value would change the ABI
-// between the differently targeted instantiations.
 
 /// Even and odd lanes of the 32 floats a, b: columns 0, 2, 4, … and 1, 3, 5, … of 16 tiles.
 CK_INLINE void deinterleave(v16 *even, v16 *odd, const v16 *a, const v16 *b) {
@@ -185,12 +174,6 @@ CK_INLINE void input_transform(const ck_conv_image *im, size_t tiles_w, size_t t
         for (size_t xi = 0; xi < 16; xi++)
             for (size_t ic = 0; ic < im->channels; ic++) memset(last + xi * xi_stride + ic * nr, 0, (nr - count % nr) * sizeof(float));
     }
-}
-
-/// Clears the lanes below zero (not max(): NaN compares false and survives, as in the GEMM kernels).
-CK_INLINE void relu16(v16 *x) {
-    const v16 zero = { 0 };
-    *x = (v16)((v16i)*x & ~(*x < zero));
 }
 
 /// Y = Aᵀ M A (Aᵀ = [1 1 1 0; 0 1 −1 −1]) plus bias, then `act`, for the tiles of M columns
