@@ -60,4 +60,3 @@ extension ONNXModel {
         return out
     }
 }
-
