@@ -22,6 +22,11 @@ import sys
 import time
 
 
+# Bumped whenever generate() changes. 2: Frame of Reference UIDs of their own (the study UID
+# plus ".1" ran past the 64 characters PS3.5 9.1 allows).
+CORPUS_VERSION = 2
+
+
 def generate(corpus, n, seed=1234):
     import numpy as np
     from pydicom.dataset import Dataset, FileMetaDataset
@@ -52,7 +57,7 @@ def generate(corpus, n, seed=1234):
         ds.StudyID = "1"; ds.SeriesNumber = 1; ds.InstanceNumber = i % 50 + 1
         ds.ImagePositionPatient = [-125.5, -130.25, float(i % 50) * 2.5]
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-        ds.FrameOfReferenceUID = ds.StudyInstanceUID + ".1"
+        ds.FrameOfReferenceUID = generate_uid(entropy_srcs=[str(seed), "frame", str(i // 50)])
         ds.PositionReferenceIndicator = ""
         code = Dataset(); code.CodeValue = "T-D3000"; code.CodingSchemeDesignator = "SRT"; code.CodeMeaning = "Chest"
         ds.AnatomicRegionSequence = Sequence([code])
@@ -112,10 +117,14 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
 
-    if len(files_of(a.corpus) if os.path.isdir(a.corpus) else []) != a.files:
+    # The stamp names the generator's version: a corpus from an older generator is made anew.
+    stamp = a.corpus.rstrip("/") + ".version"  # beside the corpus: the scan sees only DICOM files
+    current = f"{CORPUS_VERSION} {a.files}"
+    if not os.path.isfile(stamp) or open(stamp).read().strip() != current:
         shutil.rmtree(a.corpus, ignore_errors=True)
         print(f"generating {a.files} files in {a.corpus} ...", flush=True)
         generate(a.corpus, a.files)
+        open(stamp, "w").write(current + "\n")
     files = files_of(a.corpus)
     mb = sum(os.path.getsize(f) for f in files) / 1e6
     ours_cmd = a.ours
