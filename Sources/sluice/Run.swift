@@ -143,11 +143,13 @@ extension Sluice {
 
         @Argument(help: "A folder, zip archive or file.") var path: String
         @Flag(help: "Machine-readable output.") var json = false
+        @Flag(help: "Also print how long each stage took (on standard error; in the JSON as `timings`).") var timing = false
 
         func run() async throws {
             let report: ScanReport
-            do { report = try await ScanReport.make(path: path) } catch { throw Failure.processing("\(error)") }
+            do { report = try await ScanReport.make(path: path, timed: timing) } catch { throw Failure.processing("\(error)") }
             try printReport(report, json: json, text: report.text)
+            if let line = report.timingLine, !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
     }
 

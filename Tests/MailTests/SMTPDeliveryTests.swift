@@ -27,6 +27,14 @@ import TestSupport
                     messageID: MIMEMessage.messageID(seed: "test-\(UUID())", domain: Self.sender.domain))
     }
 
+    /// libcurl and the two dozen libraries it needs are opened on the first mail (the tests
+    /// here send through it), not by the loader at every start of `sluice`.
+    @Test func sluiceLoadsLibcurlOnlyToSendMail() throws {
+        let ldd = try runProcess("ldd", [sluiceBinary])
+        #expect(ldd.status == 0 && ldd.stdout.contains("libc.so"), "\(ldd.stdout)\(ldd.stderr)")
+        #expect(!ldd.stdout.contains("libcurl"), "\(ldd.stdout)")
+    }
+
     @Test func startTLSWithLoginDeliversAttachmentsByteIdentical() async throws {
         let server = try SMTPTestServer(mode: .starttls, users: ["sluice": "pässwörd 1"])
         defer { server.stop() }

@@ -39,8 +39,6 @@ public struct SMTPClient: Sendable {
         try result.get()
     }
 
-    private static let globalInit: CURLcode = sluice_curl_global_init()
-
     private final class Upload {
         let bytes: [UInt8]
         var offset = 0
@@ -60,12 +58,15 @@ public struct SMTPClient: Sendable {
         if let credentials = endpoint.credentials {
             do { password = try credentials.resolvePassword() } catch { throw configuration(error.description) }
         }
-        guard globalInit == CURLE_OK, let curl = curl_easy_init() else { throw configuration("libcurl could not start") }
-        defer { curl_easy_cleanup(curl) }
+        guard sluice_curl_global_init() == CURLE_OK else {  // loads libcurl, once
+            throw configuration("libcurl could not be loaded: " + (sluice_curl_load_error().map { String(cString: $0) } ?? "unknown reason"))
+        }
+        guard let curl = sluice_curl_easy_init() else { throw configuration("libcurl could not start") }
+        defer { sluice_curl_easy_cleanup(curl) }
 
         var recipientList: UnsafeMutablePointer<curl_slist>?
-        for recipient in recipients { recipientList = curl_slist_append(recipientList, "<\(recipient)>") }
-        defer { curl_slist_free_all(recipientList) }
+        for recipient in recipients { recipientList = sluice_curl_slist_append(recipientList, "<\(recipient)>") }
+        defer { sluice_curl_slist_free_all(recipientList) }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
@@ -114,7 +115,7 @@ public struct SMTPClient: Sendable {
         }
         guard !setupFailed else { throw configuration("this libcurl lacks a required SMTP option") }
 
-        let code = withExtendedLifetime(upload) { curl_easy_perform(curl) }
+        let code = withExtendedLifetime(upload) { sluice_curl_easy_perform(curl) }
         guard code != CURLE_OK else { return }
         var reply = 0
         _ = sluice_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &reply)
@@ -124,7 +125,7 @@ public struct SMTPClient: Sendable {
     /// Maps a libcurl failure to transient or permanent. The server's reply code decides when it
     /// sent one (4xx transient, 5xx permanent); otherwise the transport error does.
     static func classify(_ code: CURLcode, reply: Int?, detail: String, server: String) -> SMTPFailure {
-        let text = String(cString: curl_easy_strerror(code))
+        let text = String(cString: sluice_curl_easy_strerror(code))
         let transport: Set<CURLcode> = [
             CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
             CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
