@@ -330,7 +330,25 @@ import TestSupport
         let j = try Fixtures.sluice(["scan", dir.file("drop"), "--json"])
         let doc = try JSONSerialization.jsonObject(with: j.stdoutData) as? [String: Any]
         #expect(doc?["instances"] as? Int == 5)
+        #expect(doc?["timings"] == nil, "only when asked for")
+        // Sizes come from validation's open of each file (the walk stats nothing).
+        let sizes = try FileManager.default.subpathsOfDirectory(atPath: dir.file("drop")).map {
+            try FileManager.default.attributesOfItem(atPath: dir.file("drop/" + $0))
+        }.filter { $0[.type] as? FileAttributeType == .typeRegular }.map { $0[.size] as! Int }
+        #expect(doc?["files"] as? Int == 6 && doc?["bytes"] as? Int == sizes.reduce(0, +), "\(sizes)")
         #expect(FileManager.default.fileExists(atPath: dir.file("drop/s/IM0001.dcm")), "scan moves nothing")
+
+        // --timing: each stage's wall time on standard error, the report on standard output unchanged.
+        let timed = try Fixtures.sluice(["scan", dir.file("drop"), "--timing"])
+        #expect(timed.status == 0 && timed.stdout == r.stdout, "\(timed.stderr)")
+        let line = try #require(timed.stderr.split(separator: "\n").first { $0.hasPrefix("timing: ") })
+        let stages = line.dropFirst("timing: ".count).split(separator: ",").map { $0.split(separator: " ").first.map(String.init) }
+        #expect(stages == ["setup", "unpack", "validate", "group", "total"], "\(line)")
+        #expect(line.hasSuffix("(6 files)"), "\(line)")
+        let timedJSON = try Fixtures.sluice(["scan", dir.file("drop"), "--timing", "--json"])
+        let timings = (try JSONSerialization.jsonObject(with: timedJSON.stdoutData) as? [String: Any])?["timings"] as? [[String: Any]]
+        #expect(timings?.map { $0["stage"] as? String } == ["setup", "unpack", "validate", "group", "total"])
+        #expect(timings?.allSatisfy { ($0["milliseconds"] as? Double ?? -1) >= 0 } == true)
     }
 
     /// Validation reads only each file's head; pixel data it does not read must still be

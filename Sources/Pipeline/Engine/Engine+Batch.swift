@@ -74,7 +74,7 @@ extension Engine {
         }
 
         let validated = try await ValidateStage().run(unpacked, context: c)
-        let bytes = unpacked.files.map(\.size).reduce(0, +)
+        let bytes = validated.unpacked.files.compactMap(\.size).reduce(0, +)
         func recordCounts(studies: Int, outputDirectory: String? = nil) throws {
             try ledger.updateRun(
                 batchID: c.batchID, run: c.run, outputDirectory: outputDirectory, files: unpacked.files.count,
@@ -268,7 +268,7 @@ extension Engine {
         var records = v.unpacked.files.map { f in
             let status = v.fileStatus[f.relativePath]
             return FileRecord(
-                path: f.relativePath, kind: status?.kind ?? "unknown", size: f.size, sha256: f.sha256,
+                path: f.relativePath, kind: status?.kind ?? "unknown", size: f.size ?? 0, sha256: f.sha256,
                 status: status?.status ?? "ok", reason: status?.reason, stage: status?.status == "quarantined" ? "validate" : nil,
                 studyUID: byFile[f.relativePath]?.studyInstanceUID, sopInstanceUID: byFile[f.relativePath]?.sopInstanceUID)
         }

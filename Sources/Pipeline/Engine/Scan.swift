@@ -75,7 +75,7 @@ public struct ScanReport: Codable, Sendable {
         let grouped = try await GroupStage().run(validated, context: context)
         lap("group")
         return ScanReport(
-            path: path, files: unpacked.files.count, bytes: unpacked.files.map(\.size).reduce(0, +),
+            path: path, files: unpacked.files.count, bytes: validated.unpacked.files.compactMap(\.size).reduce(0, +),
             patients: grouped.patients.count,
             studies: grouped.studies.map { s in
                 let first = s.instances[0]

@@ -6,8 +6,10 @@ public struct BatchFile: Sendable, Equatable {
     /// Path relative to the batch root (what reports and the ledger show).
     public let relativePath: String
     public let absolutePath: String
-    public let size: Int
-    public let modified: Date
+    /// Size and modification time: from the listing for a single file, otherwise from the
+    /// validate stage's open (a folder's walk stats nothing); nil for a file it could not open.
+    public var size: Int?
+    public var modified: Date?
     public let sha256: String
 }
 

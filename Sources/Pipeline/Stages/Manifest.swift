@@ -27,7 +27,7 @@ public enum Manifest {
     static func make(report: BatchReport, batch: ValidatedBatch, outputs: [OutputFile]) throws -> Data {
         let inputs = batch.unpacked.files.map { f in
             let status = batch.fileStatus[f.relativePath]
-            return Document.Input(path: f.relativePath, sha256: f.sha256, size: f.size,
+            return Document.Input(path: f.relativePath, sha256: f.sha256, size: f.size ?? 0,
                                   status: status?.status ?? "ok", reason: status?.reason)
         }
         let doc = Document(

@@ -42,7 +42,7 @@ public struct UnpackStage: Stage {
             guard stat(path, &st) == 0 else { throw BatchFailure(stage: name, reason: "input \(context.sourceName) vanished") }
             listed = [Self.file((path as NSString).lastPathComponent, path, st)]
         }
-        // The walk's stat gave size and time; only hashing reads the files (in parallel).
+        // Only hashing reads the files here (in parallel); size and time come with validation.
         let files = !hashContents ? listed : try await boundedMap(listed, limit: context.workers) { file in
             BatchFile(relativePath: file.relativePath, absolutePath: file.absolutePath, size: file.size,
                       modified: file.modified, sha256: try SHA256.hex(fileAt: file.absolutePath))
@@ -60,63 +60,73 @@ public struct UnpackStage: Stage {
     }
 
     /// Regular files in a stable order; dot-files, markers and links are listed as ignored.
+    /// The entry type comes from readdir: no file is stat'ed here unless the file system leaves
+    /// the type unknown (the validate stage's open gives size and time at less cost).
     static func walk(_ folder: String, prefix: String, marker: String?,
                      into files: inout [BatchFile], ignored: inout [(path: String, reason: String)]) {
-        // readdir and an fstatat relative to the folder (no full path to resolve again).
         guard let dir = opendir(folder) else { return }
-        var names: [String] = []
+        var entries: [(name: String, type: UInt8)] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
             guard name != ".", name != ".." else { continue }
-            names.append(name)
+            entries.append((name, entry.pointee.d_type))
         }
-        let entries = statAll(names, in: dirfd(dir))
+        let unknown = entries.indices.filter { entries[$0].type == UInt8(DT_UNKNOWN) }
+        for (i, type) in zip(unknown, types(of: unknown.map { entries[$0].name }, in: dirfd(dir))) { entries[i].type = type }
         closedir(dir)
         // Byte order, which is code point order for UTF-8: the same as String's for NFC names.
-        // Indices are sorted, not the entries: a stat is 144 bytes to move per swap.
-        let order = entries.indices.sorted { entries[$0].name.utf8.lexicographicallyPrecedes(entries[$1].name.utf8) }
-        for (name, st) in order.lazy.map({ entries[$0] }) {
+        entries.sort { bytewiseLess($0.name, $1.name) }
+        for (name, type) in entries {
             let full = folder + "/" + name
             let relative = prefix.isEmpty ? name : prefix + "/" + name
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR:
+            switch Int(type) {
+            case Int(DT_DIR):
                 if name.hasPrefix(".") { ignored.append((relative + "/", "hidden folder")) } else {
                     walk(full, prefix: relative, marker: marker, into: &files, ignored: &ignored)
                 }
-            case S_IFLNK:
+            case Int(DT_LNK):
                 ignored.append((relative, "symbolic link, not followed"))
-            case S_IFREG:
+            case Int(DT_REG):
                 if name.hasPrefix(".") {
                     ignored.append((relative, "hidden file"))
                 } else if name == marker {
                     ignored.append((relative, "completion marker"))
                 } else {
-                    files.append(file(relative, full, st))
+                    files.append(BatchFile(relativePath: relative, absolutePath: full, size: nil, modified: nil, sha256: ""))
                 }
+            case Int(DT_UNKNOWN):
+                break  // vanished between readdir and lstat
             default:
                 ignored.append((relative, "not a regular file"))
             }
         }
     }
 
-    /// Entries of a large folder are stat'ed on every core: the calls are a third of a
-    /// metadata scan's listing, and each waits on the kernel alone. A vanished entry is left out.
-    static func statAll(_ names: [String], in folder: Int32) -> [(name: String, st: stat)] {
-        var stats = Array(repeating: stat(), count: names.count)
-        var found = [Bool](repeating: false, count: names.count)
-        let parts = names.count >= 256 ? ProcessInfo.processInfo.activeProcessorCount : 1
-        stats.withUnsafeMutableBufferPointer { st in
-            found.withUnsafeMutableBufferPointer { ok in
-                // Each part writes only its own slots.
-                let st = st, ok = ok
-                Parallel.forEach(parts) { part in
-                    for i in stride(from: part, to: names.count, by: parts) {
-                        ok[i] = fstatat(folder, names[i], &st[i], AT_SYMLINK_NOFOLLOW) == 0
-                    }
-                }
+    /// Whether `a` sorts before `b` by their UTF-8 bytes (memcmp: a scan sorts every name).
+    static func bytewiseLess(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
             }
         }
-        return names.indices.filter { found[$0] }.map { (names[$0], stats[$0]) }
+    }
+
+    /// The types of entries readdir left unknown (some network and FUSE file systems), by lstat;
+    /// DT_UNKNOWN for one that vanished.
+    static func types(of names: [String], in folder: Int32) -> [UInt8] {
+        names.map { name in
+            var st = stat()
+            guard fstatat(folder, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return UInt8(DT_UNKNOWN) }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: return UInt8(DT_DIR)
+            case S_IFLNK: return UInt8(DT_LNK)
+            case S_IFREG: return UInt8(DT_REG)
+            default: return UInt8(DT_FIFO)  // any other kind: "not a regular file"
+            }
+        }
     }
 
     static func file(_ relative: String, _ absolute: String, _ st: stat) -> BatchFile {

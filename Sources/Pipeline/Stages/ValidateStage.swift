@@ -28,12 +28,19 @@ public struct ValidateStage: Stage {
         }
         progress.finish()
 
-        var result = ValidatedBatch(unpacked: batch, instances: [], orders: [], quarantine: [], fileStatus: [:])
+        // The files as they were read: size and time from the open (the walk stats nothing).
+        var files = batch.files
+        for i in files.indices {
+            if let seen = parsed[i].seen { (files[i].size, files[i].modified) = (seen.size, seen.modified) }
+        }
+        let unpacked = UnpackedBatch(root: batch.root, files: files, ignored: batch.ignored,
+                                     fingerprint: batch.fingerprint, fromArchive: batch.fromArchive)
+        var result = ValidatedBatch(unpacked: unpacked, instances: [], orders: [], quarantine: [], fileStatus: [:])
         var firstFileForSOP: [String: String] = [:]
         firstFileForSOP.reserveCapacity(total)
         result.fileStatus.reserveCapacity(total + batch.ignored.count)
         result.instances.reserveCapacity(total)
-        for (file, outcome) in zip(batch.files, parsed) {
+        for (file, (outcome, _)) in zip(batch.files, parsed) {
             switch outcome {
             case .instance(let info):
                 if let first = firstFileForSOP[info.sopInstanceUID] {
@@ -63,15 +70,26 @@ public struct ValidateStage: Stage {
         return result
     }
 
-    static func parse(_ file: BatchFile, rules: PipelineConfig.Validate) -> Parsed {
-        if isDICOMDIR(file.relativePath) { return .ignored("DICOMDIR (media directory), not an image") }
-        guard file.size > 0 else { return .quarantined("empty file") }
+    /// What the read saw of the file itself.
+    struct Seen: Sendable {
+        var size: Int
+        var modified: Date
+    }
+
+    static func parse(_ file: BatchFile, rules: PipelineConfig.Validate) -> (Parsed, seen: Seen?) {
+        if isDICOMDIR(file.relativePath) { return (.ignored("DICOMDIR (media directory), not an image"), nil) }
         // One read of the file's head tells DICOM from HL7 and nearly always holds every
         // element before the pixel data; the rest of the file is not touched here.
         let head: FileHead
-        do { head = try FileHead.read(path: file.absolutePath, knownSize: file.size) } catch {
-            return .quarantined("unreadable: \((error as? DICOMParseError)?.problem ?? "\(error)")")
+        do { head = try FileHead.read(path: file.absolutePath) } catch {
+            return (.quarantined("unreadable: \((error as? DICOMParseError)?.problem ?? "\(error)")"), nil)
         }
+        let seen = Seen(size: head.size, modified: Date(timeIntervalSince1970: head.modifiedSince1970))
+        guard head.size > 0 else { return (.quarantined("empty file"), seen) }
+        return (parse(file, head: head, modified: seen.modified, rules: rules), seen)
+    }
+
+    static func parse(_ file: BatchFile, head: FileHead, modified: Date, rules: PipelineConfig.Validate) -> Parsed {
         let prefix = head.prefix(132)
         let hasDICM = prefix.count >= 132 && prefix[128..<132].elementsEqual("DICM".utf8)
         if !hasDICM, HL7File.looksLikeHL7(prefix) { return parseHL7(file) }
@@ -83,7 +101,7 @@ public struct ValidateStage: Stage {
             if let skipped = dicom.skippedPixelData, skipped.isEncapsulated || skipped.truncation(file: file.absolutePath) != nil {
                 dicom = try DICOMFile.open(path: file.absolutePath)
             }
-            return instance(dicom, file: file, rules: rules)
+            return instance(dicom, file: file, modified: modified, rules: rules)
         } catch {
             if !hasDICM && !looksLikeRawDataSet(prefix) {
                 return .quarantined("not a DICOM or HL7 file (no DICM prefix, no data set, no MSH segment)")
@@ -94,7 +112,7 @@ public struct ValidateStage: Stage {
         }
     }
 
-    static func instance(_ file: DICOMFile, file batchFile: BatchFile, rules: PipelineConfig.Validate) -> Parsed {
+    static func instance(_ file: DICOMFile, file batchFile: BatchFile, modified: Date, rules: PipelineConfig.Validate) -> Parsed {
         let ds = file.dataSet
         let sopClass = ds.string(.sopClassUID) ?? file.meta?.string(.mediaStorageSOPClassUID) ?? ""
         if sopClass == "1.2.840.10008.1.3.10" { return .ignored("DICOMDIR (media directory), not an image") }
@@ -140,7 +158,7 @@ public struct ValidateStage: Stage {
             institution: ds.string(.institutionName) ?? "", seriesNumber: ds.int(.seriesNumber),
             instanceNumber: ds.int(.instanceNumber), rows: rows, columns: columns, frames: frames,
             framesInPixelData: framesInPixelData, imagePosition: ds.doubles(.imagePositionPatient),
-            imageOrientation: ds.doubles(.imageOrientationPatient), modified: batchFile.modified))
+            imageOrientation: ds.doubles(.imageOrientationPatient), modified: modified))
     }
 
     static func parseHL7(_ file: BatchFile) -> Parsed {
