@@ -66,7 +66,7 @@ public struct ScanReport: Codable, Sendable {
         let context = BatchContext(
             config: config, batchID: "scan", run: 1, sourceName: (absolute as NSString).lastPathComponent,
             inputPath: absolute, workDirectory: work, log: Log(minimum: .error), clock: Clock(), allowDuplicate: true)
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        // The work folder is made only by a zip's extraction (a folder is read where it is).
         lap("setup")
         let unpacked = try await UnpackStage(hashContents: false).run((), context: context)
         lap("unpack")
@@ -78,7 +78,7 @@ public struct ScanReport: Codable, Sendable {
             path: path, files: unpacked.files.count, bytes: validated.unpacked.files.compactMap(\.size).reduce(0, +),
             patients: grouped.patients.count,
             studies: grouped.studies.map { s in
-                let first = s.instances[0]
+                let first = s.firstInstance
                 return Study(
                     studyKey: s.key, studyInstanceUID: s.studyInstanceUID, accessionNumber: first.accessionNumber,
                     studyDate: first.studyDate, modality: s.modalities,

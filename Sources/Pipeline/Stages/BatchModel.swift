@@ -88,7 +88,9 @@ public struct StudyGroup: Sendable {
     public var series: [SeriesGroup]
     public var orders: [(OrderInfo, linkedBy: String)]
     public var problems: [String]
+    /// Every instance, series by series (a copy: for the first alone, `firstInstance`).
     public var instances: [InstanceInfo] { series.flatMap(\.instances) }
+    public var firstInstance: InstanceInfo { series[0].instances[0] }
     /// The study's modalities, sorted and joined with `/` (a CT with a localizer: `CT/DX`).
     public var modalities: String { Set(series.flatMap { $0.instances.map(\.modality) }).sorted().joined(separator: "/") }
 }

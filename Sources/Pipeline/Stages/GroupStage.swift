@@ -58,7 +58,7 @@ public struct GroupStage: Stage {
 
         var patients: [String: PatientGroup] = [:]
         for study in studies {
-            let first = study.instances[0]
+            let first = study.firstInstance
             let key = first.patientID + "\u{1}" + (first.issuerOfPatientID ?? "")
             patients[key, default: PatientGroup(patientID: first.patientID, issuer: first.issuerOfPatientID, studies: [])]
                 .studies.append(study)

@@ -65,17 +65,31 @@ public struct UnpackStage: Stage {
     static func walk(_ folder: String, prefix: String, marker: String?,
                      into files: inout [BatchFile], ignored: inout [(path: String, reason: String)]) {
         guard let dir = opendir(folder) else { return }
-        var entries: [(name: String, type: UInt8)] = []
+        // Names as spans of one buffer: the sort compares bytes in place (memcmp) — byte order,
+        // which is code point order for UTF-8, the same as String's for NFC names — and each
+        // name becomes a String once, after it.
+        var bytes: [UInt8] = []
+        var spans: [(start: Int, count: Int, type: UInt8)] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-            guard name != ".", name != ".." else { continue }
-            entries.append((name, entry.pointee.d_type))
+            let type = entry.pointee.d_type
+            withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let count = strlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+                let dot = UInt8(ascii: ".")
+                guard !(count == 1 && raw[0] == dot), !(count == 2 && raw[0] == dot && raw[1] == dot) else { return }
+                spans.append((bytes.count, count, type))
+                bytes.append(contentsOf: raw.prefix(count))
+            }
         }
+        bytes.withUnsafeBufferPointer { b in
+            spans.sort { x, y in
+                let order = memcmp(b.baseAddress! + x.start, b.baseAddress! + y.start, min(x.count, y.count))
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+        var entries = spans.map { (name: String(decoding: bytes[$0.start..<$0.start + $0.count], as: UTF8.self), type: $0.type) }
         let unknown = entries.indices.filter { entries[$0].type == UInt8(DT_UNKNOWN) }
         for (i, type) in zip(unknown, types(of: unknown.map { entries[$0].name }, in: dirfd(dir))) { entries[i].type = type }
         closedir(dir)
-        // Byte order, which is code point order for UTF-8: the same as String's for NFC names.
-        entries.sort { bytewiseLess($0.name, $1.name) }
         for (name, type) in entries {
             let full = folder + "/" + name
             let relative = prefix.isEmpty ? name : prefix + "/" + name
@@ -98,18 +112,6 @@ public struct UnpackStage: Stage {
                 break  // vanished between readdir and lstat
             default:
                 ignored.append((relative, "not a regular file"))
-            }
-        }
-    }
-
-    /// Whether `a` sorts before `b` by their UTF-8 bytes (memcmp: a scan sorts every name).
-    static func bytewiseLess(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
             }
         }
     }

@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import HL7
+import Kernels
 import Reports
 
 /// Parses every file (in parallel, bounded), keeps what is usable, and quarantines the rest with
@@ -20,12 +21,7 @@ public struct ValidateStage: Stage {
         let rules = context.config.validate
         let total = batch.files.count
         let progress = ProgressCounter(label: "\(context.batchID) validate", total: total)
-        // A header parse takes microseconds: 16 files a task keeps both cores busy without
-        // spending more on scheduling than on parsing.
-        let parsed = try await boundedMap(batch.files, limit: context.workers, chunk: 16) { file in
-            defer { progress.tick() }
-            return Self.parse(file, rules: rules)
-        }
+        let parsed = Self.parseAll(batch.files, workers: context.workers, rules: rules, progress: progress)
         progress.finish()
 
         // The files as they were read: size and time from the open (the walk stats nothing).
@@ -43,13 +39,14 @@ public struct ValidateStage: Stage {
         for (file, (outcome, _)) in zip(batch.files, parsed) {
             switch outcome {
             case .instance(let info):
-                if let first = firstFileForSOP[info.sopInstanceUID] {
+                // One hash of the UID for a new instance; a duplicate puts the first file back.
+                if let first = firstFileForSOP.updateValue(file.relativePath, forKey: info.sopInstanceUID) {
+                    firstFileForSOP[info.sopInstanceUID] = first
                     let reason = "duplicate SOP Instance UID: same instance as \(first); kept the first"
                     result.quarantine.append(QuarantineEntry(file: file.relativePath, stage: name, reason: reason))
                     result.fileStatus[file.relativePath] = ("dicom", "quarantined", reason)
                     continue
                 }
-                firstFileForSOP[info.sopInstanceUID] = file.relativePath
                 result.instances.append(info)
                 result.fileStatus[file.relativePath] = ("dicom", "ok", nil)
             case .orders(let orders, let problems):
@@ -68,6 +65,28 @@ public struct ValidateStage: Stage {
         }
         for (path, reason) in batch.ignored { result.fileStatus[path] = ("other", "ignored", reason) }
         return result
+    }
+
+    /// Parses every file on the kernels' worker threads (the caller one of them), each thread
+    /// claiming the next 8 files. A header parse takes microseconds: as concurrency tasks of 16
+    /// files, task hand-offs cost a tenth of a 1000-file scan's validation (7.4 → 6.7 ms, best of
+    /// 80 alternating runs). A head is 8 KiB, so this uses every core whatever `workers` says,
+    /// except that `workers: 1` keeps it on the calling thread.
+    static func parseAll(_ files: [BatchFile], workers: Int, rules: PipelineConfig.Validate,
+                         progress: ProgressCounter) -> [(Parsed, seen: Seen?)] {
+        let n = files.count
+        let chunk = max(8, n / 60_000 + 1)  // a region holds at most 65,535 iterations
+        let parts = (n + chunk - 1) / chunk
+        return [(Parsed, seen: Seen?)](unsafeUninitializedCapacity: n) { out, count in
+            // Each part initializes only its own slots.
+            let run = { (part: Int) in
+                let range = part * chunk..<min(n, (part + 1) * chunk)
+                for i in range { (out.baseAddress! + i).initialize(to: parse(files[i], rules: rules)) }
+                progress.tick(range.count)
+            }
+            if workers <= 1 { (0..<parts).forEach(run) } else { Parallel.forEach(parts, run) }
+            count = n
+        }
     }
 
     /// What the read saw of the file itself.
@@ -117,11 +136,12 @@ public struct ValidateStage: Stage {
         let sopClass = ds.string(.sopClassUID) ?? file.meta?.string(.mediaStorageSOPClassUID) ?? ""
         if sopClass == "1.2.840.10008.1.3.10" { return .ignored("DICOMDIR (media directory), not an image") }
         // These identify the instance; without them it cannot be grouped at all.
+        let study = ds.string(.studyInstanceUID) ?? "", series = ds.string(.seriesInstanceUID) ?? ""
+        let sop = ds.string(.sopInstanceUID) ?? ""
         var missing: [String] = []
-        for (keyword, tag) in [("StudyInstanceUID", Tag.studyInstanceUID), ("SeriesInstanceUID", .seriesInstanceUID),
-                               ("SOPInstanceUID", .sopInstanceUID)] where (ds.string(tag) ?? "").isEmpty {
-            missing.append("\(keyword) \(tag)")
-        }
+        if study.isEmpty { missing.append("StudyInstanceUID \(Tag.studyInstanceUID)") }
+        if series.isEmpty { missing.append("SeriesInstanceUID \(Tag.seriesInstanceUID)") }
+        if sop.isEmpty { missing.append("SOPInstanceUID \(Tag.sopInstanceUID)") }
         for (keyword, tag) in rules.require where (ds.string(tag) ?? "").isEmpty && !missing.contains(where: { $0.hasPrefix(keyword + " ") }) {
             missing.append("\(keyword) \(tag)")
         }
@@ -150,8 +170,7 @@ public struct ValidateStage: Stage {
             }
         }
         return .instance(InstanceInfo(
-            file: batchFile.relativePath, studyInstanceUID: ds.string(.studyInstanceUID)!,
-            seriesInstanceUID: ds.string(.seriesInstanceUID)!, sopInstanceUID: ds.string(.sopInstanceUID)!,
+            file: batchFile.relativePath, studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID: sop,
             sopClassUID: sopClass, patientID: ds.string(.patientID) ?? "", patientName: ds.string(.patientName),
             issuerOfPatientID: ds.string(.issuerOfPatientID), accessionNumber: ds.string(.accessionNumber) ?? "",
             studyDate: ds.string(.studyDate) ?? "", modality: modality,

@@ -13,9 +13,9 @@ final class ProgressCounter: @unchecked Sendable {
         self.total = total
     }
 
-    func tick() {
+    func tick(_ count: Int = 1) {
         lock.lock()
-        done += 1
+        done += count
         let now = Date()
         let show = now.timeIntervalSince(lastShown) > 0.2 || done == total
         if show { lastShown = now }
