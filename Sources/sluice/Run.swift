@@ -142,12 +142,14 @@ extension Sluice {
             abstract: "Show what is in a drop (patients, studies, series, instances, HL7 messages, problems) without processing it.")
 
         @Argument(help: "A folder, zip archive or file.") var path: String
+        @Option(help: "A pipeline file whose completion marker, validation rules and zip limits apply.") var pipeline: String?
         @Flag(help: "Machine-readable output.") var json = false
         @Flag(help: "Also print how long each stage took (on standard error; in the JSON as `timings`).") var timing = false
 
         func run() async throws {
+            let config = try pipeline.map { try PipelineConfig.load($0) }
             let report: ScanReport
-            do { report = try await ScanReport.make(path: path, timed: timing) } catch { throw Failure.processing("\(error)") }
+            do { report = try await ScanReport.make(path: path, pipeline: config, timed: timing) } catch { throw Failure.processing("\(error)") }
             try printReport(report, json: json, text: report.text)
             if let line = report.timingLine, !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }

@@ -351,6 +351,39 @@ import TestSupport
         #expect(timings?.allSatisfy { ($0["milliseconds"] as? Double ?? -1) >= 0 } == true)
     }
 
+    /// With --pipeline the scan applies that pipeline's completion marker and validation rules,
+    /// so it shows what a run would make of the drop.
+    @Test func scanWithAPipelineUsesItsMarkerAndRules() throws {
+        let dir = try TemporaryDirectory("e2e-scan-pipeline")
+        defer { dir.remove() }
+        let pipeline = try Fixtures.pipeline(in: dir)  // marker READY; modalities CT, CR, DX, MR
+        let study = Fixtures.Study()
+        try Fixtures.write(study, into: dir.file("drop/s"))
+        var us = Fixtures.image(Fixtures.Study(studyUID: "1.2.826.0.1.3680043.10.9.2"), slice: 1)
+        us.set(.modality, .CS, "US")
+        try DICOMWriter.write(us, to: dir.file("drop/us.dcm"))
+        FileManager.default.createFile(atPath: dir.file("drop/READY"), contents: Data())
+
+        let plain = try Fixtures.sluice(["scan", dir.file("drop"), "--json"])
+        let p = try JSONSerialization.jsonObject(with: plain.stdoutData) as? [String: Any]
+        let plainQuarantine = (p?["quarantine"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String }
+        #expect(plainQuarantine == ["READY"], "no pipeline: the marker is just a file that is not DICOM")
+        #expect(p?["instances"] as? Int == study.slices + 1)
+
+        let ruled = try Fixtures.sluice(["scan", dir.file("drop"), "--pipeline", pipeline, "--json"])
+        #expect(ruled.status == 0, "\(ruled.stderr)")
+        let r = try JSONSerialization.jsonObject(with: ruled.stdoutData) as? [String: Any]
+        let quarantine = r?["quarantine"] as? [[String: Any]] ?? []
+        #expect(quarantine.map { $0["file"] as? String } == ["us.dcm"], "\(quarantine)")
+        #expect((quarantine.first?["reason"] as? String)?.hasPrefix("modality US is not accepted") == true)
+        #expect(r?["ignored"] as? Int == 1 && r?["instances"] as? Int == study.slices, "READY is the completion marker")
+
+        let broken = dir.file("broken.yaml")
+        try "name: [".write(toFile: broken, atomically: true, encoding: .utf8)
+        let bad = try Fixtures.sluice(["scan", dir.file("drop"), "--pipeline", broken])
+        #expect(bad.status == 2 && bad.stderr.contains("broken.yaml"), "\(bad.stderr)")
+    }
+
     /// Validation reads only each file's head; pixel data it does not read must still be
     /// checked: a frame count the pixel data cannot hold (native and encapsulated) and a pixel
     /// value cut short by a truncated transfer, each in a file larger than the first read.

@@ -43,7 +43,10 @@ public struct ScanReport: Codable, Sendable {
         public var milliseconds: Double
     }
 
-    public static func make(path: String, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+    /// `pipeline` lends its completion marker, validation rules and zip limits, so the scan
+    /// shows what a run of that pipeline would make of the drop.
+    public static func make(path: String, pipeline: PipelineConfig? = nil,
+                            workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                             timed: Bool = false) async throws -> ScanReport {
         let clock = ContinuousClock(), started = clock.now
         var timings: [Timing] = []
@@ -61,8 +64,9 @@ public struct ScanReport: Codable, Sendable {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let config = PipelineConfig(
             file: "(scan)", name: "scan", ledger: .sqlite(path: "/dev/null"), inboxes: [.local(path: absolute)],
-            poll: .seconds(1), settle: .zero, marker: nil, spool: work, validate: .init(), group: .study, infer: nil,
-            render: [], outboxes: [], critical: nil, workers: workers, zipLimits: ZipLimits())
+            poll: .seconds(1), settle: .zero, marker: pipeline?.marker, spool: work, validate: pipeline?.validate ?? .init(),
+            group: .study, infer: nil, render: [], outboxes: [], critical: nil, workers: workers,
+            zipLimits: pipeline?.zipLimits ?? ZipLimits())
         let context = BatchContext(
             config: config, batchID: "scan", run: 1, sourceName: (absolute as NSString).lastPathComponent,
             inputPath: absolute, workDirectory: work, log: Log(minimum: .error), clock: Clock(), allowDuplicate: true)
@@ -90,7 +94,8 @@ public struct ScanReport: Codable, Sendable {
             },
             instances: validated.instances.count, hl7Messages: validated.orders.count,
             unmatchedOrders: grouped.unmatchedOrders.count, quarantine: validated.quarantine,
-            ignored: unpacked.ignored.count + validated.fileStatus.values.filter { $0.status == "ignored" }.count,
+            // The listing's ignored entries (hidden files, markers) are in fileStatus too.
+            ignored: validated.fileStatus.values.filter { $0.status == "ignored" }.count,
             timings: timed ? timings + [Timing(stage: "total", milliseconds: milliseconds(clock.now - started))] : nil)
     }
 
