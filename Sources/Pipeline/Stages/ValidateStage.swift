@@ -4,7 +4,7 @@ import HL7
 import Kernels
 import Reports
 
-/// Parses every file (in parallel, bounded), keeps what is usable, and quarantines the rest with
+/// Parses every file (on every core), keeps what is usable, and quarantines the rest with
 /// a reason a person can act on. One bad file never fails the batch.
 public struct ValidateStage: Stage {
     public let name = "validate"
