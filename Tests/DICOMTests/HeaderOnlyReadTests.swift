@@ -97,7 +97,7 @@ import TestSupport
         #expect(!bigHead.isWholeFile && bigHead.size == bigSize && bigHead.prefix(1 << 20).count == FileHead.defaultLength)
 
         let empty = dir.file("empty.dcm")
-        FileManager.default.createFile(atPath: empty, contents: nil)
+        _ = FileManager.default.createFile(atPath: empty, contents: nil)
         #expect(throws: DICOMParseError.self) { try DICOMFile.open(head: FileHead.read(path: empty)) }
         #expect(throws: DICOMParseError.self) { try FileHead.read(path: dir.file("missing.dcm")) }
     }

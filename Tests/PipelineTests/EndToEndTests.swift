@@ -13,7 +13,7 @@ import TestSupport
         let drop = dir.file("inbox/" + name)
         for (i, s) in clean.enumerated() { try Fixtures.write(s, into: drop + "/study\(i)") }
         try Fixtures.orders(clean, extraAccession: "ACC-NOIMG").write(toFile: drop + "/orders.hl7", atomically: true, encoding: .utf8)
-        if marker { FileManager.default.createFile(atPath: drop + "/READY", contents: Data()) }
+        if marker { _ = FileManager.default.createFile(atPath: drop + "/READY", contents: Data()) }
         return drop
     }
 
@@ -139,7 +139,7 @@ import TestSupport
         let pipeline = try Fixtures.pipeline(in: dir, settle: "2s", marker: nil)
         let drop = try makeCleanDrop(dir, marker: false)
         // A transfer temporary inside the batch: still arriving, whatever the mtimes say.
-        FileManager.default.createFile(atPath: drop + "/IM9999.dcm.part", contents: Data([0]))
+        _ = FileManager.default.createFile(atPath: drop + "/IM9999.dcm.part", contents: Data([0]))
         _ = try runProcess("touch", ["-d", "1 hour ago", drop])
         #expect(try Fixtures.sluice(["run", pipeline, "--once"]).status == 0)
         #expect(FileManager.default.fileExists(atPath: drop), "a batch with a .part file is not claimed")
@@ -362,7 +362,7 @@ import TestSupport
         var us = Fixtures.image(Fixtures.Study(studyUID: "1.2.826.0.1.3680043.10.9.2"), slice: 1)
         us.set(.modality, .CS, "US")
         try DICOMWriter.write(us, to: dir.file("drop/us.dcm"))
-        FileManager.default.createFile(atPath: dir.file("drop/READY"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("drop/READY"), contents: Data())
 
         let plain = try Fixtures.sluice(["scan", dir.file("drop"), "--json"])
         let p = try JSONSerialization.jsonObject(with: plain.stdoutData) as? [String: Any]
@@ -470,11 +470,11 @@ import TestSupport
         for b in 0..<6 {
             let s = Fixtures.Study(patientID: "P\(b)", accession: "A\(b)", studyUID: "1.2.826.0.1.3680043.10.2.\(b)", slices: 3)
             try Fixtures.write(s, into: dir.file("inbox/drop\(b)/s"))
-            FileManager.default.createFile(atPath: dir.file("inbox/drop\(b)/READY"), contents: Data())
+            _ = FileManager.default.createFile(atPath: dir.file("inbox/drop\(b)/READY"), contents: Data())
         }
         // Not batches: a dot-file and transfer temporaries at the top of the inbox.
         for name in [".hidden", "upload.part", "x.partial", "y.tmp"] {
-            FileManager.default.createFile(atPath: dir.file("inbox/\(name)"), contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: dir.file("inbox/\(name)"), contents: Data("x".utf8))
         }
         let workers = (0..<2).map { _ -> Process in
             let p = Process()

@@ -96,7 +96,7 @@ import TestSupport
         let pipeline = try pipeline(dir, model: dir.file("site.onnx"), render: "[json, sr]",
                                     infer: ", report: 0.000001, urgent: 0.000002, critical: 0.999999")
         try Fixtures.write(Fixtures.Study(), into: dir.file("inbox/site-a"))
-        FileManager.default.createFile(atPath: dir.file("inbox/site-a/READY"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("inbox/site-a/READY"), contents: Data())
         let run = try Fixtures.sluice(["run", pipeline, "--once"])
         #expect(run.status == 0, "\(run.stderr)")
         let srs = (FileManager.default.enumerator(atPath: dir.file("outbox"))?.allObjects as? [String] ?? [])
@@ -125,7 +125,7 @@ import TestSupport
         try descriptor.write(toFile: dir.file("bad.yaml"), atomically: true, encoding: .utf8)
         let pipeline = try pipeline(dir, model: dir.file("bad.onnx"), render: "[json]")
         try Fixtures.write(Fixtures.Study(), into: dir.file("inbox/site-a"))
-        FileManager.default.createFile(atPath: dir.file("inbox/site-a/READY"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("inbox/site-a/READY"), contents: Data())
 
         for command in [["run", pipeline, "--once"], ["check", pipeline]] {
             let r = try Fixtures.sluice(command)

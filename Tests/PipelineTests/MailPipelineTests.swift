@@ -55,7 +55,7 @@ struct ScriptedInfer: Stage {
     func drop(_ dir: TemporaryDirectory, _ name: String, studies: [Fixtures.Study]) throws {
         let folder = dir.file("inbox/" + name)
         for (i, s) in studies.enumerated() { try Fixtures.write(s, into: folder + "/s\(i)") }
-        FileManager.default.createFile(atPath: folder + "/READY", contents: Data())
+        _ = FileManager.default.createFile(atPath: folder + "/READY", contents: Data())
     }
 
     /// A fresh engine on the same ledger file: a restarted process, at a chosen time.
@@ -246,7 +246,7 @@ struct ScriptedInfer: Stage {
         defer { dir.remove() }
         let ca = dir.file("ca.pem")
         // A regular file where the second outbox's folder should be: every delivery to it fails.
-        FileManager.default.createFile(atPath: dir.file("blocked"), contents: Data("not a folder".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("blocked"), contents: Data("not a folder".utf8))
         let p = try pipeline(dir, outboxes: "  - { local: blocked/outbox }", extra: """
             alerts:
               smtp: "smtp://127.0.0.1:\(port)"

@@ -53,7 +53,7 @@ import TestSupport
             """, [folder])
         #expect(r.status == 0, "\(r.stderr)")
         if megabytes > 0 { try makeRandomFile(folder + "/extra.bin", megabytes: megabytes) }
-        if marker { FileManager.default.createFile(atPath: folder + "/READY", contents: Data()) }
+        if marker { _ = FileManager.default.createFile(atPath: folder + "/READY", contents: Data()) }
         return folder
     }
 
@@ -121,7 +121,7 @@ import TestSupport
         let pipeline = try pipeline(dir, server, inbox: ["after: delete", "processing_folder: /\(server.root.dropFirst())/claimed"])
         _ = try drop(server)
         // The outbox refuses (a file where its folder should be): nothing may be deleted yet.
-        FileManager.default.createFile(atPath: dir.file("outbox"), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("outbox"), contents: Data("x".utf8))
         let blocked = try sluice(["run", pipeline, "--once"])
         #expect(blocked.status == 1)
         let b = try batches(pipeline)
@@ -201,7 +201,7 @@ import TestSupport
         let folder = try drop(server, marker: false)
         #expect(try sluice(["run", pipeline, "--once"]).status == 0)
         #expect(try batches(pipeline).isEmpty, "no marker, not settled: left alone")
-        FileManager.default.createFile(atPath: folder + "/READY", contents: Data())
+        _ = FileManager.default.createFile(atPath: folder + "/READY", contents: Data())
         #expect(try sluice(["run", pipeline, "--once"]).status == 0)
         #expect(try batches(pipeline).first?["state"] as? String == "archived")
     }

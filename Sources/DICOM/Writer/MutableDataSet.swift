@@ -122,7 +122,7 @@ public struct MutableDataSet: Sendable {
         for precision in stride(from: 15, through: 1, by: -1) {
             var buf = [CChar](repeating: 0, count: 40)
             _ = withVaList([v]) { vsnprintf(&buf, 40, "%.\(precision)g", $0) }
-            let t = String(cString: buf)
+            let t = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if t.utf8.count <= 16 { return t }
         }
         return "0"

@@ -161,7 +161,7 @@ public final class Engine: Sendable {
             if let claimer = try? String(contentsOfFile: folder + "/" + id + "/" + WorkerIdentity.claimFile, encoding: .utf8),
                claimer != WorkerIdentity.current, !WorkerIdentity.isDead(claimer) { continue }
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: folder + "/" + id + "/" + name, isDirectory: &isDir)
+            guard FileManager.default.fileExists(atPath: folder + "/" + id + "/" + name, isDirectory: &isDir) else { continue }
             let kind = isDir.boolValue ? "folder" : name.lowercased().hasSuffix(".zip") ? "zip" : "file"
             do {
                 try register(id: id, sourceName: name, inbox: "recovered", kind: kind)

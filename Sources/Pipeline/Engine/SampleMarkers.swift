@@ -7,9 +7,9 @@ public enum SampleMarkers {
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where !name.hasPrefix(".") && !name.hasSuffix("." + marker) {
             let path = directory + "/" + name
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             let markerPath = isDirectory.boolValue ? path + "/" + marker : path + "." + marker
-            FileManager.default.createFile(atPath: markerPath, contents: Data())
+            try Data().write(to: URL(fileURLWithPath: markerPath))
         }
     }
 }
