@@ -53,15 +53,22 @@ public struct SHA256: ~Copyable {
         }
     }
 
-    /// Hashes a file in 1 MiB chunks; never holds the whole file in memory.
+    /// Hashes a file in 1 MiB reads; never holds the whole file in memory. (FileHandle's
+    /// read(upToCount:) issued one 4 KiB read(2) after another: 310,000 calls for a 1.27 GB drop.)
     public static func hex(fileAt path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CocoaError.reading(path) }
+        defer { close(fd) }
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        defer { buffer.deallocate() }
         var h = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            h.update(chunk)
+        while true {
+            let n = read(fd, buffer, size)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw CocoaError.reading(path) }
+            if n == 0 { break }
+            h.update(UnsafeRawBufferPointer(start: buffer, count: n))
         }
         return h.finalize().hexString
     }
@@ -132,4 +139,17 @@ enum ShortSHA256 {
 
 private extension UInt32 {
     func rotr(_ n: UInt32) -> UInt32 { self >> n | self << (32 - n) }
+}
+
+private extension CocoaError {
+    /// errno as the error Foundation's own file reading gives: it names the file.
+    static func reading(_ path: String) -> CocoaError {
+        let posix = POSIXErrorCode(rawValue: errno) ?? .EIO
+        let code: CocoaError.Code = switch posix {
+        case .ENOENT: .fileReadNoSuchFile
+        case .EACCES, .EPERM: .fileReadNoPermission
+        default: .fileReadUnknown
+        }
+        return CocoaError(code, userInfo: [NSFilePathErrorKey: path, NSUnderlyingErrorKey: POSIXError(posix)])
+    }
 }

@@ -1,4 +1,5 @@
 import Checksum
+import Foundation
 import Testing
 import TestSupport
 
@@ -27,5 +28,25 @@ import TestSupport
             if SHA256.hex(text) != viaString.finalize().hexString { differ.append(-length) }
         }
         #expect(differ.isEmpty, "lengths that differ (negative: as a string): \(differ)")
+    }
+
+    /// Files are read 1 MiB at a time: sizes at and around the read boundary agree with
+    /// Python's hashlib, and a missing file is an error that names it.
+    @Test func filesAgreeWithHashlibAcrossReadBoundaries() throws {
+        let dir = try TemporaryDirectory("sha-files")
+        defer { dir.remove() }
+        var rng = SeededRandom(seed: 1 << 20)
+        let sizes = [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 12_345]
+        var paths: [String] = []
+        for size in sizes {
+            let path = dir.file("f\(size).bin")
+            try Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let oracle = try runPython("import hashlib, sys\nfor p in sys.argv[1:]: print(hashlib.sha256(open(p, 'rb').read()).hexdigest())", paths)
+        #expect(oracle.status == 0, "\(oracle.stderr)")
+        #expect(try paths.map { try SHA256.hex(fileAt: $0) } == oracle.stdout.split(separator: "\n").map(String.init))
+        let missing = dir.file("missing.bin")
+        #expect { try SHA256.hex(fileAt: missing) } throws: { "\($0)".contains("missing.bin") }
     }
 }
