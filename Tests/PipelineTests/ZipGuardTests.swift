@@ -1,3 +1,4 @@
+import Checksum
 import Foundation
 import Testing
 import TestSupport
@@ -83,6 +84,72 @@ import TestSupport
         #expect(r.status == 0, "\(r.stderr)")
         let e = refusal(zip, into: dir)
         #expect(e != nil, "a size lie must not pass")
+    }
+
+    /// Entries are inflated on several threads, each with its own handle on the archive: every
+    /// file lands byte-identical (hashlib on the originals), whatever the thread count.
+    @Test func parallelExtractionIsByteIdentical() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, """
+            import random, hashlib
+            rng = random.Random(7)
+            for i in range(120):
+                data = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 40_000))) + b'x' * rng.randrange(0, 200_000)
+                name = f'series{i % 5}/sub{i % 3}/IM{i:04d}'
+                z.writestr(name, data)
+                print(name, hashlib.sha256(data).hexdigest())
+            z.writestr('empty-folder/', '')
+            """)
+        let listing = try runPython("""
+            import zipfile, hashlib, sys
+            z = zipfile.ZipFile(sys.argv[1])
+            for n in z.namelist():
+                if not n.endswith('/'): print(n, hashlib.sha256(z.read(n)).hexdigest())
+            """, [zip])
+        let expected = listing.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(expected.count == 120)
+        for workers in [1, 2, 5] {
+            let out = dir.file("out\(workers)")
+            let entries = try ZipArchive.extract(zip, into: out, workers: workers)
+            #expect(entries.count == 120)
+            let got = try expected.map { [$0[0], try SHA256.hex(fileAt: out + "/" + $0[0])] }
+            #expect(got == expected, "\(workers) threads")
+            var isDirectory: ObjCBool = false
+            #expect(FileManager.default.fileExists(atPath: out + "/empty-folder", isDirectory: &isDirectory) && isDirectory.boolValue)
+        }
+    }
+
+    /// With several threads the refusal reported is still the first bad entry's, as one thread
+    /// reading in order would find it.
+    @Test func parallelExtractionReportsTheEarliestBadEntry() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try makeZip(dir, "import os\nfor i in range(40): z.writestr(f'f{i:02d}.bin', os.urandom(50_000))")
+        // Understate the size of f10 and f30 (local header and central directory entry).
+        let r = try runPython("""
+            import struct, sys, zipfile
+            b = bytearray(open(sys.argv[1], 'rb').read())
+            for info in zipfile.ZipFile(sys.argv[1]).infolist():
+                if info.filename in ('f10.bin', 'f30.bin'):
+                    struct.pack_into('<I', b, info.header_offset + 22, 1000)
+            cd = b.find(b'PK\\x01\\x02')
+            while cd >= 0:
+                n = struct.unpack_from('<H', b, cd + 28)[0]
+                if bytes(b[cd + 46:cd + 46 + n]) in (b'f10.bin', b'f30.bin'):
+                    struct.pack_into('<I', b, cd + 24, 1000)
+                cd = b.find(b'PK\\x01\\x02', cd + 4)
+            open(sys.argv[1], 'wb').write(b)
+            """, [zip])
+        #expect(r.status == 0, "\(r.stderr)")
+        for workers in [1, 3] {
+            do {
+                try ZipArchive.extract(zip, into: dir.file("out\(workers)"), workers: workers)
+                Issue.record("a size lie passed with \(workers) threads")
+            } catch let e as ZipError {
+                #expect(e.entry == "f10.bin", "\(workers) threads: \(e)")
+            }
+        }
     }
 
     @Test func cleanArchiveRoundTrips() throws {

@@ -26,7 +26,7 @@ public struct UnpackStage: Stage {
             root = context.workDirectory + "/unpacked"
             try? FileManager.default.removeItem(atPath: root)
             do {
-                try ZipArchive.extract(path, into: root, limits: context.config.zipLimits)
+                try ZipArchive.extract(path, into: root, limits: context.config.zipLimits, workers: context.workers)
             } catch let error as ZipError {
                 throw BatchFailure(stage: name, reason: error.description)
             }
