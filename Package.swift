@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(name: "Reports", dependencies: ["DICOM", "HL7", "Kernels", "Checksum", "CPNG", "CHaru"], swiftSettings: strict),
         .target(name: "Delivery", dependencies: ["Checksum", "Reports", "CCurl", "CLibSSH"], swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["CZip"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["CZip", "Checksum"], swiftSettings: strict),
         .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: hot),
         .target(
             name: "Pipeline",

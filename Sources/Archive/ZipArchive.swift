@@ -1,3 +1,4 @@
+import Checksum
 import CZip
 import Foundation
 
@@ -7,13 +8,17 @@ public enum ZipArchive {
         public let name: String
         public let size: UInt64
         public let compressedSize: UInt64
+        /// The content's SHA-256 (hex), taken while it was written, when `extract` was asked to.
+        public var sha256: String? = nil
     }
 
     /// Checks every entry against `limits` and the path rules, then streams the archive into
     /// `directory` (created). Throws on the first refusal; nothing is left half-written on success.
     @discardableResult
+    /// `hash`: also take each entry's SHA-256 from the bytes as they are written (a batch's
+    /// fingerprint needs it; reading every file back would be one more pass over them).
     public static func extract(_ path: String, into directory: String, limits: ZipLimits = .init(),
-                               workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [Entry] {
+                               workers: Int = ProcessInfo.processInfo.activeProcessorCount, hash: Bool = false) throws -> [Entry] {
         let name = (path as NSString).lastPathComponent
         var errorCode: Int32 = 0
         guard let archive = zip_open(path, ZIP_RDONLY, &errorCode) else {
@@ -61,7 +66,7 @@ public enum ZipArchive {
         }
         for folder in folders.sorted() { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let files = entries.filter { !$0.isDirectory }
-        let shared = ExtractionState(limit: limits.maxTotalSize)
+        let shared = ExtractionState(limit: limits.maxTotalSize, count: files.count)
         let threads = max(1, min(workers, files.count))
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             var code: Int32 = 0
@@ -75,42 +80,49 @@ public enum ZipArchive {
             defer { buffer.deallocate() }
             // Entries claimed one at a time, so a large one does not leave the other threads idle.
             while let i = shared.next(files.count) {
-                if let failure = extractEntry(files[i].index, files[i].entry, from: handle, into: directory + "/" + files[i].entry.name,
-                                              buffer: buffer, chunk: chunk, shared: shared, archive: name) {
-                    shared.fail(failure, at: i)
+                switch extractEntry(files[i].index, files[i].entry, from: handle, into: directory + "/" + files[i].entry.name,
+                                    buffer: buffer, chunk: chunk, shared: shared, archive: name, hash: hash) {
+                case .success(let digest): shared.record(digest, at: i)
+                case .failure(let failure): shared.fail(failure, at: i)
                 }
             }
         }
         if let failure = shared.failure { throw failure }
-        return entries.filter { !$0.isDirectory }.map(\.entry)
+        return files.indices.map { i in
+            var entry = files[i].entry
+            entry.sha256 = shared.digest(at: i)
+            return entry
+        }
     }
 
-    /// One entry to `target` (a new file); the failure, if any. Stops at the declared size and
-    /// at the archive's total limit, counted over every thread.
+    /// One entry to `target` (a new file): its SHA-256 when `hash`, or the failure. Stops at the
+    /// declared size and at the archive's total limit, counted over every thread.
     private static func extractEntry(_ index: UInt64, _ entry: Entry, from archive: OpaquePointer, into target: String,
                                      buffer: UnsafeMutableRawPointer, chunk: Int, shared: ExtractionState,
-                                     archive name: String) -> ZipError? {
+                                     archive name: String, hash: Bool) -> Result<String?, ZipError> {
         guard let file = zip_fopen_index(archive, index, 0) else {
-            return ZipError(.readFailed(libzipMessage(archive)), archive: name, entry: entry.name)
+            return .failure(ZipError(.readFailed(libzipMessage(archive)), archive: name, entry: entry.name))
         }
         defer { zip_fclose(file) }
         guard let out = fopen(target, "wx") else {
-            return ZipError(.writeFailed(String(cString: strerror(errno))), archive: name, entry: entry.name)
+            return .failure(ZipError(.writeFailed(String(cString: strerror(errno))), archive: name, entry: entry.name))
         }
         defer { fclose(out) }
+        var digest = hash ? SHA256() : nil
         var written: UInt64 = 0
         while !shared.failed {
             let n = zip_fread(file, buffer, UInt64(chunk))
-            if n < 0 { return ZipError(.readFailed(libzipFileMessage(file)), archive: name, entry: entry.name) }
+            if n < 0 { return .failure(ZipError(.readFailed(libzipFileMessage(file)), archive: name, entry: entry.name)) }
             if n == 0 { break }
             written += UInt64(n)
-            if written > entry.size { return ZipError(.sizeMismatch(declared: entry.size), archive: name, entry: entry.name) }
-            if !shared.add(UInt64(n)) { return ZipError(.totalTooLarge(limit: shared.limit), archive: name) }
+            if written > entry.size { return .failure(ZipError(.sizeMismatch(declared: entry.size), archive: name, entry: entry.name)) }
+            if !shared.add(UInt64(n)) { return .failure(ZipError(.totalTooLarge(limit: shared.limit), archive: name)) }
             if fwrite(buffer, 1, Int(n), out) != Int(n) {
-                return ZipError(.writeFailed(String(cString: strerror(errno))), archive: name, entry: entry.name)
+                return .failure(ZipError(.writeFailed(String(cString: strerror(errno))), archive: name, entry: entry.name))
             }
+            digest?.update(UnsafeRawBufferPointer(start: buffer, count: Int(n)))
         }
-        return nil
+        return .success(digest.take()?.finalize().hexString)
     }
 
     /// What the extracting threads share: the next entry to claim, the bytes written so far
@@ -124,7 +136,15 @@ public enum ZipArchive {
         private var failures: [(entry: Int, error: ZipError)] = []
         var failure: ZipError? { lock.withLock { failures.min { $0.entry < $1.entry }?.error } }
 
-        init(limit: UInt64) { self.limit = limit }
+        private var digests: [String?]
+
+        init(limit: UInt64, count: Int) {
+            self.limit = limit
+            digests = Array(repeating: nil, count: count)
+        }
+
+        func record(_ digest: String?, at entry: Int) { lock.withLock { digests[entry] = digest } }
+        func digest(at entry: Int) -> String? { lock.withLock { digests[entry] } }
 
         var failed: Bool { lock.withLock { !failures.isEmpty } }
 

@@ -111,10 +111,13 @@ import TestSupport
         #expect(expected.count == 120)
         for workers in [1, 2, 5] {
             let out = dir.file("out\(workers)")
-            let entries = try ZipArchive.extract(zip, into: out, workers: workers)
+            let entries = try ZipArchive.extract(zip, into: out, workers: workers, hash: workers != 1)
             #expect(entries.count == 120)
             let got = try expected.map { [$0[0], try SHA256.hex(fileAt: out + "/" + $0[0])] }
             #expect(got == expected, "\(workers) threads")
+            // Hashed while written (asked for with more than one thread here), the same digests.
+            let taken = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.sha256) })
+            #expect(expected.allSatisfy { taken[$0[0]] == (workers == 1 ? nil : $0[1]) }, "\(workers) threads")
             var isDirectory: ObjCBool = false
             #expect(FileManager.default.fileExists(atPath: out + "/empty-folder", isDirectory: &isDirectory) && isDirectory.boolValue)
         }

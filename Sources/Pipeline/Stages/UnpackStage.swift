@@ -22,11 +22,14 @@ public struct UnpackStage: Stage {
         }
         var root = path
         var fromArchive = false
+        var extractedHashes: [String: String] = [:]
         if !isDirectory.boolValue, ZipArchive.looksLikeZip(path) || path.lowercased().hasSuffix(".zip") {
             root = context.workDirectory + "/unpacked"
             try? FileManager.default.removeItem(atPath: root)
             do {
-                try ZipArchive.extract(path, into: root, limits: context.config.zipLimits, workers: context.workers)
+                let entries = try ZipArchive.extract(path, into: root, limits: context.config.zipLimits,
+                                                     workers: context.workers, hash: hashContents)
+                for entry in entries { extractedHashes[entry.name] = entry.sha256 }
             } catch let error as ZipError {
                 throw BatchFailure(stage: name, reason: error.description)
             }
@@ -43,9 +46,11 @@ public struct UnpackStage: Stage {
             listed = [Self.file((path as NSString).lastPathComponent, path, st)]
         }
         // Only hashing reads the files here (in parallel); size and time come with validation.
+        // A zip's entries were hashed as they were written.
+        let hashes = extractedHashes
         let files = !hashContents ? listed : try await boundedMap(listed, limit: context.workers) { file in
             BatchFile(relativePath: file.relativePath, absolutePath: file.absolutePath, size: file.size,
-                      modified: file.modified, sha256: try SHA256.hex(fileAt: file.absolutePath))
+                      modified: file.modified, sha256: try hashes[file.relativePath] ?? SHA256.hex(fileAt: file.absolutePath))
         }
         return UnpackedBatch(
             root: root, files: files, ignored: ignored, fingerprint: hashContents ? Self.fingerprint(files) : "",
