@@ -13,10 +13,11 @@ public enum ZipArchive {
     }
 
     /// Checks every entry against `limits` and the path rules, then streams the archive into
-    /// `directory` (created). Throws on the first refusal; nothing is left half-written on success.
+    /// `directory` (created) on `workers` threads. Throws the first bad entry's refusal; nothing
+    /// is left half-written on success. `hash`: also take each entry's SHA-256 from the bytes as
+    /// they are written (a batch's fingerprint needs it; reading every file back would be one
+    /// more pass over them).
     @discardableResult
-    /// `hash`: also take each entry's SHA-256 from the bytes as they are written (a batch's
-    /// fingerprint needs it; reading every file back would be one more pass over them).
     public static func extract(_ path: String, into directory: String, limits: ZipLimits = .init(),
                                workers: Int = ProcessInfo.processInfo.activeProcessorCount, hash: Bool = false) throws -> [Entry] {
         let name = (path as NSString).lastPathComponent
