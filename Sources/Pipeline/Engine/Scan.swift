@@ -130,7 +130,7 @@ public struct ScanReport: Codable, Sendable {
             out += "\nquarantine (\(quarantine.count)):\n"
             for q in quarantine { out += "  \(q.file): \(q.reason)\n" }
         }
-        if ignored > 0 { out += "\n\(ignored) ignored (hidden files, markers, DICOMDIR)\n" }
+        if ignored > 0 { out += "\n\(ignored) ignored (hidden files, markers, links, DICOMDIR, not regular files)\n" }
         return out
     }
 }
