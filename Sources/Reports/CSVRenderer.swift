@@ -18,13 +18,16 @@ public struct CSVRenderer: Renderer {
         ("instances", "Number of instances received"),
         ("findings", "Findings as label=probability, ';'-separated, highest first; empty when none"),
         ("max_probability", "Highest finding probability (0-1, 4 decimals); empty when none"),
-        ("urgency", "none, routine, urgent or critical"),
+        ("urgency", "none (the model read every image and found nothing), routine, urgent or critical; not-analysed when the model read none of the study's images, or only some and found nothing in them: needs a human read"),
         ("model", "Model name; empty when no model ran"),
         ("model_version", "Model version; empty when no model ran"),
         ("problems", "Completeness problems found while grouping, ';'-separated"),
         ("report_files", "This study's report files, relative to the batch folder, ';'-separated"),
         ("batch_id", "Sluice batch ID"),
         ("run", "Run number of the batch (reruns count up)"),
+        ("analysis", "complete (the model read every image), partial (some images not read) or not-analysed (none read)"),
+        ("not_analysed", "Number of images (frames) the model could not read; 0 when complete"),
+        ("not_analysed_reason", "Why images were not read (or why the study was not analysed), ';'-separated; empty when complete"),
     ]
 
     public func render(batch: BatchReport) throws -> [RenderedFile] {
@@ -38,6 +41,8 @@ public struct CSVRenderer: Renderer {
                 s.maxProbability.map(Self.probability) ?? "", s.urgency.rawValue, s.modelName ?? "",
                 s.modelVersion ?? "", s.problems.joined(separator: ";"), s.reportFiles.joined(separator: ";"),
                 batch.batchID, String(batch.run),
+                s.analysis.status.rawValue, String(s.analysis.unread.count),
+                s.analysis.status == .complete ? "" : s.analysis.reasons.joined(separator: ";"),
             ])
         }
         var quarantine = CSVTable(header: ["file", "stage", "reason"])

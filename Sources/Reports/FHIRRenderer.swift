@@ -4,8 +4,11 @@ import Foundation
 
 /// `studies/<key>/diagnostic-report.json`: a FHIR R4 Bundle (type collection) holding a
 /// preliminary DiagnosticReport, one Observation per finding and a Device for the model. A
-/// study no model ran on gets none; one the model found nothing in gets a report with no
-/// results and the conclusion "Clinical finding absent", as the SR and the ORU say.
+/// study no model ran on gets none; one the model read in full and found nothing in gets a
+/// report with no results and the conclusion "Clinical finding absent", as the SR and the ORU
+/// say. One with images the model did not read gets a `partial` (some read) or `cancelled`
+/// (none read) report, never that conclusion, and a `cancelled` Findings Observation with a
+/// `dataAbsentReason` and a note per unread image.
 ///
 /// Resource ids are name-based UUIDs of the study, the model and its version (like the DICOM
 /// result UIDs), so a rerun with the same model updates rather than duplicates them on a FHIR
@@ -24,6 +27,7 @@ public struct FHIRRenderer: Renderer {
     ]
     static let identifierType = "http://terminology.hl7.org/CodeSystem/v2-0203"
     static let interpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+    static let dataAbsentReason = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 
     public func studyFileNames(_ study: StudyReport, batch: BatchReport) -> [String] {
         study.modelName == nil ? [] : [ReportPaths.studyFolder(study.studyKey) + "/" + Self.fileName]
@@ -70,14 +74,36 @@ public struct FHIRRenderer: Renderer {
                 device: Reference(reference: "urn:uuid:" + deviceID, display: model.isEmpty ? nil : model),
                 derivedFrom: [imagingStudy], component: components))
         }
-        let report = DiagnosticReport(
+        let analysis = study.analysis
+        if analysis.status != .complete {
+            // FHIR obs-6: a dataAbsentReason instead of a value; `not-performed` when no image
+            // was there to read, `error` when images could not be read.
+            let absent = analysis.unread.isEmpty ? ("not-performed", "Not Performed") : ("error", "Error")
+            var unread = Observation(
+                id: Self.uuid(["observation"] + resultKey + ["not-analysed"]),
+                code: Self.concept("59776-5", "LN", "Findings"), subject: subject, effectiveDateTime: effective,
+                issued: batch.generatedAt, device: Reference(reference: "urn:uuid:" + deviceID, display: model.isEmpty ? nil : model),
+                derivedFrom: [imagingStudy])
+            unread.status = "cancelled"
+            unread.dataAbsentReason = CodeableConcept(
+                coding: [Coding(system: Self.dataAbsentReason, code: absent.0, display: absent.1)], text: analysis.summary)
+            unread.note = analysis.notes().map(Annotation.init)
+            observations.append(unread)
+        }
+        var report = DiagnosticReport(
             id: Self.uuid(["diagnostic-report"] + resultKey),
             basedOn: study.accessionNumber.isEmpty ? nil : [Reference(type: "ServiceRequest", identifier: Identifier(
                 type: CodeableConcept(coding: [Coding(system: Self.identifierType, code: "ACSN", display: "Accession ID")]),
                 value: study.accessionNumber))],
             subject: subject, effectiveDateTime: effective, issued: batch.generatedAt, imagingStudy: [imagingStudy],
             result: observations.isEmpty ? nil : observations.map { Reference(reference: "urn:uuid:" + $0.id) },
-            conclusionCode: observations.isEmpty ? [Self.concept("373572006", "SCT", "Clinical finding absent")] : nil)
+            conclusionCode: study.isNegative ? [Self.concept("373572006", "SCT", "Clinical finding absent")] : nil)
+        switch analysis.status {
+        case .complete: break
+        case .partial: report.status = "partial"
+        case .notAnalysed: report.status = "cancelled"
+        }
+        if analysis.status != .complete { report.conclusion = analysis.notes(limit: 0)[0] }
         let device = Device(
             id: deviceID,
             identifier: [Identifier(system: "urn:dicom:uid", value: "urn:oid:" + DICOMOutputUIDs(
@@ -200,10 +226,16 @@ extension FHIRRenderer {
         var subject: Reference?
         var effectiveDateTime: String?
         var issued: String
-        var interpretation: [CodeableConcept]
+        var interpretation: [CodeableConcept]?
         var device: Reference
         var derivedFrom: [Reference]
-        var component: [Component]
+        var component: [Component]?
+        var dataAbsentReason: CodeableConcept?
+        var note: [Annotation]?
+    }
+
+    struct Annotation: Encodable {
+        var text: String
     }
 
     struct DiagnosticReport: Encodable {
@@ -219,6 +251,7 @@ extension FHIRRenderer {
         var issued: String
         var imagingStudy: [Reference]
         var result: [Reference]?
+        var conclusion: String?
         var conclusionCode: [CodeableConcept]?
     }
 

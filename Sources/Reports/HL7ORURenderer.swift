@@ -7,8 +7,12 @@ import HL7
 /// Pure: the same report gives the same bytes. A study no model ran on gets no ORU.
 ///
 /// Per finding, rows sharing one OBX-4 sub-ID: the finding (CE), its certainty (NM) and its
-/// priority (CE, OBX-8 `AA` for Critical, `A` for Urgent). Then the Study Instance UID and the
-/// algorithm as ST rows, and the PDF report as ED when a PDF renderer is given.
+/// priority (CE, OBX-8 `AA` for Critical, `A` for Urgent). A study the model read in full and
+/// found nothing in gets "Clinical finding absent"; one with images it did not read gets a
+/// Findings row with no value and status `X` (results cannot be obtained), its NTEs naming the
+/// unread images and why, and OBR-25 `A` (some results) or `I` (none) instead of `P` — never
+/// "absent". Then the Study Instance UID and the algorithm as ST rows, and the PDF report as ED
+/// when a PDF renderer is given.
 public struct HL7ORURenderer: Renderer {
     public let format = "hl7"
     public static let fileName = "oru.hl7"
@@ -68,8 +72,11 @@ public struct HL7ORURenderer: Renderer {
                 observations.append(.init(identifier: Self.priority, value: .coded(p), subID: sub, abnormalFlag: Self.abnormalFlag(f.urgency)))
             }
         }
-        if study.findings.isEmpty {
-            // The model ran and found nothing: say so, as the SR does.
+        if study.analysis.status != .complete {
+            observations.append(.init(identifier: Self.findings, value: .absent, subID: String(study.findings.count + 1),
+                                      status: "X", notes: study.analysis.notes()))
+        } else if study.findings.isEmpty {
+            // The model read every image and found nothing: say so, as the SR does.
             observations.append(.init(identifier: Self.findings, value: .coded(Self.findingAbsent), subID: "1"))
         }
         observations.append(.init(identifier: Self.studyInstanceUID, value: .string(study.studyInstanceUID)))
@@ -93,7 +100,8 @@ public struct HL7ORURenderer: Renderer {
             order: .init(placerOrderNumber: placer.map { HL7EntityIdentifier(id: $0) },
                          fillerOrderNumber: filler.map { HL7EntityIdentifier(id: $0) },
                          universalService: options.universalService,
-                         observationDateTime: Self.observationDateTime(study)),
+                         observationDateTime: Self.observationDateTime(study),
+                         resultStatus: Self.resultStatus(study.analysis.status)),
             observations: observations)
         message.sendingFacility = options.sendingFacility
         message.receivingApplication = options.receivingApplication
@@ -139,6 +147,17 @@ public struct HL7ORURenderer: Renderer {
         return HL7CodedElement(identifier: label, text: label, codingSystem: options.privateCodingSystem)
     }
 
+    /// OBR-25 (table 0123): `P` preliminary (unverified AI output), `A` some but not all results
+    /// available, `I` no results available, procedure incomplete. Not `X`: a RIS may take it
+    /// as a cancelled order, and the imaging order stands.
+    static func resultStatus(_ status: Analysis.Status) -> String {
+        switch status {
+        case .complete: "P"
+        case .partial: "A"
+        case .notAnalysed: "I"
+        }
+    }
+
     /// The SNOMED CT priority codes the SR uses for the tiers.
     static func priority(_ u: Urgency) -> HL7CodedElement? {
         SRRenderer.priority(u).map { HL7CodedElement(identifier: $0.value, text: $0.meaning, codingSystem: $0.scheme) }
@@ -149,7 +168,7 @@ public struct HL7ORURenderer: Renderer {
         switch u {
         case .critical: "AA"
         case .urgent: "A"
-        case .routine, .none: nil
+        case .routine, .none, .notAnalysed: nil
         }
     }
 

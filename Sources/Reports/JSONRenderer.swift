@@ -21,7 +21,9 @@ public struct JSONRenderer: Renderer {
             fileCount: batch.fileCount,
             counts: Counts(studies: batch.studies.count, quarantined: batch.quarantine.count,
                            byUrgency: Dictionary(uniqueKeysWithValues: Urgency.allCases.map { u in
-                               (u.rawValue, batch.studies.filter { $0.urgency == u }.count) })),
+                               (u.rawValue, batch.studies.filter { $0.urgency == u }.count) }),
+                           byAnalysis: Dictionary(uniqueKeysWithValues: Analysis.Status.allCases.map { a in
+                               (a.rawValue, batch.studies.filter { $0.analysis.status == a }.count) })),
             studies: batch.studies.map(StudyJSON.init), quarantine: batch.quarantine,
             unmatchedOrders: batch.unmatchedOrders)
         return [RenderedFile(name: "findings.json", data: try Self.encode(doc))]
@@ -40,6 +42,17 @@ public struct JSONRenderer: Renderer {
         let studies: Int
         let quarantined: Int
         let byUrgency: [String: Int]
+        let byAnalysis: [String: Int]
+    }
+
+    /// `analysis` in result.json and findings.json: whether the model read the study, and what it did not read.
+    struct AnalysisJSON: Encodable {
+        let status: Analysis.Status
+        let analysedImages: Int
+        let unread: [Analysis.Unread]
+        let note: String?
+
+        init(_ a: Analysis) { status = a.status; analysedImages = a.analysedImages; unread = a.unread; note = a.note }
     }
 
     struct StudyJSON: Encodable {
@@ -55,6 +68,7 @@ public struct JSONRenderer: Renderer {
         let urgency: Urgency
         let modelName, modelVersion: String?
         let reportFiles: [String]
+        let analysis: AnalysisJSON
 
         init(_ s: StudyReport) {
             studyKey = s.studyKey; site = s.site; patientID = s.patientID; accessionNumber = s.accessionNumber
@@ -62,6 +76,7 @@ public struct JSONRenderer: Renderer {
             issuerOfPatientID = s.issuerOfPatientID; series = s.series; instances = s.instances; files = s.files
             problems = s.problems; orders = s.orders; findings = s.findings; maxProbability = s.maxProbability
             urgency = s.urgency; modelName = s.modelName; modelVersion = s.modelVersion; reportFiles = s.reportFiles
+            analysis = AnalysisJSON(s.analysis)
         }
     }
 

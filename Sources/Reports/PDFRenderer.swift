@@ -105,7 +105,12 @@ public struct PDFRenderer: Renderer {
         doc.y -= 10
         heading(doc, "Findings")
         if s.findings.isEmpty {
-            doc.line(s.modelName == nil ? "No model ran for this study." : "No findings.", size: 9.5)
+            let text = switch s.analysis.status {
+            case .complete: "No findings."
+            case .partial: "No findings in the images the model read; it could not read the others (below)."
+            case .notAnalysed: s.modelName == nil ? "No model ran for this study." : "No result: the model did not read this study's images."
+            }
+            doc.line(text, size: 9.5)
         } else {
             let sorted = s.findings.sorted { $0.probability > $1.probability }
             doc.table(
@@ -117,6 +122,8 @@ public struct PDFRenderer: Renderer {
                 },
                 fills: sorted.map { $0.urgency.fill })
         }
+
+        if s.analysis.status != .complete { notAnalysed(doc, s.analysis) }
 
         if let key = s.keyImage {
             let renderer = KeyImageRenderer(options: options.keyImage)
@@ -140,6 +147,23 @@ public struct PDFRenderer: Renderer {
         return try doc.finish(footer: Self.disclaimer)
     }
 
+    /// The "needs a human read" section: why the model did not read (all or part of) a study.
+    func notAnalysed(_ doc: PDFDocument, _ a: Analysis) {
+        doc.y -= 10
+        heading(doc, "Not analysed — needs a human read")
+        doc.line(doc.fit(a.status == .partial ? "Partly analysed: \(a.summary)" : "Not analysed: \(a.summary)",
+                         maxWidth: doc.contentWidth, size: 9.5), size: 9.5)
+        guard !a.unread.isEmpty else { return }
+        let shown = a.unread.prefix(Self.unreadRows)
+        doc.table([.init(title: "File", share: 4), .init(title: "Frame", share: 1, alignRight: true), .init(title: "Why not read", share: 5)],
+                  rows: shown.map { [$0.file, $0.frame.map { String($0 + 1) } ?? "", $0.reason] },
+                  fills: shown.map { _ in Urgency.notAnalysed.fill })
+        if a.unread.count > shown.count { doc.line("… and \(a.unread.count - shown.count) more images not read.", size: 8.5) }
+    }
+
+    /// Rows of unread images a study PDF lists (result.json lists them all).
+    static let unreadRows = 40
+
     // MARK: per batch
 
     public func render(batch: BatchReport) throws -> [RenderedFile] {
@@ -158,10 +182,11 @@ public struct PDFRenderer: Renderer {
         doc.y -= 10
         heading(doc, "Studies per urgency")
         let counts = batch.countsByUrgency
-        let boxW = (doc.contentWidth - 3 * 8) / 4
+        let tiers = Urgency.allCases.reversed()
+        let boxW = (doc.contentWidth - Float(tiers.count - 1) * 8) / Float(tiers.count)
         doc.ensure(44)
         doc.y -= 40
-        for (i, u) in Urgency.allCases.reversed().enumerated() {
+        for (i, u) in tiers.enumerated() {
             let x = PDFDocument.margin + Float(i) * (boxW + 8)
             doc.fillRect(x: x, y: doc.y, width: boxW, height: 38, color: u.fill)
             doc.text("\(counts[u] ?? 0)", x: x + 8, y: doc.y + 18, size: 15, style: .bold)
@@ -187,6 +212,18 @@ public struct PDFRenderer: Renderer {
                      s.maxProbability.map(Self.probability) ?? "", s.urgency.rawValue]
                 },
                 fills: studies.map { $0.urgency.fill })
+        }
+
+        let unread = batch.studies.filter { $0.analysis.status != .complete }
+        doc.y -= 10
+        heading(doc, "Not analysed — needs a human read")
+        if unread.isEmpty { doc.line("The model read every image of every study.", size: 9.5) }
+        else {
+            doc.table(
+                [.init(title: options.deidentify ? "Pseud. accession" : "Accession", share: 2.9),
+                 .init(title: "Modality", share: 1.4), .init(title: "Analysis", share: 1.8), .init(title: "Why", share: 6)],
+                rows: unread.map { s in [accession(s), s.modality, s.analysis.status.rawValue, s.analysis.summary] },
+                fills: unread.map { _ in Urgency.notAnalysed.fill })
         }
 
         doc.y -= 10

@@ -36,13 +36,14 @@ extension PDFDocument {
 }
 
 extension Urgency {
-    /// Row fill in the PDF tables: red, amber, green, gray.
+    /// Row fill in the PDF tables: red, amber, green, gray; violet for a study not analysed.
     var fill: (Float, Float, Float) {
         switch self {
         case .critical: (0.98, 0.76, 0.76)
         case .urgent: (1.0, 0.88, 0.70)
         case .routine: (0.84, 0.94, 0.84)
         case .none: (0.94, 0.94, 0.94)
+        case .notAnalysed: (0.86, 0.82, 0.96)
         }
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// Triage tier of a finding or a study (the highest of its findings).
+/// Triage tier of a finding or a study (the highest of its findings). `notAnalysed` is a
+/// study's tier only, never a finding's: the model did not read the study (or read only part
+/// of it and found nothing there), so it needs a human read and must not pass for `none`.
 public enum Urgency: String, Sendable, Codable, Comparable, CaseIterable {
-    case none, routine, urgent, critical
+    case none, notAnalysed = "not-analysed", routine, urgent, critical
 
     private var rank: Int { Self.allCases.firstIndex(of: self)! }
     public static func < (a: Urgency, b: Urgency) -> Bool { a.rank < b.rank }
@@ -91,23 +93,77 @@ public struct StudyReport: Sendable, Codable, Equatable {
     public var patientName: String?
     /// What the PNG and the PDF show; nil until a model picks an image (then they omit it).
     public var keyImage: KeyImage?
+    /// Which images the model read; every output reports an unread study as not analysed.
+    public var analysis: Analysis
 
     public var maxProbability: Double? { findings.map(\.probability).max() }
-    public var urgency: Urgency { findings.map(\.urgency).max() ?? .none }
+
+    /// The highest finding's tier; `notAnalysed` when the model read none of the study's images,
+    /// or only some and found nothing in them (a partial negative is no negative).
+    public var urgency: Urgency {
+        if let top = findings.map(\.urgency).max() { return top }
+        return analysis.status == .complete ? .none : .notAnalysed
+    }
+
+    /// The model read every image and found nothing: the only case outputs may call negative.
+    public var isNegative: Bool { findings.isEmpty && analysis.status == .complete }
 
     public init(studyKey: String, site: String, patientID: String, issuerOfPatientID: String?, accessionNumber: String,
                 studyInstanceUID: String, studyDate: String, modality: String, series: [SeriesSummary], instances: Int,
                 files: [String], problems: [String], orders: [OrderSummary], findings: [Finding],
-                modelName: String?, modelVersion: String?, reportFiles: [String],
+                modelName: String?, modelVersion: String?, reportFiles: [String], analysis: Analysis,
                 patientName: String? = nil, keyImage: KeyImage? = nil) {
         self.studyKey = studyKey; self.site = site; self.patientID = patientID; self.issuerOfPatientID = issuerOfPatientID
         self.accessionNumber = accessionNumber; self.studyInstanceUID = studyInstanceUID; self.studyDate = studyDate
         self.modality = modality; self.series = series; self.instances = instances; self.files = files
         self.problems = problems; self.orders = orders; self.findings = findings; self.modelName = modelName
         self.modelVersion = modelVersion; self.reportFiles = reportFiles
-        self.patientName = patientName; self.keyImage = keyImage
+        self.patientName = patientName; self.keyImage = keyImage; self.analysis = analysis
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case studyKey, site, patientID, issuerOfPatientID, accessionNumber, studyInstanceUID, studyDate, modality, series,
+             instances, files, problems, orders, findings, modelName, modelVersion, reportFiles, source, patientName,
+             keyImage, analysis
+    }
+
+    /// Reports kept in the ledger before `analysis` existed (for digests) decode with what they
+    /// recorded: no model means not analysed; images the model skipped were listed as problems.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        studyKey = try c.decode(String.self, forKey: .studyKey)
+        site = try c.decode(String.self, forKey: .site)
+        patientID = try c.decode(String.self, forKey: .patientID)
+        issuerOfPatientID = try c.decodeIfPresent(String.self, forKey: .issuerOfPatientID)
+        accessionNumber = try c.decode(String.self, forKey: .accessionNumber)
+        studyInstanceUID = try c.decode(String.self, forKey: .studyInstanceUID)
+        studyDate = try c.decode(String.self, forKey: .studyDate)
+        modality = try c.decode(String.self, forKey: .modality)
+        series = try c.decode([SeriesSummary].self, forKey: .series)
+        instances = try c.decode(Int.self, forKey: .instances)
+        files = try c.decode([String].self, forKey: .files)
+        problems = try c.decode([String].self, forKey: .problems)
+        orders = try c.decode([OrderSummary].self, forKey: .orders)
+        findings = try c.decode([Finding].self, forKey: .findings)
+        modelName = try c.decodeIfPresent(String.self, forKey: .modelName)
+        modelVersion = try c.decodeIfPresent(String.self, forKey: .modelVersion)
+        reportFiles = try c.decode([String].self, forKey: .reportFiles)
+        source = try c.decodeIfPresent(SourceStudy.self, forKey: .source)
+        patientName = try c.decodeIfPresent(String.self, forKey: .patientName)
+        keyImage = try c.decodeIfPresent(KeyImage.self, forKey: .keyImage)
+        if let analysis = try c.decodeIfPresent(Analysis.self, forKey: .analysis) {
+            self.analysis = analysis
+        } else if modelName == nil {
+            analysis = .noModel()
+        } else {
+            let skipped = problems.filter { $0.contains(": not analysed: ") }
+            let frames = series.map(\.frames).reduce(0, +)
+            analysis = Analysis(analysedImages: max(frames - skipped.count, 0),
+                                unread: skipped.map { Analysis.Unread(file: String($0.prefix { $0 != ":" }), reason: $0) })
+        }
     }
 }
+
 
 public struct QuarantineEntry: Sendable, Codable, Equatable {
     public var file: String

@@ -7,11 +7,12 @@ import TestSupport
 
 /// Digest, critical alert and per-study mails built from report models.
 @Suite struct ReportMailTests {
-    static func study(_ key: String, patient: String, accession: String, findings: [Finding]) -> StudyReport {
+    static func study(_ key: String, patient: String, accession: String, findings: [Finding],
+                      analysis: Analysis = Analysis(analysedImages: 1)) -> StudyReport {
         StudyReport(studyKey: key, site: "SITE", patientID: patient, issuerOfPatientID: nil, accessionNumber: accession,
                     studyInstanceUID: "1.2.826.0.1.\(key.count).\(accession)", studyDate: "20261120", modality: "CR", series: [],
                     instances: 1, files: ["a.dcm"], problems: [], orders: [], findings: findings,
-                    modelName: "demo", modelVersion: "1.0", reportFiles: ["studies/\(key)/report.pdf"])
+                    modelName: "demo", modelVersion: "1.0", reportFiles: ["studies/\(key)/report.pdf"], analysis: analysis)
     }
 
     static let critical = Finding(label: "Pneumothorax", code: "36118008", codingScheme: "SCT", probability: 0.97, urgency: .critical)
@@ -89,6 +90,28 @@ import TestSupport
         #expect(mail.subject == "[Sluice] chest-xr result: urgent, study dddd3333")
         #expect(mail.text.contains("Nodule <5mm>") && mail.html.contains("Nodule &lt;5mm&gt;"))
         #expect(!mail.text.contains("PAT-SECRET"))
+    }
+
+    /// Studies the model did not read are counted as such and never listed as "no finding".
+    @Test func digestAndStudyMailCountNotAnalysedStudies() {
+        let unread = [Analysis.Unread(file: "a.dcm", reason: "compressed with JPEG-LS (1.2.840.10008.1.2.4.80), not decoded")]
+        var batch = Self.batches()[1]
+        batch.studies = [
+            Self.study("ffff5555", patient: "P1", accession: "ACC200", findings: [], analysis: Analysis(analysedImages: 0, unread: unread)),
+            Self.study("gggg6666", patient: "P2", accession: "ACC201", findings: [], analysis: Analysis(analysedImages: 4, unread: unread)),
+            Self.study("hhhh7777", patient: "P3", accession: "ACC202", findings: []),
+        ]
+        let mail = DigestMail.render(batches: [batch], period: Self.period)
+        #expect(mail.text.contains("No finding: 1\nNot analysed (needs a human read): 2"), "\(mail.text)")
+        #expect(mail.html.contains("Not analysed (needs a human read): 2"))
+        let rows = mail.text.components(separatedBy: "\n").filter { $0.hasPrefix("not-analysed") }
+        #expect(rows.count == 2 && rows.allSatisfy { $0.contains("not analysed: ") && !$0.contains("no finding") }, "\(rows)")
+
+        let study = StudyMail.render(study: batch.studies[0], pipeline: "chest-xr", batchID: "b-002",
+                                     processedAt: Date(timeIntervalSince1970: 1_795_300_000))
+        #expect(study.subject == "[Sluice] chest-xr result: not-analysed, study ffff5555")
+        #expect(!study.text.contains("No findings.") && study.text.contains("Not analysed — needs a human read: 1 of 1 image not read"))
+        #expect(study.html.contains("Not analysed — needs a human read"))
     }
 
     /// The digest as the engine would send it: rendered, with the batch CSV and a PDF attached

@@ -71,12 +71,13 @@ enum Fixtures {
         Finding(label: "opacity", probability: 0.125, urgency: .routine),
     ]
 
-    static func study(source: SourceStudy?, findings: [Finding] = Fixtures.findings, modelVersion: String = "1.2.0") -> StudyReport {
+    static func study(source: SourceStudy?, findings: [Finding] = Fixtures.findings, modelVersion: String = "1.2.0",
+                      analysis: Analysis = Analysis(analysedImages: 3)) -> StudyReport {
         var s = StudyReport(
             studyKey: "k1", site: "Site", patientID: "MRN12345", issuerOfPatientID: "HOSP", accessionNumber: "ACC456",
             studyInstanceUID: studyUID, studyDate: "20250109", modality: "CR", series: [], instances: 3, files: [],
             problems: [], orders: [], findings: findings, modelName: "chest-triage", modelVersion: modelVersion,
-            reportFiles: [])
+            reportFiles: [], analysis: analysis)
         s.source = source
         return s
     }

@@ -264,3 +264,51 @@ print(len(c.get_planar_roi_measurement_groups()), [g.finding_type.value for g in
         #expect(!described.contains("DOE") && described.contains("k1"))
     }
 }
+
+/// A study the model read only in part, or not at all: findings it made stay, no group says
+/// "Clinical finding absent", Completion Flag is PARTIAL and a group without a Finding lists
+/// the unread images — checked by dciodvfy, dsrdump and highdicom.
+@Suite struct SRNotAnalysedTests {
+    static let unread = [Analysis.Unread(file: "b.dcm", sopInstanceUID: "1.2.826.0.1.3680043.10.1011.1.2.1",
+                                         reason: "compressed with JPEG 2000 (1.2.840.10008.1.2.4.91), not decoded")]
+
+    @Test(arguments: [(true, 1), (false, 0)])
+    func partlyOrNotReadStudiesSayWhatWasNotRead(withFindings: Bool, analysed: Int) throws {
+        let src = try Fixtures.source()
+        defer { src.dir.remove() }
+        let study = Fixtures.study(source: src.study, findings: withFindings ? Fixtures.findings : [],
+                                   analysis: Analysis(analysedImages: analysed, unread: Self.unread))
+        let file = try #require(try SRRenderer().render(study: study, batch: Fixtures.batch([study])).first)
+        let path = try Fixtures.write(file, in: src.dir)
+        let v = try Fixtures.dciodvfy(path)
+        #expect(v.errors == [], "\(v.output)")
+        let r = try runProcess("dsrdump", ["+Pt", "+Pc", "+Pl", path])
+        #expect(r.status == 0 && !(r.stdout + r.stderr).split(separator: "\n").contains { $0.hasPrefix("E:") }, "\(r.stderr)")
+        #expect(!r.stdout.contains("373572006"), "\(r.stdout)")
+        #expect(r.stdout.contains("Completion Flag     : PARTIAL"))
+        #expect(r.stdout.contains("<has obs context TEXT:(112039,DCM,\"Tracking Identifier\")=\"not analysed\">"))
+        let headline = withFindings ? "Partly analysed, needs a human read: 1 of 2 images not read" : "Not analysed, needs a human read: 1 of 1 image not read"
+        #expect(r.stdout.contains("<contains TEXT:(121106,DCM,\"Comment\")=\"\(headline)"), "\(r.stdout)")
+        #expect(r.stdout.contains("Not read: 1.2.826.0.1.3680043.10.1011.1.2.1: compressed with JPEG 2000"))
+        let hd = try runPython("""
+            import sys, highdicom as hd
+            sr = hd.sr.srread(sys.argv[1])
+            groups = sr.content.get_image_measurement_groups() + sr.content.get_planar_roi_measurement_groups()
+            print(sr.CompletionFlag, sorted(g.finding_type.value if g.finding_type else "-" for g in groups))
+            """, [path])
+        let expected = withFindings ? "PARTIAL ['-', '27925004', '60046008', 'opacity']" : "PARTIAL ['-']"
+        #expect(hd.status == 0 && hd.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected, "\(hd.stdout) \(hd.stderr)")
+    }
+
+    @Test func aFullyReadNegativeStudyStillSaysAbsent() throws {
+        let src = try Fixtures.source()
+        defer { src.dir.remove() }
+        let study = Fixtures.study(source: src.study, findings: [])
+        let ds = try SRRenderer().document(study: study, batch: Fixtures.batch([study]))
+        let bytes = try DICOMWriter.encode(ds)
+        let path = src.dir.file("neg.dcm")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let r = try runProcess("dsrdump", ["+Pt", "+Pc", path])
+        #expect(r.stdout.contains("Completion Flag     : COMPLETE") && r.stdout.contains("373572006"), "\(r.stdout)")
+    }
+}

@@ -6,14 +6,16 @@ import Testing
 enum Fixtures {
     static func study(key: String = "k1", patientName: String? = "Müller^Zoë", patientID: String = "PID-001",
                       accession: String = "ACC-001", site: String = "Klinikum Süd",
-                      findings: [Finding] = defaultFindings, keyImage: KeyImage? = nil) -> StudyReport {
+                      findings: [Finding] = defaultFindings, keyImage: KeyImage? = nil,
+                      analysis: Analysis = Analysis(analysedImages: 1)) -> StudyReport {
         StudyReport(
             studyKey: key, site: site, patientID: patientID, issuerOfPatientID: nil, accessionNumber: accession,
             studyInstanceUID: "1.2.826.0.1.3680043.10.1.\(key.utf8.reduce(0) { $0 &+ Int($1) })",
             studyDate: "20260301", modality: "DX",
             series: [SeriesSummary(seriesInstanceUID: "1.2.3.4", seriesNumber: 1, modality: "DX", instances: 1, frames: 1, problems: [])],
             instances: 1, files: ["a.dcm"], problems: [], orders: [], findings: findings,
-            modelName: "demo-cxr", modelVersion: "1.2.0", reportFiles: [], patientName: patientName, keyImage: keyImage)
+            modelName: "demo-cxr", modelVersion: "1.2.0", reportFiles: [], analysis: analysis, patientName: patientName,
+            keyImage: keyImage)
     }
 
     static let defaultFindings = [

@@ -81,12 +81,13 @@ import Testing
     @Test func studyWithoutKeyImageOmitsTheImageSection() throws {
         let study = Fixtures.study(findings: [], keyImage: nil)
         var noModel = study
-        noModel.modelName = nil; noModel.modelVersion = nil
+        noModel.modelName = nil; noModel.modelVersion = nil; noModel.analysis = .noModel()
         var batch = Fixtures.batch([noModel])
         batch.modelName = nil; batch.modelVersion = nil
         let text = try check(try PDFRenderer().render(study: noModel, batch: batch)[0].data).text
         #expect(!text.contains("Key image"))
         #expect(text.contains("No model ran for this study."))
+        #expect(text.contains("Not analysed — needs a human read") && !text.contains("No findings."))
         #expect(text.contains("Algorithm: none"))
         #expect(text.contains(PDFRenderer.disclaimer))
     }

@@ -8,7 +8,7 @@ public enum DigestMail {
     /// Placeholders a digest template may use.
     public static let placeholders: Set<String> = [
         "pipeline", "period_start", "period_end", "period_end_date", "batch_count", "study_count", "file_count",
-        "critical", "urgent", "routine", "none", "quarantined", "unmatched_orders",
+        "critical", "urgent", "routine", "none", "not_analysed", "quarantined", "unmatched_orders",
         "table_text", "table_html", "quarantine_text", "quarantine_html", "batches_text", "batches_html",
     ]
 
@@ -20,6 +20,7 @@ public enum DigestMail {
 
         Batches: {{batch_count}}   Files: {{file_count}}   Studies: {{study_count}}
         Critical: {{critical}}   Urgent: {{urgent}}   Routine: {{routine}}   No finding: {{none}}
+        Not analysed (needs a human read): {{not_analysed}}
         Quarantined files: {{quarantined}}   Orders without images: {{unmatched_orders}}
 
         Studies by urgency
@@ -39,6 +40,7 @@ public enum DigestMail {
         <p>Period: {{period_start}} to {{period_end}}</p>
         <p>Batches: {{batch_count}} &middot; Files: {{file_count}} &middot; Studies: {{study_count}}<br>
         <b>Critical: {{critical}}</b> &middot; Urgent: {{urgent}} &middot; Routine: {{routine}} &middot; No finding: {{none}}<br>
+        <b>Not analysed (needs a human read): {{not_analysed}}</b><br>
         Quarantined files: {{quarantined}} &middot; Orders without images: {{unmatched_orders}}</p>
         <h3>Studies by urgency</h3>
         {{table_html}}
@@ -69,7 +71,7 @@ public enum DigestMail {
         let rows = studies
             .sorted { ($0.1.urgency, $0.1.maxProbability ?? 0) > ($1.1.urgency, $1.1.maxProbability ?? 0) }
             .map { batch, study in
-                [study.urgency.rawValue, MailFormatting.findingText(MailFormatting.topFinding(study)), String(study.studyKey.prefix(16)),
+                [study.urgency.rawValue, MailFormatting.findingText(study), String(study.studyKey.prefix(16)),
                  study.accessionNumber, study.modality, study.studyDate, batch.batchID]
             }
         let quarantineHeader = ["Batch", "File", "Stage", "Reason"]
@@ -89,6 +91,7 @@ public enum DigestMail {
             "urgent": "\(counts[.urgent, default: 0])",
             "routine": "\(counts[.routine, default: 0])",
             "none": "\(counts[.none, default: 0])",
+            "not_analysed": "\(counts[.notAnalysed, default: 0])",
             "quarantined": "\(quarantineRows.count)",
             "unmatched_orders": "\(batches.reduce(0) { $0 + $1.unmatchedOrders.count })",
             "table_text": rows.isEmpty ? "No studies in this period." : MailFormatting.textTable(header, rows),

@@ -33,6 +33,13 @@ enum MailFormatting {
         return "\(finding.label) \(percent(finding.probability))"
     }
 
+    /// The study's top finding, or why there is none: "no finding" only when the model read
+    /// every image.
+    static func findingText(_ study: StudyReport) -> String {
+        if let top = topFinding(study) { return findingText(top) }
+        return study.isNegative ? "no finding" : "not analysed: " + study.analysis.summary
+    }
+
     /// Plain-text table: columns padded to their widest cell.
     static func textTable(_ header: [String], _ rows: [[String]]) -> String {
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }

@@ -27,14 +27,24 @@ public enum StudyMail {
 
     public static func render(study: StudyReport, pipeline: String, batchID: String, processedAt: Date,
                               template: MailTemplate = defaultTemplate, timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> RenderedMail {
-        let top = MailFormatting.topFinding(study) ?? Finding(label: "no finding", probability: 0, urgency: .none)
+        let top = MailFormatting.topFinding(study)
+            ?? Finding(label: study.isNegative ? "no finding" : "not analysed", probability: 0, urgency: study.urgency)
         var values = CriticalAlert.values(study: study, finding: top, pipeline: pipeline, batchID: batchID, detectedAt: processedAt, timeZone: timeZone)
         values["urgency"] = study.urgency.rawValue
         let header = ["Finding", "Probability", "Urgency"]
         let rows = study.findings.sorted { $0.probability > $1.probability }
             .map { [$0.label, MailFormatting.percent($0.probability), $0.urgency.rawValue] }
-        values["findings_text"] = rows.isEmpty ? "No findings." : MailFormatting.textTable(header, rows)
-        values["findings_html"] = rows.isEmpty ? "<p>No findings.</p>" : MailFormatting.htmlTable(header, rows)
+        var text = rows.isEmpty ? (study.isNegative ? "No findings." : "") : MailFormatting.textTable(header, rows)
+        var html = rows.isEmpty ? (study.isNegative ? "<p>No findings.</p>" : "") : MailFormatting.htmlTable(header, rows)
+        if study.analysis.status != .complete {
+            // Never "No findings" for images the model did not read.
+            let note = (study.analysis.status == .partial ? "Partly analysed" : "Not analysed")
+                + " — needs a human read: " + study.analysis.summary
+            text += (text.isEmpty ? "" : "\n\n") + note
+            html += "<p><b>\(HTMLText.escape(note))</b></p>"
+        }
+        values["findings_text"] = text
+        values["findings_html"] = html
         return template.render(values)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// ORU^R01 v2.5.1 for AI results: MSH, PID, ORC, OBR (OBR-25 result status), then one OBX per
-/// observation (CE, NM, ST, or ED carrying a PDF as Base64).
+/// observation (CE, NM, ST, ED carrying a PDF as Base64, or no value when it could not be
+/// obtained), each followed by its NTE notes.
 ///
 /// Non-ASCII text is written as UTF-8 and declared in MSH-18 (`UNICODE UTF-8`).
 public struct ORUMessage: Sendable {
@@ -68,6 +69,8 @@ public struct ORUMessage: Sendable {
             case string(String)
             /// A PDF (or other document) embedded as ED `^AP^PDF^Base64^…`.
             case encapsulated(type: String, subtype: String, data: [UInt8])
+            /// No value (OBX-2 and OBX-5 empty), e.g. with status `X`: the result cannot be obtained.
+            case absent
         }
         public var identifier: HL7CodedElement
         public var value: Value
@@ -77,13 +80,17 @@ public struct ORUMessage: Sendable {
         public var abnormalFlag: String?
         /// OBX-11 (table 0085).
         public var status: String
+        /// NTE segments after the OBX (NTE-3 comments, source `L`: the filler).
+        public var notes: [String]
 
-        public init(identifier: HL7CodedElement, value: Value, subID: String? = nil, abnormalFlag: String? = nil, status: String = "P") {
+        public init(identifier: HL7CodedElement, value: Value, subID: String? = nil, abnormalFlag: String? = nil,
+                    status: String = "P", notes: [String] = []) {
             self.identifier = identifier
             self.value = value
             self.subID = subID
             self.abnormalFlag = abnormalFlag
             self.status = status
+            self.notes = notes
         }
 
         public static func pdf(_ data: [UInt8], identifier: HL7CodedElement = HL7CodedElement(
@@ -148,6 +155,7 @@ public struct ORUMessage: Sendable {
         set("OBR-24", order.diagnosticServiceSection)
         set("OBR-25", order.resultStatus)
 
+        var nte = 0
         for (k, obs) in observations.enumerated() {
             let p = "OBX[\(k + 1)]"
             set("\(p)-1", String(k + 1))
@@ -164,9 +172,16 @@ public struct ORUMessage: Sendable {
                 set("\(p)-2", "ED")
                 set("\(p)-5.2", type); set("\(p)-5.3", subtype); set("\(p)-5.4", "Base64")
                 set("\(p)-5.5", Data(data).base64EncodedString())
+            case .absent:
+                break
             }
             set("\(p)-8", obs.abnormalFlag)
             set("\(p)-11", obs.status)
+            // Segments are appended in the order first set, so each NTE follows its OBX.
+            for (j, note) in obs.notes.enumerated() {
+                nte += 1
+                set("NTE[\(nte)]-1", String(j + 1)); set("NTE[\(nte)]-2", "L"); set("NTE[\(nte)]-3", note)
+            }
         }
         return b
     }

@@ -118,8 +118,9 @@ public struct InferredBatch: Sendable {
     public var modelVersion: String?
     /// Per study key: the image its reports show (its top finding's), with the heatmap.
     public var keyImages: [String: KeyImageSource] = [:]
-    /// Per study key: images the model could not analyse, with the reason.
-    public var problems: [String: [String]] = [:]
+    /// Per study key: which images the model ran on and which it could not read. A study
+    /// missing here was not analysed.
+    public var analysis: [String: Analysis] = [:]
 }
 
 /// Which frame a study's key image is and what the model drew on it; the render stage reads

@@ -6,7 +6,8 @@ import Reports
 /// The infer stage with a model: every frame of every image of a study through the model (in
 /// batches, preprocessing in parallel), per label the highest probability over the study, tiers
 /// from the thresholds, heatmap peaks in pixel and patient coordinates. An image the model
-/// cannot read (e.g. JPEG pixel data) is a study problem, not a batch failure.
+/// cannot read (e.g. JPEG pixel data) is recorded as unread in the study's `Analysis`, never a
+/// batch failure and never a negative.
 public struct ModelStage: Stage {
     public let name = "infer"
     public let model: ImageModel
@@ -33,40 +34,55 @@ public struct ModelStage: Stage {
                                 modelVersion: model.descriptor.version)
         for study in batch.studies {
             try Task.checkCancellation()
-            let (findings, problems) = try await analyze(study, paths: paths, workers: context.workers)
+            let (findings, analysis) = try await analyze(study, paths: paths, workers: context.workers)
             out.findings[study.key] = findings.map(Self.finding)
-            if !problems.isEmpty { out.problems[study.key] = problems }
+            out.analysis[study.key] = analysis
             if let top = findings.max(by: { ($0.tier, $0.probability) < ($1.tier, $1.probability) }) {
                 out.keyImages[study.key] = KeyImageSource(
                     file: top.image.file, frame: top.image.frame, sopInstanceUID: top.image.sopInstanceUID,
                     heatmap: top.heatmap.map { Heatmap(width: $0.width, height: $0.height, values: $0.values) },
                     peak: top.heatmap.map { PixelPoint(x: $0.peakColumn, y: $0.peakRow) })
             }
-            context.log.debug("batch \(context.batchID): \(study.key): \(findings.count) finding(s)")
+            context.log.debug("batch \(context.batchID): \(study.key): \(findings.count) finding(s), \(analysis.status.rawValue)")
         }
         return out
     }
 
-    struct Skipped: Error { let why: String }
+    struct Skipped: Error { let unread: Analysis.Unread }
 
     struct Frame: Sendable {
         var reference: ImageReference
         var relativePath: String
+        var multiFrame: Bool
+
+        func unread(_ reason: String) -> Analysis.Unread {
+            Analysis.Unread(file: relativePath, frame: multiFrame ? reference.frame : nil,
+                            sopInstanceUID: reference.sopInstanceUID, reason: reason)
+        }
     }
 
-    func analyze(_ study: StudyGroup, paths: [String: String], workers: Int) async throws -> ([ModelFinding], [String]) {
+    /// The study's findings, and which of its images the model ran on. An image that cannot be
+    /// read, or whose output is not a number, is listed as unread rather than taken as negative.
+    func analyze(_ study: StudyGroup, paths: [String: String], workers: Int) async throws -> ([ModelFinding], Analysis) {
         let instances = study.instances
             .filter { ($0.rows ?? 0) > 0 && ($0.columns ?? 0) > 0 }
             .sorted { ($0.seriesNumber ?? 0, $0.instanceNumber ?? 0, $0.file) < ($1.seriesNumber ?? 0, $1.instanceNumber ?? 0, $1.file) }
+        guard !instances.isEmpty else {
+            return ([], Analysis(analysedImages: 0, note: "the study holds no image (no instance has Rows and Columns)"))
+        }
         var frames: [Frame] = []
+        var unread: [Analysis.Unread] = []
         for i in instances {
-            guard let path = paths[i.file] else { continue }
+            guard let path = paths[i.file] else {
+                unread.append(Analysis.Unread(file: i.file, sopInstanceUID: i.sopInstanceUID, reason: "the file is missing from the batch"))
+                continue
+            }
             for f in 0..<i.frames {
-                frames.append(Frame(reference: ImageReference(sopInstanceUID: i.sopInstanceUID, file: path, frame: f), relativePath: i.file))
+                frames.append(Frame(reference: ImageReference(sopInstanceUID: i.sopInstanceUID, file: path, frame: f),
+                                    relativePath: i.file, multiFrame: i.frames > 1))
             }
         }
         var results: [(ImageReference, PreparedImage, ImageModel.Prediction)] = []
-        var problems: [String] = []
         var start = 0
         let descriptor = model.descriptor
         while start < frames.count {
@@ -77,27 +93,30 @@ public struct ModelStage: Stage {
                     let file = try DICOMFile.open(path: frame.reference.file)
                     return .success(try Preprocessor.prepare(file, frame: frame.reference.frame, for: descriptor))
                 } catch {
-                    let at = frame.reference.frame > 0 ? " frame \(frame.reference.frame)" : ""
-                    let reason = "\(error)".replacingOccurrences(of: frame.reference.file + ": ", with: "")
-                    return .failure(Skipped(why: "\(frame.relativePath)\(at): not analysed: \(reason)"))
+                    return .failure(Skipped(unread: frame.unread("\(error)".replacingOccurrences(of: frame.reference.file + ": ", with: ""))))
                 }
             }
             var ready: [(Frame, PreparedImage)] = []
             for (frame, r) in zip(part, prepared) {
                 switch r {
                 case .success(let image): ready.append((frame, image))
-                case .failure(let skipped): problems.append(skipped.why)
+                case .failure(let skipped): unread.append(skipped.unread)
                 }
             }
             guard !ready.isEmpty else { continue }
             let predictions = try model.predict(ready.map(\.1), threads: workers, batchSize: Self.chunk, heatmaps: heatmaps)
             for ((frame, image), p) in zip(ready, predictions) {
+                // A NaN compares false with every threshold: it would pass for a negative.
+                guard p.probabilities.allSatisfy(\.isFinite) else {
+                    unread.append(frame.unread("the model's output for this image is not a finite number"))
+                    continue
+                }
                 var light = image
                 light.values = []  // only the geometry is needed from here on
                 results.append((frame.reference, light, p))
             }
         }
-        return (model.findings(results, overrides: thresholds), problems)
+        return (model.findings(results, overrides: thresholds), Analysis(analysedImages: results.count, unread: unread))
     }
 
     /// The descriptor's Finding Site per label name, for the SR (a site that is not a valid

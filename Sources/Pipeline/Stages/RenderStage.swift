@@ -105,9 +105,10 @@ public struct RenderStage: Stage {
                     instances: instances.count, files: instances.map(\.file).sorted(), problems: study.problems,
                     orders: study.orders.map { OrderSummary($0.0, linkedBy: $0.linkedBy) },
                     findings: batch.findings[study.key] ?? [], modelName: batch.modelName,
-                    modelVersion: batch.modelVersion, reportFiles: [], patientName: first.patientName)
+                    modelVersion: batch.modelVersion, reportFiles: [],
+                    analysis: batch.analysis[study.key] ?? .noModel("the infer stage recorded nothing for this study"),
+                    patientName: first.patientName)
                 var full = report
-                full.problems += batch.problems[study.key] ?? []
                 if withSource {
                     do { full.source = try source(of: study, paths: paths) } catch {
                         full.problems.append("DICOM outputs: cannot read the source attributes: \(error)")

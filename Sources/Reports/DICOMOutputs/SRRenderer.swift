@@ -59,7 +59,14 @@ public struct SRRenderer: Renderer {
                                      modelName: study.modelName, into: &ds)
         // SR Document General module
         ds.set(.instanceNumber, .IS, ints: [1])
-        ds.set(.completionFlag, .CS, "COMPLETE")
+        // PARTIAL tells a PACS the content is incomplete: images the model did not read.
+        if study.analysis.status == .complete {
+            ds.set(.completionFlag, .CS, "COMPLETE")
+        } else {
+            ds.set(.completionFlag, .CS, "PARTIAL")
+            ds.set(.completionFlagDescription, .LO, study.analysis.status == .partial
+                ? "Partly analysed: some images not read; needs a human read" : "Not analysed: needs a human read")
+        }
         ds.set(.verificationFlag, .CS, "UNVERIFIED")
         ds.set(.contentDate, .DA, created.date)
         ds.set(.contentTime, .TM, created.time)
@@ -78,8 +85,13 @@ public struct SRRenderer: Renderer {
         return ds
     }
 
-    /// The content tree: one measurement group per finding, or one "Clinical finding absent"
-    /// group when the model found nothing (TID 1500 needs at least one).
+    /// The content tree: one measurement group per finding; one "Clinical finding absent" group
+    /// only when the model read every image and found nothing (TID 1500 needs at least one);
+    /// and, when images were not read, a group with no Finding (TID 1501 makes it optional)
+    /// whose Comment items name each unread image and why, beside Completion Flag PARTIAL —
+    /// never "absent" for a study not fully read. (A Certainty of Finding NUM without a value
+    /// and a CID 42 qualifier would also be conformant, but highdicom 0.28 cannot read a NUM
+    /// without a value and then refuses the whole document.)
     public func measurementReport(study: StudyReport, source: SourceStudy, uids: DICOMOutputUIDs) throws -> TID1500MeasurementReport {
         let algorithm = try TID4019AlgorithmIdentification(name: study.modelName ?? "unknown", version: study.modelVersion ?? "unknown")
         let observer = try TID1001ObservationContext(
@@ -95,7 +107,12 @@ public struct SRRenderer: Renderer {
                 algorithm: algorithm, certainty: min(max(f.probability, 0), 1), certaintyUnits: options.certaintyUnits,
                 priority: Self.priority(f.urgency), region: try region(f, source: source, studyKey: study.studyKey)))
         }
-        if groups.isEmpty {
+        if study.analysis.status != .complete {
+            groups.append(try TID1410MeasurementGroup(
+                trackingIdentifier: "not analysed", trackingUID: uids.trackingUID(group: 0, label: "not analysed"),
+                finding: nil, findingSites: [], algorithm: algorithm, certainty: nil,
+                priority: nil, region: nil, comments: study.analysis.notes()))
+        } else if groups.isEmpty {
             groups.append(try TID1410MeasurementGroup(
                 trackingIdentifier: "no finding", trackingUID: uids.trackingUID(group: 0, label: ""),
                 finding: .clinicalFindingAbsent, findingSites: options.defaultFindingSite.map { [$0] } ?? [],
@@ -125,7 +142,7 @@ public struct SRRenderer: Renderer {
         case .critical: return .emergency
         case .urgent: return .urgent
         case .routine: return .routine
-        case .none: return nil
+        case .none, .notAnalysed: return nil
         }
     }
 

@@ -74,6 +74,7 @@ extension CodedConcept {
     public static let algorithmVersion = CodedConcept(fixed: "111003", "DCM", "Algorithm Version")
     public static let algorithmParameters = CodedConcept(fixed: "111002", "DCM", "Algorithm Parameters")
     public static let certaintyOfFinding = CodedConcept(fixed: "111012", "DCM", "Certainty of Finding")
+    public static let comment = CodedConcept(fixed: "121106", "DCM", "Comment")
     public static let noUnits = CodedConcept(fixed: "1", "UCUM", "no units")
     public static let percent = CodedConcept(fixed: "%", "UCUM", "%")
     /// No DICOM concept exists for triage urgency; SNOMED "Priority" with its qualifier values.

@@ -31,7 +31,8 @@ public struct TID1410MeasurementGroup: Sendable {
 
     public let trackingIdentifier: String
     public let trackingUID: String
-    public let finding: CodedConcept
+    /// Nil for a group that records why there is no result (TID 1501 makes Finding optional).
+    public let finding: CodedConcept?
     public let findingSites: [CodedConcept]
     public let algorithm: TID4019AlgorithmIdentification?
     /// Probability 0…1, written in `certaintyUnits`.
@@ -39,10 +40,13 @@ public struct TID1410MeasurementGroup: Sendable {
     public let certaintyUnits: CertaintyUnits
     public let priority: CodedConcept?
     public let region: ImageRegion?
+    /// Free-text qualitative evaluations (TID 1501 "CONTAINS TEXT"), as Comment items.
+    public let comments: [String]
 
-    public init(trackingIdentifier: String, trackingUID: String, finding: CodedConcept, findingSites: [CodedConcept],
+    public init(trackingIdentifier: String, trackingUID: String, finding: CodedConcept?, findingSites: [CodedConcept],
                 algorithm: TID4019AlgorithmIdentification?, certainty: Double?, certaintyUnits: CertaintyUnits = .unitless,
-                priority: CodedConcept?, region: ImageRegion?) throws {
+                priority: CodedConcept?, region: ImageRegion?,
+                comments: [String] = []) throws {
         _ = try ContentItem.text(.trackingIdentifier, trackingIdentifier, relationship: .hasObsContext)
         _ = try ContentItem.uidref(.trackingUniqueIdentifier, trackingUID, relationship: .hasObsContext)
         // A TEXT tracking identifier is shown in lists; keep it the LO size receivers expect.
@@ -54,6 +58,7 @@ public struct TID1410MeasurementGroup: Sendable {
                 throw SRContentError(.notFinite, context: CodedConcept.certaintyOfFinding.key)
             }
         }
+        for c in comments { _ = try ContentItem.text(.comment, c, relationship: .contains) }
         self.trackingIdentifier = trackingIdentifier
         self.trackingUID = trackingUID
         self.finding = finding
@@ -63,6 +68,7 @@ public struct TID1410MeasurementGroup: Sendable {
         self.certaintyUnits = certaintyUnits
         self.priority = priority
         self.region = region
+        self.comments = comments
     }
 
     public var templateID: String { region == nil ? "1501" : "1410" }
@@ -71,8 +77,8 @@ public struct TID1410MeasurementGroup: Sendable {
         var items: [ContentItem] = [
             try .text(.trackingIdentifier, trackingIdentifier, relationship: .hasObsContext),
             try .uidref(.trackingUniqueIdentifier, trackingUID, relationship: .hasObsContext),
-            .code(.finding, finding, relationship: .contains),
         ]
+        if let finding { items.append(.code(.finding, finding, relationship: .contains)) }
         items += findingSites.map { ContentItem.code(.findingSite, $0, relationship: .hasConceptMod) }
         if let algorithm { items += try algorithm.contentItems() }
         if let certainty {
@@ -85,6 +91,7 @@ public struct TID1410MeasurementGroup: Sendable {
         if let region {
             items.append(try .scoord(.imageRegion, region.graphicType, region.coordinates, on: region.image, relationship: .contains))
         }
+        items += try comments.map { try ContentItem.text(.comment, $0, relationship: .contains) }
         return .container(.measurementGroup, relationship: .contains, template: templateID, children: items)
     }
 }
