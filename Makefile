@@ -49,11 +49,17 @@ test: test-deps
 bench: test-deps release
 	$(PYTHON) tools/bench.py
 
-# libFuzzer over the DICOM reader and the HL7 parser (FUZZ_SECONDS each, default 300).
-fuzz: deps
+# libFuzzer over the DICOM reader (with pixel decoding) and the HL7 parser (FUZZ_SECONDS each,
+# default 300), then the validate → group → infer → key-image paths on FUZZ_CASES headers drawn
+# from a dictionary of extreme values (ExtremeHeaderFuzzTests; a random seed each run, printed).
+fuzz: test-deps
 	tools/fuzz/build.sh
-	.build/fuzz/dicom-fuzz -max_total_time=$${FUZZ_SECONDS:-300} -rss_limit_mb=2048 -timeout=10 .build/fuzz/corpus
+	.build/fuzz/dicom-fuzz -max_total_time=$${FUZZ_SECONDS:-300} -rss_limit_mb=2048 -timeout=10 -dict=tools/fuzz/dicom.dict .build/fuzz/corpus
 	tools/fuzz/run-hl7-fuzz.sh $${FUZZ_SECONDS:-300}
+	$(SWIFT) build --build-tests
+	@seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "extreme headers: seed $$seed"; mkdir -p .build/fuzz; \
+	SLUICE_FUZZ_SEED=$$seed SLUICE_FUZZ_CASES=$${FUZZ_CASES:-50000} SLUICE_FUZZ_KEEP=$$PWD/.build/fuzz \
+	  $(SWIFT) test --skip-build --filter ExtremeHeaderFuzzTests
 
 clean:
 	rm -rf .build var

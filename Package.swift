@@ -83,6 +83,6 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Delivery", "Reports", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SFTPTests", dependencies: ["Delivery", "Pipeline", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "Checksum", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "Checksum", "Inference", "TestSupport"], swiftSettings: strict),
     ]
 )

@@ -4,27 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// Immutable bytes shared by a parsed file and all its data sets: a read-only memory map,
-/// an inflated deflate stream, or a copy of caller-supplied bytes. Values are ranges into it.
+/// Immutable bytes shared by a parsed file and all its data sets: a file read into memory, an
+/// inflated deflate stream, or a copy of caller-supplied bytes. Values are ranges into it.
 public final class ByteStorage: @unchecked Sendable {
     // @unchecked: the memory is never written after init and freed only in deinit.
     public let base: UnsafeRawPointer?
     public let count: Int
-    private let owner: Owner
-
-    enum Owner { case mapped(Int), malloced }
-
-    init(mapped base: UnsafeRawPointer, count: Int) {
-        self.base = base
-        self.count = count
-        owner = .mapped(count)
-    }
-
     /// Takes ownership of memory from `malloc`/`realloc`.
     init(malloced base: UnsafeMutableRawPointer?, count: Int) {
         self.base = base.map { UnsafeRawPointer($0) }
         self.count = count
-        owner = .malloced
     }
 
     convenience init(copying bytes: UnsafeRawBufferPointer) {
@@ -35,12 +24,7 @@ public final class ByteStorage: @unchecked Sendable {
 
     static let empty = ByteStorage(malloced: nil, count: 0)
 
-    deinit {
-        switch owner {
-        case .mapped(let n): if let base { munmap(UnsafeMutableRawPointer(mutating: base), n) }
-        case .malloced: free(UnsafeMutableRawPointer(mutating: base))
-                }
-    }
+    deinit { free(UnsafeMutableRawPointer(mutating: base)) }
 
     /// The bytes of `range` (which must lie within the storage) without copying.
     @inlinable

@@ -1,5 +1,5 @@
 /// A parsed DICOM file: the meta header (when present), the data set, and where the pixel
-/// data lies. Values stay in the memory-mapped file until asked for.
+/// data lies. Values stay in the file's bytes (read once into memory) until asked for.
 public struct DICOMFile: Sendable {
     public let path: String
     public let meta: DataSet?
@@ -28,15 +28,17 @@ public struct DICOMFile: Sendable {
         return .native(e.valueRange)
     }
 
-    /// Memory-maps `path` and parses it. `stopBeforePixels` ends the parse at (7FE0,0010) and
-    /// reads only the start of the file when that is enough.
-    public static func open(path: String, stopBeforePixels: Bool = false) throws -> DICOMFile {
+    /// Reads `path` and parses it. `stopBeforePixels` ends the parse at (7FE0,0010) and reads
+    /// only the start of the file when that is enough; otherwise a file over `maxBytes` is
+    /// refused before it is read.
+    public static func open(path: String, stopBeforePixels: Bool = false,
+                            maxBytes: Int = PixelLimits.default.maxFileBytes) throws -> DICOMFile {
         if stopBeforePixels { return try open(head: FileHead.read(path: path)) }
-        let storage = try FileMapping.map(path: path)
+        let storage = try FileRead.whole(path: path, maxBytes: maxBytes)
         return try Part10Reader.read(storage: storage, name: path, stopBeforePixels: false)
     }
 
-    /// Everything before the pixel data, parsed from the head of the file; the file is mapped
+    /// Everything before the pixel data, parsed from the head of the file; the whole file is read
     /// only when the head stops short of the pixel data (or anything in it fails to parse, so
     /// the error reported is the one a full read finds).
     public static func open(head: FileHead) throws -> DICOMFile {
@@ -54,7 +56,7 @@ public struct DICOMFile: Sendable {
            larger.storage.count > head.storage.count {
             return try open(head: larger)
         }
-        let storage = try FileMapping.map(path: head.path)
+        let storage = try FileRead.whole(path: head.path)
         return try Part10Reader.read(storage: storage, name: head.path, stopBeforePixels: true)
     }
 

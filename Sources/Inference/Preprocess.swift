@@ -44,8 +44,9 @@ public enum Preprocessor {
     /// (MONOCHROME1 inverted so bright is dense), shrink (box filter for whole factors, else
     /// bilinear), normalize. Colour frames give luminance for 1-channel models and R, G, B planes
     /// for 3-channel ones. `tools/onnx/preprocess.py` is the reference this must agree with.
-    public static func prepare(_ file: DICOMFile, frame: Int = 0, for d: ModelDescriptor) throws -> PreparedImage {
-        let px = try file.decodeFrame(frame)
+    public static func prepare(_ file: DICOMFile, frame: Int = 0, for d: ModelDescriptor,
+                               limits: PixelLimits = .default) throws -> PreparedImage {
+        let px = try file.decodeFrame(frame, limits: limits)
         let desc = px.description
         let (w, h) = (desc.columns, desc.rows)
         var planes: [[Float]]

@@ -26,9 +26,9 @@ public struct KeyImage: Sendable, Codable, Equatable {
     /// with the shrink; the heatmap covers the whole image, so it needs no change.
     public static func fromDICOM(_ file: DICOMFile, frame: Int = 0, windowIndex: Int = 0, maxSide: Int = 1024,
                                  heatmap: Heatmap? = nil, peak: PixelPoint? = nil,
-                                 sopInstanceUID: String) throws -> KeyImage {
+                                 sopInstanceUID: String, limits: PixelLimits = .default) throws -> KeyImage {
         let d = file.pixelDescription
-        let gray = try file.render8Bit(frame: frame, windowIndex: windowIndex)
+        let gray = try file.render8Bit(frame: frame, windowIndex: windowIndex, limits: limits)
         let (w, h) = (d.columns, d.rows)
         guard w > 0, h > 0, gray.count == w * h else { throw ReportRenderError(.badImage, file: "key image") }
         let scale = min(1, Double(max(maxSide, 1)) / Double(max(w, h)))

@@ -33,7 +33,7 @@ import TestSupport
 @Test func corruptPixelDescriptionsNeverCrash() {
     var rng = SeededRandom(seed: 7)
     var decoded = 0
-    for _ in 0..<400 {
+    for _ in 0..<800 {
         let d = PixelDescription(
             rows: Int.random(in: -2...70, using: &rng), columns: Int.random(in: -2...70, using: &rng),
             samplesPerPixel: Int.random(in: 0...4, using: &rng), bitsAllocated: [0, 1, 8, 12, 16, 32, 64].randomElement(using: &rng)!,

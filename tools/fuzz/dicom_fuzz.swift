@@ -1,5 +1,5 @@
 // libFuzzer target for the DICOM reader: parse, then exercise every consumer of the parse
-// (JSON, dump, copy + re-encode, value accessors). Any crash, hang or sanitizer report is a bug;
+// (JSON, dump, copy + re-encode, value accessors, pixel decoding). Any crash, hang or sanitizer report is a bug;
 // a DICOMParseError is the expected outcome for most inputs.
 // Build and run: tools/fuzz/build.sh && .build/fuzz/dicom-fuzz -max_total_time=300 .build/fuzz/corpus
 import DICOM
@@ -24,6 +24,15 @@ public func dicomFuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         walk(file.dataSet, depth: 0)
         if case .encapsulated(_, let fragments)? = file.pixelData {
             for f in fragments { _ = file.storage.bytes(f).count }
+        }
+        // Every consumer of the pixel module's numbers, under the default limits: a header may
+        // declare anything, and must give an error, never a trap or a huge allocation.
+        let d = file.pixelDescription
+        for frame in Set([0, 1, d.numberOfFrames - 1]) where frame >= 0 {
+            guard let px = try? file.decodeFrame(frame) else { continue }
+            _ = try? PixelDecoder.render8Bit(frame: px)
+            _ = try? PixelDecoder.rgb8(frame: px)
+            _ = PixelDecoder.modalityValues(frame: px)
         }
         let copy = MutableDataSet(file.dataSet)
         for ts in [TransferSyntax.explicitVRLittleEndian, .implicitVRLittleEndian, .explicitVRBigEndian] {

@@ -4,6 +4,12 @@
 enum ColorConversion {
     static func rgb8(_ samples: [Int32], _ d: PixelDescription) throws -> [UInt8] {
         let n = d.pixelsPerFrame
+        // The photometric interpretation says how many samples each pixel has; a header whose
+        // Samples per Pixel disagrees leaves too few samples to index.
+        let perPixel = d.photometricInterpretation == "PALETTE COLOR" ? 1 : 3
+        guard d.samplesPerPixel == perPixel, samples.count >= n * perPixel else {
+            throw PixelDecodingError(.badAttribute("Samples per Pixel (0028,0002) for \(d.photometricInterpretation)"))
+        }
         switch d.photometricInterpretation {
         case "RGB":
             let shift = UInt32(max(0, d.bitsStored - 8))

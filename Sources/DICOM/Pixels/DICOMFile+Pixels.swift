@@ -4,8 +4,10 @@ extension DICOMFile {
 
     /// Decodes frame `index` (0-based): native data in any non-encapsulated syntax, RLE
     /// Lossless and Encapsulated Uncompressed; other encapsulated syntaxes throw `notDecoded`.
-    public func decodeFrame(_ index: Int) throws -> PixelFrame {
+    /// A header asking for more than `limits` is refused before anything is allocated.
+    public func decodeFrame(_ index: Int, limits: PixelLimits = .default) throws -> PixelFrame {
         let d = pixelDescription
+        do { try d.check(limits) } catch let e as PixelDecodingError { throw PixelDecodingError(e.code, frame: index) }
         guard let pixels = pixelData else {
             throw PixelDecodingError(.badAttribute("Pixel Data (7FE0,0010)"), frame: index)
         }
@@ -36,8 +38,8 @@ extension DICOMFile {
     }
 
     /// Frame `index` as an 8-bit grayscale display image (see `PixelDecoder.render8Bit`).
-    public func render8Bit(frame index: Int = 0, windowIndex: Int = 0) throws -> [UInt8] {
-        try PixelDecoder.render8Bit(frame: decodeFrame(index), windowIndex: windowIndex)
+    public func render8Bit(frame index: Int = 0, windowIndex: Int = 0, limits: PixelLimits = .default) throws -> [UInt8] {
+        try PixelDecoder.render8Bit(frame: decodeFrame(index, limits: limits), windowIndex: windowIndex)
     }
 }
 

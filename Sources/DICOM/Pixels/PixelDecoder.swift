@@ -99,7 +99,7 @@ public enum PixelDecoder {
             let table = voiLUTTo8BitTable(lut.data, bitsPerEntry: lut.bitsPerEntry)
             let input = slope == 1 && intercept == 0
                 ? values
-                : modalityValues(frame: frame).map { Int32(clamping: Int64($0.rounded(.towardZero))) }
+                : modalityValues(frame: frame).map(Self.clampedInt32)
             table.withUnsafeBufferPointer { t in
                 input.withUnsafeBufferPointer { src in
                     out.withUnsafeMutableBufferPointer { voiLUTLookup($0, src, table: t, firstMapped: lut.firstMapped) }
@@ -118,6 +118,15 @@ public enum PixelDecoder {
             }
         }
         return out
+    }
+
+    /// A modality value as a LUT input: truncated toward zero, clamped to Int32, NaN as 0 (a
+    /// float-to-integer conversion of NaN or ±inf traps).
+    static func clampedInt32(_ v: Float) -> Int32 {
+        guard !v.isNaN else { return 0 }
+        if v >= 2147483520 { return .max }  // the largest Float below 2³¹
+        if v <= -2147483648 { return .min }
+        return Int32(v.rounded(.towardZero))
     }
 
     /// Colour display image, 3 bytes per pixel (R, G, B).

@@ -11,6 +11,8 @@ public struct PixelDecodingError: Error, Sendable, Hashable, CustomStringConvert
         case badAttribute(String)
         case unsupported(String)
         case rle(RLEError)
+        /// The header asks for more than `limits:` allows; names the attribute and the limit.
+        case overLimit(attribute: String, limit: Int)
     }
     public let code: Code
     public let frame: Int?
@@ -30,6 +32,7 @@ public struct PixelDecodingError: Error, Sendable, Hashable, CustomStringConvert
         case .badAttribute(let name): return "unusable \(name)\(at)"
         case .unsupported(let what): return "unsupported \(what)\(at)"
         case .rle(let error): return "RLE Lossless\(at): \(error)"
+        case .overLimit(let attribute, let limit): return "\(attribute) is over the limit of \(limit)\(at) (limits: in the pipeline file)"
         }
     }
 }

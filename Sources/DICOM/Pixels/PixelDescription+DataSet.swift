@@ -5,24 +5,33 @@ extension PixelDescription {
     /// attributes. Absent optional attributes take their defaults (one frame, slope 1, LINEAR);
     /// absent required ones become 0 and are refused when a frame is decoded.
     public init(dataSet ds: DataSet) {
-        let bitsAllocated = ds.int(.bitsAllocated) ?? 0
-        let bitsStored = ds.int(.bitsStored) ?? bitsAllocated
-        let pixelRepresentation = ds.int(.pixelRepresentation) ?? 0
+        // Each value within Int32: US and IS hold no more, a wrong VR can carry any integer, and
+        // `validate` must be able to name it rather than an arithmetic trap meet it first.
+        func int(_ tag: Tag) -> Int? { ds.int(tag).map { Int(Int32(clamping: $0)) } }
+        let bitsAllocated = int(.bitsAllocated) ?? 0
+        let bitsStored = int(.bitsStored) ?? bitsAllocated
+        let pixelRepresentation = int(.pixelRepresentation) ?? 0
         let function = ds.string(.voilutFunction).map { $0.trimmingSpaces.uppercased() }
         self.init(
-            rows: ds.int(.rows) ?? 0, columns: ds.int(.columns) ?? 0,
-            samplesPerPixel: ds.int(.samplesPerPixel) ?? 1,
+            rows: int(.rows) ?? 0, columns: int(.columns) ?? 0,
+            samplesPerPixel: int(.samplesPerPixel) ?? 1,
             bitsAllocated: bitsAllocated, bitsStored: bitsStored,
-            highBit: ds.int(.highBit) ?? bitsStored - 1,
+            highBit: int(.highBit) ?? bitsStored - 1,
             pixelRepresentation: pixelRepresentation,
             photometricInterpretation: ds.string(.photometricInterpretation)?.trimmingSpaces.uppercased() ?? "MONOCHROME2",
-            planarConfiguration: ds.int(.planarConfiguration) ?? 0,
-            numberOfFrames: max(1, ds.int(.numberOfFrames) ?? 1),
+            planarConfiguration: int(.planarConfiguration) ?? 0,
+            numberOfFrames: max(1, int(.numberOfFrames) ?? 1),
             rescaleSlope: ds.double(.rescaleSlope) ?? 1,
             rescaleIntercept: ds.double(.rescaleIntercept) ?? 0,
             windowCenters: ds.doubles(.windowCenter), windowWidths: ds.doubles(.windowWidth),
             voiLUTFunction: function.flatMap(VOIFunction.init(rawValue:)) ?? .linear)
-        if rescaleSlope == 0 { rescaleSlope = 1 }        // a zero slope would erase the image
+        // A zero or non-finite slope would erase the image; a non-finite intercept or window
+        // says nothing usable (a header may hold "NaN" or "1e400").
+        if rescaleSlope == 0 || !rescaleSlope.isFinite { rescaleSlope = 1 }
+        if !rescaleIntercept.isFinite { rescaleIntercept = 0 }
+        let windows = zip(windowCenters, windowWidths).filter { $0.0.isFinite && $0.1.isFinite }
+        windowCenters = windows.map(\.0)
+        windowWidths = windows.map(\.1)
         palette = Self.palette(ds)
         voiLUT = Self.lookupTable(ds.sequence(.voilutSequence)?.first, signedInput: pixelRepresentation == 1)
         modalityLUT = Self.lookupTable(ds.sequence(.modalityLUTSequence)?.first, signedInput: pixelRepresentation == 1)

@@ -75,12 +75,78 @@ public struct PixelDescription: Sendable, Hashable {
 
     func validate() throws {
         func bad(_ name: String) -> PixelDecodingError { PixelDecodingError(.badAttribute(name)) }
-        guard rows > 0 else { throw bad("Rows (0028,0010)") }
-        guard columns > 0 else { throw bad("Columns (0028,0011)") }
+        // US attributes: a larger value comes from a wrong VR, and would overflow the sizes.
+        guard rows > 0, rows <= 0xFFFF else { throw bad("Rows (0028,0010)") }
+        guard columns > 0, columns <= 0xFFFF else { throw bad("Columns (0028,0011)") }
         guard samplesPerPixel == 1 || samplesPerPixel == 3 else { throw bad("Samples per Pixel (0028,0002)") }
         guard [1, 8, 16, 32].contains(bitsAllocated) else { throw bad("Bits Allocated (0028,0100)") }
         guard bitsStored >= 1, bitsStored <= bitsAllocated else { throw bad("Bits Stored (0028,0101)") }
-        guard numberOfFrames >= 1 else { throw bad("Number of Frames (0028,0008)") }
+        guard numberOfFrames >= 1, numberOfFrames <= Int(Int32.max) else { throw bad("Number of Frames (0028,0008)") }
+    }
+
+    /// Refuses, naming the attribute, a header that is unusable or asks for more than `limits`.
+    public func check(_ limits: PixelLimits) throws {
+        try validate()
+        try limits.check(rows: rows, columns: columns, samplesPerPixel: samplesPerPixel, bitsAllocated: bitsAllocated,
+                         frames: numberOfFrames)
+    }
+}
+
+/// What a header may make Sluice allocate or read. A header is only numbers — a 9 KB file can
+/// declare 2³¹−1 frames of 65535² pixels — so these are checked, with checked arithmetic,
+/// before a frame is decoded or a whole file is read. The pipeline file's `limits:` sets them.
+public struct PixelLimits: Sendable, Equatable {
+    /// Rows × Columns of one frame. Default 2²⁵ (about 5792²): a 4096 × 5120 mammogram fits,
+    /// and one decoded frame stays near 400 MB however it is windowed.
+    public var maxFramePixels: Int
+    /// Number of Frames of one image. Default 10,000.
+    public var maxFrames: Int
+    /// The whole pixel data of one image at its stored depth, and (with 16 MiB for the rest of
+    /// the header) the most of one file read into memory at once. Default 1 GiB.
+    public var maxDecodedBytes: Int
+
+    public init(maxFramePixels: Int = 1 << 25, maxFrames: Int = 10_000, maxDecodedBytes: Int = 1 << 30) {
+        self.maxFramePixels = maxFramePixels
+        self.maxFrames = maxFrames
+        self.maxDecodedBytes = maxDecodedBytes
+    }
+
+    public static let `default` = PixelLimits()
+
+    /// The largest file read whole (pixel data at the limit plus a header).
+    public var maxFileBytes: Int {
+        let (sum, overflow) = maxDecodedBytes.addingReportingOverflow(1 << 24)
+        return overflow ? .max : sum
+    }
+
+    /// Checks the sizes a header declares: each product with overflow reported, each value
+    /// against its limit. Values must already be in range (see `PixelDescription.validate`) for
+    /// the error to name the right attribute; any overflow is reported as over the limit.
+    public func check(rows: Int, columns: Int, samplesPerPixel: Int, bitsAllocated: Int, frames: Int) throws {
+        let (pixels, o1) = rows.multipliedReportingOverflow(by: columns)
+        guard !o1, pixels <= maxFramePixels else {
+            throw PixelDecodingError(.overLimit(attribute: "Rows × Columns (0028,0010)×(0028,0011)", limit: maxFramePixels))
+        }
+        guard frames <= maxFrames else {
+            throw PixelDecodingError(.overLimit(attribute: "Number of Frames (0028,0008)", limit: maxFrames))
+        }
+        guard let bytes = Self.decodedBytes(rows: rows, columns: columns, samplesPerPixel: samplesPerPixel,
+                                            bitsAllocated: bitsAllocated, frames: frames), bytes <= maxDecodedBytes else {
+            throw PixelDecodingError(.overLimit(attribute: "Pixel Data (7FE0,0010) as decoded", limit: maxDecodedBytes))
+        }
+    }
+
+    /// Bytes of `frames` native frames (rounded up to whole bytes per frame), or nil on overflow.
+    public static func decodedBytes(rows: Int, columns: Int, samplesPerPixel: Int, bitsAllocated: Int, frames: Int) -> Int? {
+        var total = 1
+        for factor in [rows, columns, max(samplesPerPixel, 1), max(bitsAllocated, 1)] {
+            guard factor >= 0 else { return nil }
+            let (p, o) = total.multipliedReportingOverflow(by: factor)
+            guard !o else { return nil }
+            total = p
+        }
+        let (bytes, o) = (total / 8 + (total % 8 == 0 ? 0 : 1)).multipliedReportingOverflow(by: max(frames, 1))
+        return o ? nil : bytes
     }
 }
 
@@ -94,8 +160,9 @@ public struct PaletteLUT: Sendable, Hashable {
     public var red: [UInt8], green: [UInt8], blue: [UInt8]
 
     public init(descriptor: [Int], red: [UInt8], green: [UInt8], blue: [UInt8]) {
-        entries = descriptor.first.map { $0 == 0 ? 65536 : $0 } ?? 0
-        firstMapped = descriptor.count > 1 ? descriptor[1] : 0
+        // US/SS values: anything outside comes from a wrong VR, and would overflow the lookups.
+        entries = descriptor.first.map { $0 == 0 ? 65536 : min(max($0, 0), 65536) } ?? 0
+        firstMapped = descriptor.count > 1 ? LookupTable.clampedFirstMapped(descriptor[1]) : 0
         bitsPerEntry = descriptor.count > 2 ? descriptor[2] : 16
         self.red = red
         self.green = green
@@ -120,11 +187,15 @@ public struct LookupTable: Sendable, Hashable {
     public var data: [UInt16]
 
     public init(descriptor: [Int], data: [UInt16]) {
-        let count = descriptor.first.map { $0 == 0 ? 65536 : $0 } ?? data.count
-        firstMapped = descriptor.count > 1 ? descriptor[1] : 0
+        let count = descriptor.first.map { $0 == 0 ? 65536 : min(max($0, 0), 65536) } ?? data.count
+        firstMapped = descriptor.count > 1 ? Self.clampedFirstMapped(descriptor[1]) : 0
         bitsPerEntry = descriptor.count > 2 ? descriptor[2] : 16
         self.data = Array(data.prefix(count))
     }
+
+    /// The first mapped value within what US or SS can hold (a wrong VR can carry any
+    /// integer, and `value − firstMapped` must not overflow).
+    static func clampedFirstMapped(_ v: Int) -> Int { min(max(v, -0x8000), 0xFFFF) }
 
     /// Input values below the first mapped value take entry 0, those past the end the last.
     func lookup(_ samples: [Int32]) -> [Int32] {

@@ -14,6 +14,8 @@ public struct DICOMParseError: Error, Sendable, CustomStringConvertible, Equatab
         case inflateFailed(zlib: Int32)
         case inflatedTooLarge(limit: Int)
         case io(errno: Int32)
+        /// The whole file would be read into memory, and it is larger than the limit.
+        case fileTooLarge(size: Int, limit: Int)
 
         public var description: String {
             switch self {
@@ -29,6 +31,7 @@ public struct DICOMParseError: Error, Sendable, CustomStringConvertible, Equatab
             case .inflateFailed(let z): return "deflate stream is corrupt (zlib \(z))"
             case .inflatedTooLarge(let l): return "deflated data set inflates beyond \(l) bytes"
             case .io(let e): return "cannot read file (errno \(e))"
+            case .fileTooLarge(let size, let limit): return "file of \(size) bytes is larger than the \(limit) bytes read at most (limits.max_decoded_bytes)"
             }
         }
     }

@@ -120,7 +120,7 @@ struct ConfigReader {
     func pipeline(_ root: Node) throws(ConfigError) -> PipelineConfig {
         let keys: Set = [
             "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
-            "outbox", "critical", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7",
+            "outbox", "critical", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7", "limits",
         ]
         let m = try mapping(root, "", allowed: keys)
         guard let nameNode = m["name"] else { throw fail(root, "name", "is required") }
@@ -178,6 +178,7 @@ struct ConfigReader {
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
         if let n = m["alerts"] { config.alerts = try alerts(n) }
+        if let n = m["limits"] { config.pixelLimits = try limits(n) }
         if let n = m["hl7"] {
             guard render.contains("hl7") else { throw fail(n, "hl7", "has no effect: 'render' does not list hl7") }
             config.hl7 = try hl7(n)
@@ -336,6 +337,15 @@ struct ConfigReader {
         return PipelineConfig.Infer(model: model, thresholds: thresholds, heatmaps: heatmaps)
     }
 
+    func limits(_ node: Node) throws(ConfigError) -> PixelLimits {
+        let m = try mapping(node, "limits", allowed: ["max_frame_pixels", "max_frames", "max_decoded_bytes"])
+        var limits = PixelLimits()
+        if let n = m["max_frame_pixels"] { limits.maxFramePixels = try integer(n, "limits.max_frame_pixels", in: 1...(1 << 32)) }
+        if let n = m["max_frames"] { limits.maxFrames = try integer(n, "limits.max_frames", in: 1...Int(Int32.max)) }
+        if let n = m["max_decoded_bytes"] { limits.maxDecodedBytes = Int(clamping: try byteSize(n, "limits.max_decoded_bytes")) }
+        return limits
+    }
+
     func zip(_ node: Node) throws(ConfigError) -> ZipLimits {
         let m = try mapping(node, "zip", allowed: ["max_entries", "max_entry_size", "max_total_size", "max_ratio"])
         var limits = ZipLimits()
@@ -354,7 +364,8 @@ struct ConfigReader {
             ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000), ("B", 1),
         ]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let v = Double(text.dropLast(suffix.count)), v > 0 { return UInt64(v * Double(scale)) }
+            // Below 2^63: anything larger would trap the conversion (and means nothing here).
+            if let v = Double(text.dropLast(suffix.count)), v > 0, v * Double(scale) < 0x1p63 { return UInt64(v * Double(scale)) }
         }
         if let v = UInt64(text), v > 0 { return v }
         throw fail(node, key, "'\(text)' is not a size (use e.g. 512MB, 4GiB)")

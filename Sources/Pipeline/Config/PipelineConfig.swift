@@ -67,6 +67,9 @@ public struct PipelineConfig: Sendable {
     public var mailOutboxes: [MailOutbox] = []
     public var workers: Int
     public var zipLimits: ZipLimits
+    /// `limits:`: what one image's header may make Sluice decode or read (absurd headers are
+    /// quarantined naming the attribute).
+    public var pixelLimits = PixelLimits()
     /// Failed attempts (one per pass) before a delivery is parked as a dead letter.
     public var deliveryAttempts: Int = 5
     /// `alerts:`: where the people who run Sluice hear of dead letters (once each).

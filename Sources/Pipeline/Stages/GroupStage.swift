@@ -144,7 +144,10 @@ public enum Completeness {
         if numbers.count == series.count, numbers.count >= 2 {
             let present = Set(numbers)
             if present.count < numbers.count { problems.append("repeated Instance Numbers") }
-            if let lo = present.min(), let hi = present.max(), hi - lo + 1 > present.count, hi - lo < 100_000 {
+            // Instance Numbers come from the header: Int.min and Int.max in one series must not
+            // trap the subtraction.
+            if let lo = present.min(), let hi = present.max(), case let (span, overflow) = hi.subtractingReportingOverflow(lo),
+               !overflow, span < 100_000, span + 1 > present.count {
                 let missing = (lo...hi).filter { !present.contains($0) }
                 problems.append("Instance Number gap: missing \(ranges(missing)) of \(lo)–\(hi)")
             }
@@ -173,12 +176,15 @@ public enum Completeness {
             let p = i.imagePosition
             return p[0] * normal.0 + p[1] * normal.1 + p[2] * normal.2
         }.sorted()
+        // Positions are header values: NaN or ±inf (or steps that overflow to them) say nothing.
+        guard distances.allSatisfy(\.isFinite) else { return nil }
         let steps = zip(distances.dropFirst(), distances).map { $0 - $1 }
         let median = steps.sorted()[steps.count / 2]
-        guard median > 1e-6 else { return nil }
+        guard median > 1e-6, steps.allSatisfy(\.isFinite) else { return nil }
         let gaps = steps.filter { $0 > 1.5 * median }
         guard !gaps.isEmpty else { return nil }
-        let missing = gaps.map { Int(($0 / median).rounded()) - 1 }.reduce(0, +)
+        // A step millions of times the median is one absurd position, not millions of slices.
+        let missing = gaps.map { min($0 / median, 1e6).rounded() }.reduce(0) { $0 + Int($1) - 1 }
         return "slice position gap: about \(missing) slice\(missing == 1 ? "" : "s") missing (spacing \(String(format: "%.2f", median)) mm)"
     }
 

@@ -34,7 +34,7 @@ public struct ModelStage: Stage {
                                 modelVersion: model.descriptor.version)
         for study in batch.studies {
             try Task.checkCancellation()
-            let (findings, analysis) = try await analyze(study, paths: paths, workers: context.workers)
+            let (findings, analysis) = try await analyze(study, paths: paths, context: context)
             out.findings[study.key] = findings.map(Self.finding)
             out.analysis[study.key] = analysis
             if let top = findings.max(by: { ($0.tier, $0.probability) < ($1.tier, $1.probability) }) {
@@ -48,7 +48,12 @@ public struct ModelStage: Stage {
         return out
     }
 
-    struct Skipped: Error { let unread: Analysis.Unread }
+    struct Skipped: Error { let reason: String }
+
+    /// The error without the absolute path (reports name files relative to the batch).
+    static func reason(_ error: any Error, path: String) -> String {
+        "\(error)".replacingOccurrences(of: path + ": ", with: "")
+    }
 
     struct Frame: Sendable {
         var reference: ImageReference
@@ -63,7 +68,7 @@ public struct ModelStage: Stage {
 
     /// The study's findings, and which of its images the model ran on. An image that cannot be
     /// read, or whose output is not a number, is listed as unread rather than taken as negative.
-    func analyze(_ study: StudyGroup, paths: [String: String], workers: Int) async throws -> ([ModelFinding], Analysis) {
+    func analyze(_ study: StudyGroup, paths: [String: String], context: BatchContext) async throws -> ([ModelFinding], Analysis) {
         let instances = study.instances
             .filter { ($0.rows ?? 0) > 0 && ($0.columns ?? 0) > 0 }
             .sorted { ($0.seriesNumber ?? 0, $0.instanceNumber ?? 0, $0.file) < ($1.seriesNumber ?? 0, $1.instanceNumber ?? 0, $1.file) }
@@ -77,7 +82,14 @@ public struct ModelStage: Stage {
                 unread.append(Analysis.Unread(file: i.file, sopInstanceUID: i.sopInstanceUID, reason: "the file is missing from the batch"))
                 continue
             }
-            for f in 0..<i.frames {
+            // Frames the pixel data cannot hold are one unread entry, not one per declared frame.
+            let held = min(i.frames, i.framesInPixelData ?? i.frames)
+            if held < i.frames {
+                unread.append(Analysis.Unread(
+                    file: i.file, sopInstanceUID: i.sopInstanceUID,
+                    reason: "Number of Frames is \(i.frames) but the pixel data holds \(held): frames \(held + 1)–\(i.frames) not read"))
+            }
+            for f in 0..<held {
                 frames.append(Frame(reference: ImageReference(sopInstanceUID: i.sopInstanceUID, file: path, frame: f),
                                     relativePath: i.file, multiFrame: i.frames > 1))
             }
@@ -85,26 +97,42 @@ public struct ModelStage: Stage {
         var results: [(ImageReference, PreparedImage, ImageModel.Prediction)] = []
         var start = 0
         let descriptor = model.descriptor
+        let limits = context.config.pixelLimits
+        // Each file is read once, however many of its frames there are: the frames of a
+        // multi-frame image span chunks, so the files of the previous chunk are kept.
+        var files: [String: Result<DICOMFile, Skipped>] = [:]
         while start < frames.count {
             let part = Array(frames[start..<min(start + Self.chunk, frames.count)])
             start += part.count
-            let prepared = try await boundedMap(part, limit: workers) { frame -> Result<PreparedImage, Skipped> in
+            var needed: [String] = []
+            for f in part where files[f.reference.file] == nil && !needed.contains(f.reference.file) { needed.append(f.reference.file) }
+            let opened = try await boundedMap(needed, limit: context.workers) { path -> Result<DICOMFile, Skipped> in
+                do { return .success(try DICOMFile.open(path: path, maxBytes: limits.maxFileBytes)) } catch {
+                    return .failure(Skipped(reason: Self.reason(error, path: path)))
+                }
+            }
+            let inPart = Set(part.map(\.reference.file))
+            files = files.filter { inPart.contains($0.key) }
+            for (path, file) in zip(needed, opened) { files[path] = file }
+            let prepared = try await boundedMap(part, limit: context.workers) { [files] frame -> Result<PreparedImage, Skipped> in
                 do {
-                    let file = try DICOMFile.open(path: frame.reference.file)
-                    return .success(try Preprocessor.prepare(file, frame: frame.reference.frame, for: descriptor))
+                    let file = try files[frame.reference.file]!.get()
+                    return .success(try Preprocessor.prepare(file, frame: frame.reference.frame, for: descriptor, limits: limits))
+                } catch let skipped as Skipped {
+                    return .failure(skipped)
                 } catch {
-                    return .failure(Skipped(unread: frame.unread("\(error)".replacingOccurrences(of: frame.reference.file + ": ", with: ""))))
+                    return .failure(Skipped(reason: Self.reason(error, path: frame.reference.file)))
                 }
             }
             var ready: [(Frame, PreparedImage)] = []
             for (frame, r) in zip(part, prepared) {
                 switch r {
                 case .success(let image): ready.append((frame, image))
-                case .failure(let skipped): unread.append(skipped.unread)
+                case .failure(let skipped): unread.append(frame.unread(skipped.reason))
                 }
             }
             guard !ready.isEmpty else { continue }
-            let predictions = try model.predict(ready.map(\.1), threads: workers, batchSize: Self.chunk, heatmaps: heatmaps)
+            let predictions = try model.predict(ready.map(\.1), threads: context.workers, batchSize: Self.chunk, heatmaps: heatmaps)
             for ((frame, image), p) in zip(ready, predictions) {
                 // A NaN compares false with every threshold: it would pass for a negative.
                 guard p.probabilities.allSatisfy(\.isFinite) else {

@@ -116,9 +116,10 @@ public struct RenderStage: Stage {
                 }
                 if withKeyImage, let key = batch.keyImages[study.key] {
                     do {
+                        let limits = context.config.pixelLimits
                         full.keyImage = try KeyImage.fromDICOM(
-                            DICOMFile.open(path: key.file), frame: key.frame, heatmap: key.heatmap, peak: key.peak,
-                            sopInstanceUID: key.sopInstanceUID)
+                            DICOMFile.open(path: key.file, maxBytes: limits.maxFileBytes), frame: key.frame,
+                            heatmap: key.heatmap, peak: key.peak, sopInstanceUID: key.sopInstanceUID, limits: limits)
                     } catch {
                         full.problems.append("key image: cannot be drawn: \(error)")
                     }
