@@ -186,6 +186,7 @@ struct ConfigReader {
         if config.infer == nil, let shown = render.first(where: PipelineConfig.findingFormats.contains) {
             throw fail(m["render"]!, "render", "format '\(shown)' shows a model's findings: add an 'infer' key with the model")
         }
+        try refuseOverlaps(config, m, root: root)
         return config
     }
 
