@@ -228,3 +228,28 @@ extension ConfigTests {
         #expect(FileManager.default.fileExists(atPath: dir.file("var/inbox/drop")), "nothing was claimed")
     }
 }
+
+/// A YAML syntax error is reported by file, line and column and libyaml's problem, never with
+/// the offending line quoted: on a `password:` line that line holds the secret.
+extension ConfigTests {
+    @Test func yamlErrorsNeverQuoteASecretLine() {
+        let head = "name: x\ninbox: in\noutbox:\n  - smtp: \"smtp://mail.site.example:587\"\n    username: sluice\n"
+        let cases: [(yaml: String, line: Int)] = [
+            (head + "    password: hunter2-secret: oops\n    from: s@site.example\n", 6),     // mapping value in a plain scalar
+            (head + "    password: \"hunter2-secret\n    from: s@site.example\n", 6),        // unclosed quote, reported at the end
+            (head + "    password: 'hunter2-secret' trailing\n", 6),                          // text after a quoted scalar
+            (head + "    password: [hunter2-secret\n", 6),                                    // unclosed flow sequence
+            (head + "    password:\thunter2-secret\n\t  from: x\n", 7),                       // a tab where indentation goes
+        ]
+        for (yaml, line) in cases {
+            let e = error(yaml)
+            #expect(e != nil, "\(yaml)")
+            guard let e else { continue }
+            #expect(!e.description.contains("hunter2"), "\(e.description)")
+            #expect(e.description.contains("not valid YAML") && e.description.contains("column"), "\(e.description)")
+            #expect(e.line != nil && e.line! >= line, "\(e.description)")
+        }
+        let plain = error("name: x\ninbox: [in\n")
+        #expect(plain?.description.contains("p.yaml:") == true && plain?.description.contains("[in") == false)
+    }
+}
