@@ -41,7 +41,7 @@ public enum StudyMail {
         if study.analysis.status != .complete {
             // Never "No findings" for images the model did not read.
             let note = (study.analysis.status == .partial ? "Partly analysed" : "Not analysed")
-                + " — needs a human read: " + study.analysis.summary
+                + " — needs a human read: " + MailTemplate.oneLine(study.analysis.summary)
             text += (text.isEmpty ? "" : "\n\n") + note
             html += "<p><b>\(HTMLText.escape(note))</b></p>"
         }
