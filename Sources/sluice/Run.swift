@@ -225,11 +225,14 @@ extension Sluice {
     }
 }
 
-/// Prints a report as stable JSON (sorted keys) or as its text form.
+/// Prints a report as stable JSON (sorted keys) or as its text form. The reports escape the
+/// names they show; any control character left in a line (an ESC from a value a report did not
+/// escape) is escaped here too, so no report can send terminal escape sequences.
 func printReport(_ report: some Encodable, json: Bool, text: String) throws {
     if json {
         FileHandle.standardOutput.write(try JSONRenderer.encode(report))
     } else {
-        print(text, terminator: "")
+        print(text.split(separator: "\n", omittingEmptySubsequences: false).map(\.escapingControlCharacters).joined(separator: "\n"),
+              terminator: "")
     }
 }
