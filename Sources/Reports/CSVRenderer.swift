@@ -1,7 +1,8 @@
 import Foundation
 
 /// `findings.csv` (one row per study, for EDC import), `quarantine.csv`, and
-/// `findings.dictionary.csv` describing each column. RFC 4180: CRLF, quotes doubled, UTF-8.
+/// `findings.dictionary.csv` describing each column. RFC 4180: CRLF, quotes doubled, UTF-8;
+/// values a spreadsheet would run as formulas are written as text (see `CSVTable.field`).
 public struct CSVRenderer: Renderer {
     public let format = "csv"
     public init() {}
@@ -48,7 +49,7 @@ public struct CSVRenderer: Renderer {
         var quarantine = CSVTable(header: ["file", "stage", "reason"])
         for q in batch.quarantine { quarantine.append([q.file, q.stage, q.reason]) }
         var dictionary = CSVTable(header: ["column", "position", "description"])
-        for (i, c) in Self.columns.enumerated() { dictionary.append([c.name, String(i + 1), c.description]) }
+        for (i, c) in Self.columns.enumerated() { dictionary.append([c.name, String(i + 1), c.description + Self.formulaNote]) }
         return [
             RenderedFile(name: "findings.csv", data: findings.data),
             RenderedFile(name: "findings.dictionary.csv", data: dictionary.data),
@@ -57,6 +58,9 @@ public struct CSVRenderer: Renderer {
     }
 
     static func probability(_ p: Double) -> String { String(format: "%.4f", p) }
+
+    /// Said of every column in the dictionary, so an EDC mapping knows what a leading `'` is.
+    static let formulaNote = ". A value starting with =, +, -, @, tab, CR or NUL is written with a leading ' so spreadsheets show it as text, not a formula (negative numbers are kept as they are)"
 }
 
 /// An RFC 4180 table builder.
@@ -74,10 +78,33 @@ public struct CSVTable: Sendable {
 
     public var data: Data { Data(text.utf8) }
 
+    /// One field. Values come from the files a site dropped, and the CSV is opened in
+    /// spreadsheets on the EDC side, which run a cell starting with `=`, `+`, `-` or `@` (or a
+    /// tab, CR or NUL before one) as a formula: such a value gets a leading `'` and is quoted,
+    /// as OWASP's CSV Injection page recommends, so it shows as text. A plain negative number
+    /// (`-12`, `-0.5`) is a number to a spreadsheet, not a formula, and is kept as it is, so a
+    /// signed numeric column stays numeric; today's numeric columns are never negative anyway.
+    /// Fields holding `;` are quoted too: spreadsheets in locales whose list separator is `;`
+    /// split on it, which would start a new cell in the middle of a value.
     static func field(_ value: String) -> String {
-        guard value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else {
+        var value = value
+        var quote = false
+        if let first = value.unicodeScalars.first, "=+-@\t\r\0".unicodeScalars.contains(first), !isPlainNegativeNumber(value) {
+            value = "'" + value
+            quote = true
+        }
+        guard quote || value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == ";" }) else {
             return value
         }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `-` followed by digits with at most one `.` between digits.
+    static func isPlainNegativeNumber(_ value: String) -> Bool {
+        let digits = value.utf8.dropFirst()
+        guard value.utf8.first == UInt8(ascii: "-"), let first = digits.first, let last = digits.last,
+              (48...57).contains(first), (48...57).contains(last) else { return false }
+        return digits.allSatisfy { (48...57).contains($0) || $0 == UInt8(ascii: ".") }
+            && digits.filter { $0 == UInt8(ascii: ".") }.count <= 1
     }
 }

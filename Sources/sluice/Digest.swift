@@ -36,7 +36,7 @@ extension Sluice {
             for outcome in try await engine.sendDigestsNow(since: since) {
                 if let error = outcome.error {
                     failed += 1
-                    print("FAILED \(error)")
+                    print("FAILED \(error)".escapingControlCharacters)
                 } else if let draft = outcome.draft {
                     let parts = draft.messages.count > 1 ? " in \(draft.messages.count) mails" : ""
                     print("sent   digest to \(draft.outbox) for \(Self.period(draft.period)): \(draft.runs.count) batch run\(draft.runs.count == 1 ? "" : "s"), \(draft.messages.reduce(0) { $0 + $1.attachments.count }) attachment(s)\(parts); Message-ID <\(draft.messages[0].messageID)>")

@@ -88,10 +88,10 @@ extension Sluice {
                     if state != .archived { failures += 1 }
                 } catch let error as LedgerError {
                     if batch != nil { throw Failure.usage(error.description) }
-                    print("\(id): skipped: \(error)")
+                    print("\(id): skipped: \(error)".escapingControlCharacters)
                 } catch {
                     failures += 1
-                    print("\(id): \(error)")
+                    print("\(id): \(error)".escapingControlCharacters)
                 }
             }
             if failures > 0 { throw Failure.processing("\(failures) rerun(s) did not finish") }
@@ -115,7 +115,7 @@ extension Sluice {
             if ids.isEmpty && digests.reset == 0 { print("no parked deliveries"); return }
             if digests.reset > 0 {
                 print("\(digests.reset) parked digest\(digests.reset == 1 ? "" : "s"): \(digests.errors.isEmpty ? "sent" : "still failing")")
-                for error in digests.errors { print("  \(error)") }
+                for error in digests.errors { print("  \(error)".escapingControlCharacters) }
             }
             var failed = digests.errors.count
             for id in ids {
@@ -126,7 +126,7 @@ extension Sluice {
                 } catch let error as LedgerError where batch != nil {
                     throw Failure.usage(error.description)
                 } catch {
-                    print("\(id): \(error)")
+                    print("\(id): \(error)".escapingControlCharacters)
                     failed += 1
                 }
             }
@@ -225,11 +225,14 @@ extension Sluice {
     }
 }
 
-/// Prints a report as stable JSON (sorted keys) or as its text form.
+/// Prints a report as stable JSON (sorted keys) or as its text form. The reports escape the
+/// names they show; any control character left in a line (an ESC from a value a report did not
+/// escape) is escaped here too, so no report can send terminal escape sequences.
 func printReport(_ report: some Encodable, json: Bool, text: String) throws {
     if json {
         FileHandle.standardOutput.write(try JSONRenderer.encode(report))
     } else {
-        print(text, terminator: "")
+        print(text.split(separator: "\n", omittingEmptySubsequences: false).map(\.escapingControlCharacters).joined(separator: "\n"),
+              terminator: "")
     }
 }

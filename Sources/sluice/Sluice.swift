@@ -21,10 +21,10 @@ struct Sluice: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("sluice: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("sluice: \(error.description.escapingControlCharacters)\n".utf8))
             Foundation.exit(2)
         } catch let failure as Failure {
-            FileHandle.standardError.write(Data("sluice: \(failure.message)\n".utf8))
+            FileHandle.standardError.write(Data("sluice: \(failure.message.escapingControlCharacters)\n".utf8))
             Foundation.exit(failure.code)
         } catch {
             let code = exitCode(for: error)

@@ -32,6 +32,14 @@ import TestSupport
         #expect(!text.contains("\r\nBcc:") && !text.contains("\r\nX-Evil") && !text.contains("Bad: Name"))
     }
 
+    /// Attachment names are ours today (batch IDs, output names), but a control character in
+    /// one is percent-encoded (RFC 2231) rather than written into the header.
+    @Test func attachmentNamesCannotInjectLines() {
+        let text = String(decoding: fixed(attachments: [MailAttachment(filename: "a\r\nBcc: x@y.example.csv", data: [1])]).render(), as: UTF8.self)
+        #expect(!text.contains("\r\nBcc:"))
+        #expect(text.contains("filename*=UTF-8''a%0D%0ABcc%3A%20x%40y.example.csv"), "\(text)")
+    }
+
     @Test func base64LinesAreWrappedAt76() {
         let data = (0..<1000).map { UInt8($0 % 256) }
         let text = String(decoding: fixed(attachments: [MailAttachment(filename: "x.png", data: data)]).render(), as: UTF8.self)

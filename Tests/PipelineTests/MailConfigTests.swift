@@ -153,4 +153,33 @@ import TestSupport
         #expect(c.usesMail == false, "alerts keep no mail spool")
         #expect(c.mailRoutes.map(\.role) == ["alerts"])
     }
+
+    /// Subjects are logged by mail servers and shown on lock screens: a placeholder naming the
+    /// patient or the visit is refused there unless the route opts in.
+    @Test func patientDataInSubjectsNeedsAnOptIn() throws {
+        let route = "smtp: \"smtp://m\", from: s@x.example, to: [o@x.example]"
+        for placeholder in ["patient_id", "accession", "study_instance_uid", "study_date"] {
+            let e = error(Self.head + "critical: { \(route), subject: \"CRITICAL {{\(placeholder)}} {{study_key_short}}\" }\n")
+            #expect(e?.key == "critical.subject", "\(placeholder)")
+            #expect(e?.message.contains("{{\(placeholder)}}") == true && e?.message.contains("critical.allow_phi_in_subject: true") == true,
+                    "\(e?.description ?? "accepted")")
+            let study = error(Self.head + "  - { \(route), per_study: true, study_subject: \"{{pipeline}} {{\(placeholder)}}\" }\n")
+            #expect(study?.key == "outbox[1].study_subject" && study?.message.contains("outbox[1].allow_phi_in_subject") == true)
+        }
+        let digest = error(Self.head + "  - { \(route), digest: \"0 6 * * *\", subject: \"{{pipeline}}: {{table_text}}\" }\n")
+        #expect(digest?.key == "outbox[1].subject", "the study table lists accession numbers and dates")
+
+        let allowed = try load(Self.head + """
+              - { \(route), per_study: true, allow_phi_in_subject: true, study_subject: "Result {{accession}} ({{study_date}})" }
+            critical: { \(route), allow_phi_in_subject: true, subject: "CRITICAL {{patient_id}}" }
+            """)
+        #expect(allowed.mailOutboxes.first?.studyTemplate.subject == "Result {{accession}} ({{study_date}})")
+        #expect(allowed.critical?.template.subject == "CRITICAL {{patient_id}}")
+
+        // The defaults and subjects without patient data need no opt-in; the flag is checked.
+        #expect(try load(Self.head + "critical: { \(route), subject: \"{{pipeline}} {{finding}} {{modality}} {{study_key_short}}\" }\n").critical != nil)
+        #expect(error(Self.head + "critical: { \(route), allow_phi_in_subject: maybe }\n")?.key == "critical.allow_phi_in_subject")
+        #expect(error(Self.head + "alerts: { \(route), allow_phi_in_subject: true }\n")?.key == "alerts.allow_phi_in_subject",
+                "operations mail has no patient placeholders to allow")
+    }
 }

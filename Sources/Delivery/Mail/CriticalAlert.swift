@@ -12,6 +12,13 @@ public enum CriticalAlert {
         "report_files", "detected_at", "patient_id",
     ]
 
+    /// Placeholders that identify a patient or a visit: the patient ID, and the accession
+    /// number, Study Instance UID and study date that lead back to one (HIPAA counts record
+    /// numbers and dates of service; DICOM PS3.15 de-identification removes all four). A subject
+    /// is shown on lock screens and kept in mail server logs, so the loader refuses these in
+    /// `subject:` unless the route sets `allow_phi_in_subject: true`. Bodies may use them.
+    public static let patientDataPlaceholders: Set<String> = ["patient_id", "accession", "study_instance_uid", "study_date"]
+
     public static let defaultTemplate = MailTemplate(
         subject: "[Sluice] CRITICAL finding, {{pipeline}}, study {{study_key_short}}",
         text: """

@@ -62,7 +62,7 @@ public enum DeadLetterAlert {
             "first_parked_at": items.map(\.parkedAt).min().map { MailFormatting.dateTime($0, timeZone) } ?? "",
             // One block per item in the text part: errors are long, a table would wrap badly.
             "items_text": zip(items, rows).map { item, row in
-                "- \(row[1]): \(item.name) to \(item.outbox)\n  parked \(row[0]) after \(item.attempts) attempt\(item.attempts == 1 ? "" : "s")\n  last error: \(item.lastError)"
+                "- \(MailTemplate.oneLine(row[1])): \(MailTemplate.oneLine(item.name)) to \(MailTemplate.oneLine(item.outbox))\n  parked \(row[0]) after \(item.attempts) attempt\(item.attempts == 1 ? "" : "s")\n  last error: \(MailTemplate.oneLine(item.lastError))"
             }.joined(separator: "\n\n"),
             "items_html": MailFormatting.htmlTable(header, rows),
         ])

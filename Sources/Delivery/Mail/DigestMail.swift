@@ -12,6 +12,13 @@ public enum DigestMail {
         "table_text", "table_html", "quarantine_text", "quarantine_html", "batches_text", "batches_html",
     ]
 
+    /// The tables: studies list accession numbers and study dates, quarantine and batches the
+    /// file and drop names a site chose (often a patient's name). Refused in a subject unless
+    /// the route sets `allow_phi_in_subject: true`, as for `CriticalAlert.patientDataPlaceholders`.
+    public static let patientDataPlaceholders: Set<String> = [
+        "table_text", "table_html", "quarantine_text", "quarantine_html", "batches_text", "batches_html",
+    ]
+
     public static let defaultTemplate = MailTemplate(
         subject: "[Sluice] {{pipeline}} digest {{period_end_date}}: {{critical}} critical, {{urgent}} urgent, {{study_count}} studies",
         text: """

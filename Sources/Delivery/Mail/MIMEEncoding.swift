@@ -127,9 +127,10 @@ enum MIMEEncoding {
         return words
     }
 
-    /// A `filename` parameter: quoted when ASCII, RFC 2231 `filename*=UTF-8''…` otherwise.
+    /// A `filename` parameter: quoted when printable ASCII, RFC 2231 `filename*=UTF-8''…`
+    /// otherwise (so a CR or LF in a name is percent-encoded, never a header line of its own).
     static func parameter(_ name: String, _ value: String) -> String {
-        if isASCII(value) && !value.contains("\"") && !value.contains("\\") {
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && !value.contains("\"") && !value.contains("\\") {
             return "\(name)=\"\(value)\""
         }
         var encoded = ""

@@ -40,8 +40,10 @@ enum MailFormatting {
         return study.isNegative ? "no finding" : "not analysed: " + study.analysis.summary
     }
 
-    /// Plain-text table: columns padded to their widest cell.
+    /// Plain-text table: columns padded to their widest cell. Cells are made one line, so a
+    /// value cannot break the table or add lines of its own.
     static func textTable(_ header: [String], _ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(MailTemplate.oneLine) }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
@@ -52,7 +54,7 @@ enum MailFormatting {
 
     static func htmlTable(_ header: [String], _ rows: [[String]]) -> String {
         let head = header.map { "<th align=\"left\">\(HTMLText.escape($0))</th>" }.joined()
-        let body = rows.map { "<tr>" + $0.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>" }.joined(separator: "\n")
+        let body = rows.map { "<tr>" + $0.map { "<td>\(HTMLText.escape(MailTemplate.oneLine($0)))</td>" }.joined() + "</tr>" }.joined(separator: "\n")
         return "<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">\n<tr>\(head)</tr>\n\(body)\n</table>"
     }
 }

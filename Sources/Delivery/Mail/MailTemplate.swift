@@ -2,6 +2,9 @@ import Foundation
 
 /// Subject, text and HTML with `{{placeholders}}`, configurable per pipeline. Values filled
 /// into the HTML are escaped, except placeholders named `…_html` (fragments we build escaped).
+/// Values come from the files a site dropped (accession, modality, labels, file names), so each
+/// is made one line first (`oneLine`); `…_text` and `…_html` fragments are tables and lists we
+/// build from values made one line the same way.
 public struct MailTemplate: Sendable, Equatable {
     public var subject: String
     public var text: String
@@ -41,6 +44,19 @@ public struct MailTemplate: Sendable, Equatable {
         return names
     }
 
+    /// `value` with every control character (C0, DEL, C1) and Unicode line or paragraph
+    /// separator replaced by a space: a CR/LF in a DICOM or HL7 value must not start a line of
+    /// its own in a mail body (a forged "Bcc:" or "Finding:" line), nor hide text from a reader.
+    static func oneLine(_ value: String) -> String {
+        func breaks(_ s: Unicode.Scalar) -> Bool {
+            s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+        }
+        guard value.unicodeScalars.contains(where: breaks) else { return value }
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars { out.append(breaks(scalar) ? " " : scalar) }
+        return String(out)
+    }
+
     static func fill(_ text: String, _ values: [String: String], html: Bool) -> String {
         var out = ""
         var rest = text[...]
@@ -48,7 +64,11 @@ public struct MailTemplate: Sendable, Equatable {
             out += rest[..<open.lowerBound]
             let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             if let value = values[name] {
-                out += html && !name.hasSuffix("_html") ? HTMLText.escape(value) : value
+                if name.hasSuffix("_html") || name.hasSuffix("_text") {
+                    out += value
+                } else {
+                    out += html ? HTMLText.escape(oneLine(value)) : oneLine(value)
+                }
             } else {
                 out += rest[open.lowerBound..<close.upperBound]
             }

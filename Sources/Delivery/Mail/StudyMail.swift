@@ -5,6 +5,8 @@ import Reports
 /// rather than in the digest. Same subject rule: no patient data by default.
 public enum StudyMail {
     public static let placeholders: Set<String> = CriticalAlert.placeholders.union(["findings_text", "findings_html"])
+    /// As for alerts; the findings table holds labels and probabilities only.
+    public static let patientDataPlaceholders = CriticalAlert.patientDataPlaceholders
 
     public static let defaultTemplate = MailTemplate(
         subject: "[Sluice] {{pipeline}} result: {{urgency}}, study {{study_key_short}}",
@@ -39,7 +41,7 @@ public enum StudyMail {
         if study.analysis.status != .complete {
             // Never "No findings" for images the model did not read.
             let note = (study.analysis.status == .partial ? "Partly analysed" : "Not analysed")
-                + " — needs a human read: " + study.analysis.summary
+                + " — needs a human read: " + MailTemplate.oneLine(study.analysis.summary)
             text += (text.isEmpty ? "" : "\n\n") + note
             html += "<p><b>\(HTMLText.escape(note))</b></p>"
         }

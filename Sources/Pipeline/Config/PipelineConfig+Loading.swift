@@ -25,9 +25,10 @@ extension PipelineConfig {
         } catch let error as ConfigError {
             throw error
         } catch let error as YamlError {
-            throw ConfigError(file: display, line: yamlErrorLine(error), key: "", "not valid YAML: \(error)")
+            let (line, problem) = yamlProblem(error)
+            throw ConfigError(file: display, line: line, key: "", "not valid YAML: \(problem)")
         } catch {
-            throw ConfigError(file: display, line: nil, key: "", "not valid YAML: \(error)")
+            throw ConfigError(file: display, line: nil, key: "", "not valid YAML")
         }
         let base = (absolute as NSString).deletingLastPathComponent
         let reader = ConfigReader(file: display, base: base)
@@ -40,12 +41,25 @@ extension PipelineConfig {
         return (joined as NSString).standardizingPath
     }
 
-    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+    /// The line and libyaml's problem, never the text around it: Yams' own description quotes
+    /// the offending line, and a syntax error on a `password:` line would echo the secret.
+    /// The problem and context strings are libyaml's fixed messages ("mapping values are not
+    /// allowed here"), so the column is enough to find the spot.
+    private static func yamlProblem(_ error: YamlError) -> (line: Int?, problem: String) {
+        func located(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> (Int?, String) {
+            let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return (mark.line, "column \(mark.column): \(problem)\(during)")
+        }
         switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default:
-            return nil
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return located(context, problem, mark)
+        case .reader(let problem, _, _, _):
+            return (nil, problem)
+        case .duplicatedKeysInMapping(_, let context):
+            return (context.mark.line, "a key appears twice in one mapping")
+        case .no, .memory, .writer, .emitter, .representer, .dataCouldNotBeDecoded:
+            return (nil, "the YAML library failed (\(error))")
         }
     }
 }
@@ -187,6 +201,7 @@ struct ConfigReader {
         if config.infer == nil, let shown = render.first(where: PipelineConfig.findingFormats.contains) {
             throw fail(m["render"]!, "render", "format '\(shown)' shows a model's findings: add an 'infer' key with the model")
         }
+        try refuseOverlaps(config, m, root: root)
         return config
     }
 

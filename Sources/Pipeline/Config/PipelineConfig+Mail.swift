@@ -82,7 +82,9 @@ enum MailAttach {
 
 extension ConfigReader {
     static let routeKeys: Set<String> = ["smtp", "starttls", "ca_file", "username", "password", "auth", "from", "to", "time_zone", "max_size", "overflow", "subject"]
-    static let mailOutboxKeys = routeKeys.union(["digest", "attach", "per_study", "study_subject"])
+    /// Lets a route's subjects name patient data (see `CriticalAlert.patientDataPlaceholders`).
+    static let allowPHIKey = "allow_phi_in_subject"
+    static let mailOutboxKeys = routeKeys.union(["digest", "attach", "per_study", "study_subject", allowPHIKey])
 
     func isMailOutbox(_ node: Node) -> Bool {
         guard case .mapping(let m) = node else { return false }
@@ -122,8 +124,11 @@ extension ConfigReader {
                     throw fail(m["attach"], key + ".attach", "attaching '\(entry)' needs '\(format)' in render")
                 }
             }
-            let digestTemplate = try template(m["subject"], key + ".subject", base: DigestMail.defaultTemplate, known: DigestMail.placeholders)
-            let studyTemplate = try template(m["study_subject"], key + ".study_subject", base: StudyMail.defaultTemplate, known: StudyMail.placeholders)
+            let allowPHI = try allowsPHIInSubject(m, key)
+            let digestTemplate = try template(m["subject"], key + ".subject", base: DigestMail.defaultTemplate, known: DigestMail.placeholders,
+                                              patientData: allowPHI ? [] : DigestMail.patientDataPlaceholders, route: key)
+            let studyTemplate = try template(m["study_subject"], key + ".study_subject", base: StudyMail.defaultTemplate, known: StudyMail.placeholders,
+                                             patientData: allowPHI ? [] : StudyMail.patientDataPlaceholders, route: key)
             let mailbox = PipelineConfig.MailOutbox(
                 route: route, digest: digest, perStudy: perStudy, attach: attach,
                 digestTemplate: digestTemplate, studyTemplate: studyTemplate)
@@ -136,9 +141,11 @@ extension ConfigReader {
     }
 
     func critical(_ node: Node) throws(ConfigError) -> PipelineConfig.Critical {
-        let m = try mapping(node, "critical", allowed: Self.routeKeys)
+        let m = try mapping(node, "critical", allowed: Self.routeKeys.union([Self.allowPHIKey]))
         let route = try self.route(m, node, "critical")
-        let template = try template(m["subject"], "critical.subject", base: CriticalAlert.defaultTemplate, known: CriticalAlert.placeholders)
+        let allowPHI = try allowsPHIInSubject(m, "critical")
+        let template = try template(m["subject"], "critical.subject", base: CriticalAlert.defaultTemplate, known: CriticalAlert.placeholders,
+                                    patientData: allowPHI ? [] : CriticalAlert.patientDataPlaceholders, route: "critical")
         return PipelineConfig.Critical(route: route, template: template)
     }
 
@@ -242,14 +249,28 @@ extension ConfigReader {
         return MailAddress(address, name: name)
     }
 
-    /// A subject template over the default body; placeholders it uses must exist.
-    func template(_ node: Node?, _ key: String, base: MailTemplate, known: Set<String>) throws(ConfigError) -> MailTemplate {
+    func allowsPHIInSubject(_ m: [String: Node], _ route: String) throws(ConfigError) -> Bool {
+        guard let n = m[Self.allowPHIKey] else { return false }
+        guard let value = n.bool else { throw fail(n, route + "." + Self.allowPHIKey, "expected true or false") }
+        return value
+    }
+
+    /// A subject template over the default body; placeholders it uses must exist, and none of
+    /// `patientData` may appear (the route's `allow_phi_in_subject: true` passes an empty set).
+    func template(_ node: Node?, _ key: String, base: MailTemplate, known: Set<String>,
+                  patientData: Set<String> = [], route: String = "") throws(ConfigError) -> MailTemplate {
         guard let node else { return base }
         var template = base
         template.subject = try string(node, key)
         let unknown = template.unknownPlaceholders(known: known)
         guard unknown.isEmpty else {
             throw fail(node, key, "unknown placeholder \(unknown.map { "{{\($0)}}" }.joined(separator: ", ")) (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let named = MailTemplate(subject: template.subject, text: "", html: "").placeholders.filter(patientData.contains)
+        guard named.isEmpty else {
+            let list = named.map { "{{\($0)}}" }.joined(separator: ", ")
+            throw fail(node, key, "\(list) would put patient data in the subject, which mail servers log and phones show on the lock screen; "
+                + "subjects carry counts, the pipeline and study keys (put it in the body, or set '\(route).\(Self.allowPHIKey): true' if your site allows it)")
         }
         return template
     }

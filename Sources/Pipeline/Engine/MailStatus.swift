@@ -84,7 +84,7 @@ public struct MailStatus: Codable, Sendable {
     public var text: String {
         var out = "\nMAIL\n"
         for d in digests {
-            out += "  digest to \(d.outbox), \(d.schedule): \(d.sent) sent"
+            out += "  digest to \(d.outbox.escapingControlCharacters), \(d.schedule): \(d.sent) sent"
             if let covered = d.coveredUntil { out += ", covered until \(covered)" }
             if let next = d.nextDue { out += ", next due \(next)" }
             out += "\n"
@@ -92,16 +92,18 @@ public struct MailStatus: Codable, Sendable {
                 let what = w.state == "failed"
                     ? "dead letter: digest \(w.periodStart) – \(w.periodEnd) parked after \(w.attempts) attempts; `sluice retry` tries again"
                     : "digest \(w.periodStart) – \(w.periodEnd) waiting to be retried (\(w.attempts) attempt\(w.attempts == 1 ? "" : "s"))"
-                out += "    \(what)\(w.lastError.map { ": \($0)" } ?? "")\n"
+                out += "    \(what)\(w.lastError.map { ": \($0.escapingControlCharacters)" } ?? "")\n"
             }
         }
         out += "  critical alerts sent: \(criticalAlerts.count)\n"
         for a in criticalAlerts.suffix(10) {
-            out += "    \(a.sentAt)  \(a.finding) in \(a.study) (batch \(a.batch) run \(a.run)) to \(a.outbox)\n"
+            out += "    \(a.sentAt)  \(a.finding.escapingControlCharacters) in \(a.study) (batch \(a.batch.escapingControlCharacters) run \(a.run))"
+                + " to \(a.outbox.escapingControlCharacters)\n"
         }
         for d in undelivered {
             let what = d.state == "failed" ? "dead letter (parked after \(d.attempts) attempts)" : "waiting to be retried (\(d.attempts) attempt\(d.attempts == 1 ? "" : "s"))"
-            out += "  \(d.name) to \(d.outbox), batch \(d.batch): \(what)\(d.lastError.map { ": \($0)" } ?? "")\n"
+            out += "  \(d.name.escapingControlCharacters) to \(d.outbox.escapingControlCharacters), batch \(d.batch.escapingControlCharacters): \(what)"
+                + (d.lastError.map { ": \($0.escapingControlCharacters)" } ?? "") + "\n"
         }
         return out
     }

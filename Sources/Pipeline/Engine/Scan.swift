@@ -119,7 +119,7 @@ public struct ScanReport: Codable, Sendable {
         out += "\(studies.map(\.series.count).reduce(0, +)) series, \(instances) instances, \(hl7Messages) HL7 messages"
         out += unmatchedOrders > 0 ? " (\(unmatchedOrders) without images)\n" : "\n"
         for s in studies {
-            out += "\n\(s.studyKey)  \(s.modality)  date \(s.studyDate)  accession \(s.accessionNumber)  orders \(s.orders)\n"
+            out += "\n\(s.studyKey)  \(s.modality.escapingControlCharacters)  date \(s.studyDate.escapingControlCharacters)  accession \(s.accessionNumber.escapingControlCharacters)  orders \(s.orders)\n"
             out += "  study \(s.studyInstanceUID)\n"
             for se in s.series {
                 out += "  series \(se.seriesNumber.map(String.init) ?? "?") \(se.modality): \(se.instances) instance\(se.instances == 1 ? "" : "s")\n"
@@ -128,7 +128,7 @@ public struct ScanReport: Codable, Sendable {
         }
         if !quarantine.isEmpty {
             out += "\nquarantine (\(quarantine.count)):\n"
-            for q in quarantine { out += "  \(q.file): \(q.reason)\n" }
+            for q in quarantine { out += "  \(q.file.escapingControlCharacters): \(q.reason.escapingControlCharacters)\n" }
         }
         if ignored > 0 { out += "\n\(ignored) ignored (hidden files, markers, links, DICOMDIR, not regular files)\n" }
         return out

@@ -74,25 +74,36 @@ public struct StatusReport: Codable, Sendable {
             counts: counts, batches: batches, files: files, mail: batchID == nil ? try MailStatus.make(engine) : nil)
     }
 
+    /// The text form. Every name and message is shown with its control characters escaped: a
+    /// batch, file or error naming what a site dropped must not forge lines or send terminal
+    /// escapes (the JSON form keeps them exact; JSON escapes them itself).
     public var text: String {
-        var out = "pipeline \(pipeline)  (\(ledger))\n"
+        var out = "pipeline \(pipeline.escapingControlCharacters)  (\(ledger.escapingControlCharacters))\n"
         out += "queue: \(queued) waiting in the inbox, \(inProgress) in progress"
         out += counts.isEmpty ? "\n" : "; " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + "\n"
         if batches.isEmpty { return out + "no batches yet\n" + (mail?.text ?? "") }
         out += "\n" + pad("BATCH", 24) + pad("STATE", 11) + pad("RUN", 4) + pad("FILES", 7) + pad("QUAR", 6) + pad("STUDIES", 8) + "SOURCE\n"
         for b in batches {
-            out += pad(b.id, 24) + pad(b.state, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
-                + pad(String(b.quarantined), 6) + pad(String(b.studies), 8) + b.source + "  (" + b.inbox + ")\n"
-            if let d = b.duplicateOf { out += "    duplicate of \(d)\n" } else if let e = b.error { out += "    \(e)\n" }
+            out += pad(b.id.escapingControlCharacters, 24) + pad(b.state, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
+                + pad(String(b.quarantined), 6) + pad(String(b.studies), 8) + b.source.escapingControlCharacters
+                + "  (" + b.inbox.escapingControlCharacters + ")\n"
+            if let d = b.duplicateOf {
+                out += "    duplicate of \(d.escapingControlCharacters)\n"
+            } else if let e = b.error {
+                out += "    \(e.escapingControlCharacters)\n"
+            }
             if let parked = b.deliveries["failed"], parked > 0 {
                 out += "    dead letter: \(parked) deliver\(parked == 1 ? "y" : "ies") parked after repeated failures; `sluice retry` tries again\n"
             }
             if let pending = b.deliveries["pending"], pending > 0 { out += "    \(pending) deliver\(pending == 1 ? "y" : "ies") waiting to be retried\n" }
-            if let o = b.outputs, b.state == "archived" { out += "    outputs: \(o)\n" }
+            if let o = b.outputs, b.state == "archived" { out += "    outputs: \(o.escapingControlCharacters)\n" }
         }
         if let files {
             out += "\nFILES\n"
-            for f in files { out += "  " + pad(f.status, 12) + pad(f.kind, 8) + f.path + (f.reason.map { "  — \($0)" } ?? "") + "\n" }
+            for f in files {
+                out += "  " + pad(f.status, 12) + pad(f.kind, 8) + f.path.escapingControlCharacters
+                    + (f.reason.map { "  — \($0.escapingControlCharacters)" } ?? "") + "\n"
+            }
         }
         return out + (mail?.text ?? "")
     }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Line-oriented log on stderr. Messages carry batch IDs, stage names and file paths relative
-/// to the batch — never attribute values, so no patient data reaches a log.
+/// to the batch — never attribute values, so no patient data reaches a log. A message is one
+/// line: control characters in it (a newline or ESC in a dropped file's name) are escaped, so
+/// no name can forge a log line or drive the terminal.
 public struct Log: Sendable {
     public enum Level: Int, Sendable, Comparable {
         case debug, info, warning, error
@@ -26,7 +28,7 @@ public struct Log: Sendable {
 
     public func callAsFunction(_ level: Level, _ message: @autoclosure () -> String) {
         guard level >= minimum else { return }
-        Terminal.shared.writeLine("\(Timestamps.iso8601(Date())) \(level.label) \(message())")
+        Terminal.shared.writeLine("\(Timestamps.iso8601(Date())) \(level.label) \(message().escapingControlCharacters)")
     }
 
     public func debug(_ m: @autoclosure () -> String) { self(.debug, m()) }
