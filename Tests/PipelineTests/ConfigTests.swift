@@ -30,7 +30,7 @@ import TestSupport
             render: [json, csv]
             outbox: { local: out }
             workers: 3
-            zip: { max_total_size: 2GB, max_ratio: 50 }
+            zip: { max_total_size: 2GB, max_ratio: 50, max_archive_ratio: 80 }
             """)
         #expect(c.name == "chest-xr")
         #expect(c.poll == .seconds(5) && c.settle == .seconds(60))
@@ -38,7 +38,7 @@ import TestSupport
         #expect(c.validate.modalities == ["CR", "DX"])
         #expect(c.validate.require.map(\.keyword) == ["PatientID", "AccessionNumber"])
         #expect(c.workers == 3)
-        #expect(c.zipLimits.maxTotalSize == 2_000_000_000 && c.zipLimits.maxRatio == 50)
+        #expect(c.zipLimits.maxTotalSize == 2_000_000_000 && c.zipLimits.maxRatio == 50 && c.zipLimits.maxArchiveRatio == 80)
         guard case .sqlite(let db) = c.ledger, case .local(let inbox) = c.inboxes[0], case .local(let out, _) = c.outboxes[0] else {
             Issue.record("unexpected locations"); return
         }

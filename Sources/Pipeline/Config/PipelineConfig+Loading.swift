@@ -337,12 +337,13 @@ struct ConfigReader {
     }
 
     func zip(_ node: Node) throws(ConfigError) -> ZipLimits {
-        let m = try mapping(node, "zip", allowed: ["max_entries", "max_entry_size", "max_total_size", "max_ratio"])
+        let m = try mapping(node, "zip", allowed: ["max_entries", "max_entry_size", "max_total_size", "max_ratio", "max_archive_ratio"])
         var limits = ZipLimits()
         if let n = m["max_entries"] { limits.maxEntries = try integer(n, "zip.max_entries", in: 1...10_000_000) }
         if let n = m["max_entry_size"] { limits.maxEntrySize = try byteSize(n, "zip.max_entry_size") }
         if let n = m["max_total_size"] { limits.maxTotalSize = try byteSize(n, "zip.max_total_size") }
         if let n = m["max_ratio"] { limits.maxRatio = try number(n, "zip.max_ratio", in: 2...100_000) }
+        if let n = m["max_archive_ratio"] { limits.maxArchiveRatio = try number(n, "zip.max_archive_ratio", in: 2...100_000) }
         return limits
     }
 
