@@ -80,10 +80,11 @@ public final class SFTPConnection: @unchecked Sendable {
     }
 
     /// Streams `remote` into a local file with pipelined reads. With `resume`, an existing
-    /// shorter local file is continued rather than rewritten.
+    /// shorter local file is continued rather than rewritten. The local file gets exactly
+    /// `mode` (owner-only by default: what comes from an inbox is patient data).
     @discardableResult
-    public func download(from remote: String, to local: String, resume: Bool = false) async throws -> Int64 {
-        try await run { try self.downloadSync(from: remote, to: local, resume: resume) }
+    public func download(from remote: String, to local: String, resume: Bool = false, mode: mode_t = 0o600) async throws -> Int64 {
+        try await run { try self.downloadSync(from: remote, to: local, resume: resume, mode: mode) }
     }
 
     /// Plain SFTP rename: fails when `destination` exists (SFTP v3 semantics on OpenSSH).
@@ -429,8 +430,8 @@ public final class SFTPConnection: @unchecked Sendable {
         guard written == data.count, closed else { throw failure(remote, "write") }
     }
 
-    private func downloadSync(from remote: String, to local: String, resume: Bool) throws -> Int64 {
-        try readRemote(remote, localPath: local, resume: resume)
+    private func downloadSync(from remote: String, to local: String, resume: Bool, mode: mode_t) throws -> Int64 {
+        try readRemote(remote, localPath: local, resume: resume, mode: mode)
     }
 
     private func sha256Sync(_ remote: String) throws -> String {
@@ -440,11 +441,13 @@ public final class SFTPConnection: @unchecked Sendable {
     }
 
     /// Download into `localPath`, continuing a shorter existing file when `resume` is set.
-    private func readRemote(_ remote: String, localPath: String, resume: Bool) throws -> Int64 {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC)
-        let fd = LocalFile.open(localPath, flags)
+    private func readRemote(_ remote: String, localPath: String, resume: Bool, mode: mode_t) throws -> Int64 {
+        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (resume ? 0 : O_TRUNC)
+        let fd = LocalFile.open(localPath, flags, mode: mode)
         guard fd >= 0 else { throw SFTPError(.local, path: localPath, detail: String(cString: strerror(errno))) }
         defer { LocalFile.close(fd) }
+        // Exactly `mode`, whatever the umask, also for a partial file an older version left.
+        guard fchmod(fd, mode) == 0 else { throw SFTPError(.local, path: localPath, detail: String(cString: strerror(errno))) }
         var start = resume ? LocalFile.size(fd) ?? 0 : 0
         if start > 0, let remoteSize = try statSync(remote)?.size, start > remoteSize {
             // Not a prefix of this file: start over.
@@ -581,8 +584,8 @@ enum SFTPNames {
 
 /// POSIX calls under names the connection's own methods (`stat`, `close`) do not shadow.
 enum LocalFile {
-    static func open(_ path: String, _ flags: Int32) -> Int32 {
-        Foundation.open(path, flags | O_CLOEXEC, 0o644)
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) -> Int32 {
+        Foundation.open(path, flags | O_CLOEXEC, mode)
     }
 
     static func close(_ fd: Int32) {

@@ -120,7 +120,7 @@ struct ConfigReader {
     func pipeline(_ root: Node) throws(ConfigError) -> PipelineConfig {
         let keys: Set = [
             "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
-            "outbox", "critical", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7",
+            "outbox", "critical", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7", "spool_group",
         ]
         let m = try mapping(root, "", allowed: keys)
         guard let nameNode = m["name"] else { throw fail(root, "name", "is required") }
@@ -178,6 +178,7 @@ struct ConfigReader {
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
         if let n = m["alerts"] { config.alerts = try alerts(n) }
+        if let n = m["spool_group"] { config.spoolPermissions = try spoolGroup(n) }
         if let n = m["hl7"] {
             guard render.contains("hl7") else { throw fail(n, "hl7", "has no effect: 'render' does not list hl7") }
             config.hl7 = try hl7(n)

@@ -90,11 +90,11 @@ extension Engine {
         let entry = InboxEntry(name: name, path: r.remotePath, kind: kind, totalSize: 0, newestModification: Date(),
                                fileCount: 0, hasPartialFiles: false, hasMarker: r.marked, markerPath: nil)
         do {
-            try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+            try config.makeSpoolFolder(local)
             try await inbox.download(entry, to: local)
             // A sibling marker stays on the server; the batch still counts as marked.
             if r.marked, kind != .folder, let marker = config.marker {
-                _ = FileManager.default.createFile(atPath: local + "/" + name + "." + marker, contents: Data())
+                try FileIO.writeAtomically(Data(), to: local + "/" + name + "." + marker, permissions: config.spoolPermissions)
             }
             FaultInjection.point("remote-downloaded")
             try ledger.updateRemoteClaim(batchID: r.batchID, step: .downloaded)

@@ -26,9 +26,11 @@ public struct UnpackStage: Stage {
         if !isDirectory.boolValue, ZipArchive.looksLikeZip(path) || path.lowercased().hasSuffix(".zip") {
             root = context.workDirectory + "/unpacked"
             try? FileManager.default.removeItem(atPath: root)
+            let permissions = context.config.spoolPermissions
             do {
                 let entries = try ZipArchive.extract(path, into: root, limits: context.config.zipLimits,
-                                                     workers: context.workers, hash: hashContents)
+                                                     workers: context.workers, hash: hashContents,
+                                                     fileMode: permissions.file, folderMode: permissions.folder)
                 for entry in entries { extractedHashes[entry.name] = entry.sha256 }
             } catch let error as ZipError {
                 throw BatchFailure(stage: name, reason: error.description)
