@@ -91,7 +91,13 @@ extension Engine {
                                fileCount: 0, hasPartialFiles: false, hasMarker: r.marked, markerPath: nil)
         do {
             try config.makeSpoolFolder(local)
-            try await inbox.download(entry, to: local)
+            let download = try await inbox.download(entry, to: local, permissions: config.spoolPermissions)
+            // Recorded by the unpack stage, with the reason, as the local walk records links.
+            try NotFollowedLinks.record(download.notFollowed, besideInput: download.path, permissions: config.spoolPermissions)
+            if !download.notFollowed.isEmpty {
+                let shown = download.notFollowed.prefix(5).joined(separator: ", ") + (download.notFollowed.count > 5 ? ", …" : "")
+                log.warning("batch \(r.batchID): \(download.notFollowed.count) symbolic link\(download.notFollowed.count == 1 ? "" : "s") on \(inbox.id) not followed (follow_links is off): \(shown)")
+            }
             // A sibling marker stays on the server; the batch still counts as marked.
             if r.marked, kind != .folder, let marker = config.marker {
                 try FileIO.writeAtomically(Data(), to: local + "/" + name + "." + marker, permissions: config.spoolPermissions)

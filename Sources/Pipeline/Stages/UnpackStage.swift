@@ -16,6 +16,14 @@ public struct UnpackStage: Stage {
 
     public func run(_ input: Void, context: BatchContext) async throws -> UnpackedBatch {
         let path = context.inputPath
+        // Links an SFTP download left out (NotFollowedLinks.swift): the input itself, or files in it.
+        let notFollowed: [String]
+        do { notFollowed = try NotFollowedLinks.read(besideInput: path) } catch {
+            throw BatchFailure(stage: name, reason: "the note of links not followed beside \(context.sourceName) cannot be read: \(error)")
+        }
+        if notFollowed.contains(context.sourceName) {
+            throw BatchFailure(stage: name, reason: "input \(context.sourceName) is a \(NotFollowedLinks.reason) (an SFTP inbox fetches link targets only with follow_links: true)")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw BatchFailure(stage: name, reason: "input \(context.sourceName) is missing from \(path)")
@@ -41,6 +49,8 @@ public struct UnpackStage: Stage {
         var ignored: [(path: String, reason: String)] = []
         if isDirectory.boolValue || fromArchive {
             Self.walk(root, prefix: "", marker: context.config.marker, into: &listed, ignored: &ignored)
+            let inside = context.sourceName + "/"
+            ignored += notFollowed.filter { $0.hasPrefix(inside) }.map { (String($0.dropFirst(inside.count)), NotFollowedLinks.reason) }
         } else {
             root = (path as NSString).deletingLastPathComponent
             var st = stat()
