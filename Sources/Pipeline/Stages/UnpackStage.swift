@@ -22,7 +22,7 @@ public struct UnpackStage: Stage {
             throw BatchFailure(stage: name, reason: "the note of links not followed beside \(context.sourceName) cannot be read: \(error)")
         }
         if notFollowed.contains(context.sourceName) {
-            throw BatchFailure(stage: name, reason: "input \(context.sourceName) is a \(NotFollowedLinks.reason) (an SFTP inbox fetches link targets only with follow_links: true)")
+            throw BatchFailure(stage: name, reason: "input \(context.sourceName) is a \(NotFollowedLinks.reason) (an SFTP inbox fetches what a link points at only with follow_links: true, and never a link that points nowhere)")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
