@@ -12,15 +12,21 @@ public enum ZipArchive {
         public var sha256: String? = nil
     }
 
-    /// Checks every entry against `limits` and the path rules, then streams the archive into
-    /// `directory` (created) on `workers` threads. Throws the first bad entry's refusal; nothing
-    /// is left half-written on success. `hash`: also take each entry's SHA-256 from the bytes as
-    /// they are written (a batch's fingerprint needs it; reading every file back would be one
-    /// more pass over them).
+    /// Checks every entry against `limits` and the path rules, and the entries together against
+    /// the archive's size, then streams the archive into `directory` (created) on `workers`
+    /// threads. Throws the first bad entry's refusal; nothing is left half-written on success.
+    /// `hash`: also take each entry's SHA-256 from the bytes as they are written (a batch's
+    /// fingerprint needs it; reading every file back would be one more pass over them). Files
+    /// are created with `fileMode`, folders with `folderMode` (exactly, whatever the umask): the
+    /// entries are patient data.
     @discardableResult
     public static func extract(_ path: String, into directory: String, limits: ZipLimits = .init(),
-                               workers: Int = ProcessInfo.processInfo.activeProcessorCount, hash: Bool = false) throws -> [Entry] {
+                               workers: Int = ProcessInfo.processInfo.activeProcessorCount, hash: Bool = false,
+                               fileMode: mode_t = 0o600, folderMode: mode_t = 0o700) throws -> [Entry] {
         let name = (path as NSString).lastPathComponent
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw ZipError(.cannotOpen(String(cString: strerror(errno))), archive: name) }
+        let archiveSize = UInt64(info.st_size)
         var errorCode: Int32 = 0
         guard let archive = zip_open(path, ZIP_RDONLY, &errorCode) else {
             throw ZipError(.cannotOpen(libzipMessage(errorCode)), archive: name)
@@ -54,20 +60,27 @@ public enum ZipArchive {
             if declaredTotal > limits.maxTotalSize { throw ZipError(.totalTooLarge(limit: limits.maxTotalSize), archive: name) }
             entries.append((index, Entry(name: relative, size: st.size, compressedSize: st.comp_size), isDirectory))
         }
+        // Small entries escape the per-entry ratio; together they may not.
+        let budget = limits.inflateBudget(archiveSize: archiveSize)
+        if declaredTotal > budget {
+            throw ZipError(.archiveRatioTooHigh(uncompressed: declaredTotal, archiveSize: archiveSize, limit: limits.maxArchiveRatio), archive: name)
+        }
 
         // Pass 2: stream, counting real bytes (headers can lie about sizes). Folders first, then
         // the files on `workers` threads, each with its own handle on the archive (a zip_t is
         // not shared between threads): inflating is the cost, and a core does 300-400 MB/s.
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try makeFolders(directory, mode: folderMode, archive: name)
         var folders = Set<String>()
         for item in entries {
             let target = directory + "/" + item.entry.name
             folders.insert(item.isDirectory ? target : (target as NSString).deletingLastPathComponent)
         }
-        for folder in folders.sorted() { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        for folder in folders.sorted() { try makeFolders(folder, mode: folderMode, archive: name) }
         let files = entries.filter { !$0.isDirectory }
-        let shared = ExtractionState(limit: limits.maxTotalSize, count: files.count)
+        // What is written is counted against the same budget: the total limit, or the archive
+        // ratio when that binds (a second line behind the per-entry declared sizes).
+        let shared = ExtractionState(
+            budget: Budget(limit: budget, archiveSize: archiveSize, limits: limits, archive: name), count: files.count)
         let threads = max(1, min(workers, files.count))
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             var code: Int32 = 0
@@ -82,7 +95,7 @@ public enum ZipArchive {
             // Entries claimed one at a time, so a large one does not leave the other threads idle.
             while let i = shared.next(files.count) {
                 switch extractEntry(files[i].index, files[i].entry, from: handle, into: directory + "/" + files[i].entry.name,
-                                    buffer: buffer, chunk: chunk, shared: shared, archive: name, hash: hash) {
+                                    mode: fileMode, buffer: buffer, chunk: chunk, shared: shared, archive: name, hash: hash) {
                 case .success(let digest): shared.record(digest, at: i)
                 case .failure(let failure): shared.fail(failure, at: i)
                 }
@@ -97,16 +110,21 @@ public enum ZipArchive {
     }
 
     /// One entry to `target` (a new file): its SHA-256 when `hash`, or the failure. Stops at the
-    /// declared size and at the archive's total limit, counted over every thread.
+    /// declared size and at the archive's budget (total limit or archive ratio), counted over
+    /// every thread.
     private static func extractEntry(_ index: UInt64, _ entry: Entry, from archive: OpaquePointer, into target: String,
-                                     buffer: UnsafeMutableRawPointer, chunk: Int, shared: ExtractionState,
+                                     mode: mode_t, buffer: UnsafeMutableRawPointer, chunk: Int, shared: ExtractionState,
                                      archive name: String, hash: Bool) -> Result<String?, ZipError> {
         guard let file = zip_fopen_index(archive, index, 0) else {
             return .failure(ZipError(.readFailed(libzipMessage(archive)), archive: name, entry: entry.name))
         }
         defer { zip_fclose(file) }
-        guard let out = fopen(target, "wx") else {
-            return .failure(ZipError(.writeFailed(String(cString: strerror(errno))), archive: name, entry: entry.name))
+        // O_EXCL and O_NOFOLLOW: a new file, never through a link planted in the folder.
+        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0, fchmod(fd, mode) == 0, let out = fdopen(fd, "w") else {
+            let failure = ZipError(.writeFailed(String(cString: strerror(errno))), archive: name, entry: entry.name)
+            if fd >= 0 { close(fd) }
+            return .failure(failure)
         }
         defer { fclose(out) }
         var digest = hash ? SHA256() : nil
@@ -117,7 +135,7 @@ public enum ZipArchive {
             if n == 0 { break }
             written += UInt64(n)
             if written > entry.size { return .failure(ZipError(.sizeMismatch(declared: entry.size), archive: name, entry: entry.name)) }
-            if !shared.add(UInt64(n)) { return .failure(ZipError(.totalTooLarge(limit: shared.limit), archive: name)) }
+            if let over = shared.add(UInt64(n)) { return .failure(over) }
             if fwrite(buffer, 1, Int(n), out) != Int(n) {
                 return .failure(ZipError(.writeFailed(String(cString: strerror(errno))), archive: name, entry: entry.name))
             }
@@ -129,8 +147,22 @@ public enum ZipArchive {
     /// What the extracting threads share: the next entry to claim, the bytes written so far
     /// against the total limit, and the failure of the earliest entry that failed (as a serial
     /// extraction would report it; once one fails no new entry is started).
-    private final class ExtractionState: @unchecked Sendable {
+    /// What the whole archive may inflate to, and the refusal once it is passed.
+    private struct Budget: Sendable {
         let limit: UInt64
+        let archiveSize: UInt64
+        let limits: ZipLimits
+        let archive: String
+
+        func refusal(at total: UInt64) -> ZipError {
+            limit < limits.maxTotalSize
+                ? ZipError(.archiveRatioTooHigh(uncompressed: total, archiveSize: archiveSize, limit: limits.maxArchiveRatio), archive: archive)
+                : ZipError(.totalTooLarge(limit: limits.maxTotalSize), archive: archive)
+        }
+    }
+
+    private final class ExtractionState: @unchecked Sendable {
+        let budget: Budget
         private let lock = NSLock()
         private var claimed = 0
         private var total: UInt64 = 0
@@ -139,8 +171,8 @@ public enum ZipArchive {
 
         private var digests: [String?]
 
-        init(limit: UInt64, count: Int) {
-            self.limit = limit
+        init(budget: Budget, count: Int) {
+            self.budget = budget
             digests = Array(repeating: nil, count: count)
         }
 
@@ -157,8 +189,13 @@ public enum ZipArchive {
             }
         }
 
-        /// False once the total passes the limit.
-        func add(_ bytes: UInt64) -> Bool { lock.withLock { total += bytes; return total <= limit } }
+        /// The refusal once the total passes the limit.
+        func add(_ bytes: UInt64) -> ZipError? {
+            lock.withLock {
+                total += bytes
+                return total <= budget.limit ? nil : budget.refusal(at: total)
+            }
+        }
 
         func fail(_ error: ZipError, at entry: Int) { lock.withLock { failures.append((entry, error)) } }
     }
@@ -218,6 +255,23 @@ public enum ZipArchive {
             if ratio > limits.maxRatio {
                 throw ZipError(.ratioTooHigh(ratio: ratio, limit: limits.maxRatio), archive: archive, entry: entry)
             }
+        }
+    }
+
+    /// mkdir -p, each folder made here getting exactly `mode`; existing ones are left as they are.
+    private static func makeFolders(_ path: String, mode: mode_t, archive: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) == 0 {
+                guard chmod(current, mode) == 0 else { throw ZipError(.writeFailed("\(current): \(String(cString: strerror(errno)))"), archive: archive) }
+            } else if errno != EEXIST {
+                throw ZipError(.writeFailed("\(current): \(String(cString: strerror(errno)))"), archive: archive)
+            }
+        }
+        var st = stat()
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
+            throw ZipError(.writeFailed("\(path): not a folder"), archive: archive)
         }
     }
 

@@ -9,6 +9,9 @@ public struct ZipError: Error, Sendable, CustomStringConvertible {
         case entryTooLarge(limit: UInt64)
         case totalTooLarge(limit: UInt64)
         case ratioTooHigh(ratio: Double, limit: Double)
+        /// The entries together (declared, or as counted while inflating) against the archive's
+        /// size on disk: `zip.max_archive_ratio`.
+        case archiveRatioTooHigh(uncompressed: UInt64, archiveSize: UInt64, limit: Double)
         case sizeMismatch(declared: UInt64)
         case readFailed(String)
         case writeFailed(String)
@@ -38,6 +41,9 @@ public struct ZipError: Error, Sendable, CustomStringConvertible {
             return "\(archive): total uncompressed size exceeds \(limit) bytes (limit zip.max_total_size) — possible zip bomb"
         case .ratioTooHigh(let ratio, let limit):
             return "\(archive):\(at) compression ratio \(Int(ratio)):1 exceeds \(Int(limit)):1 (limit zip.max_ratio) — possible zip bomb"
+        case .archiveRatioTooHigh(let uncompressed, let size, let limit):
+            let ratio = Double(uncompressed) / Double(max(size, 1))
+            return "\(archive): entries inflate to \(uncompressed) bytes from an archive of \(size) bytes, ratio \(Int(ratio)):1 over the whole archive exceeds \(Int(limit)):1 (limit zip.max_archive_ratio) — possible zip bomb"
         case .sizeMismatch(let declared):
             return "\(archive):\(at) inflates past its declared size of \(declared) bytes — corrupt or hostile archive"
         case .readFailed(let why): return "\(archive):\(at) cannot be read: \(why)"

@@ -63,14 +63,16 @@ public enum FileIO {
         public var description: String { "\(path): \(String(cString: strerror(errno)))" }
     }
 
-    /// Copies in 1 MiB chunks and fsyncs the copy before returning.
-    public static func copyDurably(from source: String, to destination: String) throws {
+    /// Copies in 1 MiB chunks and fsyncs the copy before returning. The copy is 0644 (subject
+    /// to the umask), or exactly `permissions` for a copy in the spool.
+    public static func copyDurably(from source: String, to destination: String, permissions: SpoolPermissions? = nil) throws {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw Failure(errno: errno, path: source) }
         defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions?.file ?? 0o644)
         guard output >= 0 else { throw Failure(errno: errno, path: destination) }
         defer { close(output) }
+        try permissions?.apply(toFile: output, path: destination)
         let size = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
@@ -90,21 +92,28 @@ public enum FileIO {
 
     /// Writes bytes to `path` atomically (temp + rename), fsyncing the file and its folder
     /// unless `durable` is false (then the caller syncs many files at once with `syncFileSystem`).
-    public static func writeAtomically(_ data: Data, to path: String, durable: Bool = true) throws {
+    /// The file and missing folders get the system's defaults (0644, 0755 under the usual
+    /// umask), or exactly `permissions` in the spool.
+    public static func writeAtomically(_ data: Data, to path: String, durable: Bool = true, permissions: SpoolPermissions? = nil) throws {
         let folder = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if let permissions {
+            try permissions.makeFolders(folder)
+        } else {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         let temporary = folder + "/." + (path as NSString).lastPathComponent + ".sluice-\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions?.file ?? 0o644)
         guard fd >= 0 else { throw Failure(errno: errno, path: temporary) }
         var failure: Failure?
-        data.withUnsafeBytes { raw in
+        do { try permissions?.apply(toFile: fd, path: temporary) } catch { failure = (error as? Failure) ?? Failure(errno: EIO, path: temporary) }
+        if failure == nil { data.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
                 let w = write(fd, raw.baseAddress! + done, raw.count - done)
                 if w < 0 { failure = Failure(errno: errno, path: temporary); return }
                 done += w
             }
-        }
+        } }
         if failure == nil, durable, fsync(fd) != 0 { failure = Failure(errno: errno, path: temporary) }
         close(fd)
         if let failure { unlink(temporary); throw failure }

@@ -80,14 +80,16 @@ public struct LocalInbox: Sendable {
         return entries
     }
 
-    /// Moves the entry (and a sibling marker) into `destination` (a new folder). Returns false
-    /// when another worker renamed it first — the rename is the arbiter.
-    public func claim(_ entry: InboxEntry, into destination: String, claimer: String) throws -> Bool {
+    /// Moves the entry (and a sibling marker) into `destination` (a new folder, made with
+    /// `permissions`). Returns false when another worker renamed it first — the rename is the
+    /// arbiter. The entry keeps its own modes; see `SpoolPermissions.applyToTree`.
+    public func claim(_ entry: InboxEntry, into destination: String, claimer: String,
+                      permissions: SpoolPermissions = .ownerOnly) throws -> Bool {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        try permissions.makeFolders(destination)
         // Who is claiming, so a crash between this rename and the ledger row can be told apart
         // from another worker that is simply not done yet.
-        _ = fm.createFile(atPath: destination + "/" + Self.claimFile, contents: Data(claimer.utf8))
+        try FileIO.writeAtomically(Data(claimer.utf8), to: destination + "/" + Self.claimFile, durable: false, permissions: permissions)
         if rename(entry.path, destination + "/" + entry.name) != 0 {
             let code = errno
             try? fm.removeItem(atPath: destination)

@@ -55,14 +55,23 @@ public final class SFTPConnection: @unchecked Sendable {
     // MARK: - Operations
 
     /// Entries of a remote folder, without `.` and `..`; with `recursive`, the entries of every
-    /// subfolder follow (paths tell them apart).
-    public func list(_ path: String, recursive: Bool = false) async throws -> [SFTPRemoteFile] {
-        try await run { try self.listSync(path, recursive: recursive) }
+    /// subfolder follow (paths tell them apart). A symbolic link is reported as one
+    /// (`isSymlink`, from the type readdir gives, which OpenSSH takes with lstat) and neither
+    /// entered nor stat'ed; with `followLinks` it is stat'ed and listed as what it points at
+    /// (a dangling link stays a link).
+    public func list(_ path: String, recursive: Bool = false, followLinks: Bool = false) async throws -> [SFTPRemoteFile] {
+        try await run { try self.listSync(path, recursive: recursive, followLinks: followLinks) }
     }
 
     /// nil when nothing exists at `path`. Follows symbolic links.
     public func stat(_ path: String) async throws -> SFTPRemoteFile? {
         try await run { try self.statSync(path) }
+    }
+
+    /// nil when nothing exists at `path`. A symbolic link is described itself (`isSymlink`),
+    /// not what it points at.
+    public func lstat(_ path: String) async throws -> SFTPRemoteFile? {
+        try await run { try self.statSync(path, followLinks: false) }
     }
 
     /// Creates `path` and any missing parents (mkdir -p).
@@ -80,10 +89,15 @@ public final class SFTPConnection: @unchecked Sendable {
     }
 
     /// Streams `remote` into a local file with pipelined reads. With `resume`, an existing
-    /// shorter local file is continued rather than rewritten.
+    /// shorter local file is continued rather than rewritten. The local file gets exactly
+    /// `mode` (owner-only by default: what comes from an inbox is patient data). `expecting`:
+    /// what an lstat of `remote` found; the file opened (SFTP's OPEN follows links) must have its
+    /// size and mtime, or nothing is read — a link swapped in after the lstat is refused unless
+    /// its target happens to match both.
     @discardableResult
-    public func download(from remote: String, to local: String, resume: Bool = false) async throws -> Int64 {
-        try await run { try self.downloadSync(from: remote, to: local, resume: resume) }
+    public func download(from remote: String, to local: String, resume: Bool = false, mode: mode_t = 0o600,
+                         expecting: SFTPRemoteFile? = nil) async throws -> Int64 {
+        try await run { try self.readRemote(remote, localPath: local, resume: resume, mode: mode, expecting: expecting) }
     }
 
     /// Plain SFTP rename: fails when `destination` exists (SFTP v3 semantics on OpenSSH).
@@ -294,12 +308,13 @@ public final class SFTPConnection: @unchecked Sendable {
         SFTPRemoteFile(
             name: name, path: path, size: Int64(a.pointee.size),
             modification: Date(timeIntervalSince1970: Double(a.pointee.mtime)),
-            isDirectory: a.pointee.type == UInt8(SSH_FILEXFER_TYPE_DIRECTORY))
+            isDirectory: a.pointee.type == UInt8(SSH_FILEXFER_TYPE_DIRECTORY),
+            isSymlink: a.pointee.type == UInt8(SSH_FILEXFER_TYPE_SYMLINK))
     }
 
     // MARK: - Synchronous bodies (on `queue`)
 
-    private func listSync(_ path: String, recursive: Bool) throws -> [SFTPRemoteFile] {
+    private func listSync(_ path: String, recursive: Bool, followLinks: Bool) throws -> [SFTPRemoteFile] {
         let sftp = try channel()
         guard let dir = sftp_opendir(sftp, path) else { throw failure(path, "list folder") }
         var entries: [SFTPRemoteFile] = []
@@ -309,7 +324,7 @@ public final class SFTPConnection: @unchecked Sendable {
             if name == "." || name == ".." { continue }
             let full = path == "/" ? "/" + name : path + "/" + name
             var entry = file(from: a, name: name, path: full)
-            if a.pointee.type == UInt8(SSH_FILEXFER_TYPE_SYMLINK), let target = sftp_stat(sftp, full) {
+            if followLinks, a.pointee.type == UInt8(SSH_FILEXFER_TYPE_SYMLINK), let target = sftp_stat(sftp, full) {
                 entry = file(from: target, name: name, path: full)
                 sftp_attributes_free(target)
             }
@@ -321,16 +336,16 @@ public final class SFTPConnection: @unchecked Sendable {
         entries.sort { $0.name < $1.name }
         if recursive {
             for folder in entries where folder.isDirectory {
-                entries += try listSync(folder.path, recursive: true)
+                entries += try listSync(folder.path, recursive: true, followLinks: followLinks)
             }
         }
         return entries
     }
 
-    private func statSync(_ path: String) throws -> SFTPRemoteFile? {
+    private func statSync(_ path: String, followLinks: Bool = true) throws -> SFTPRemoteFile? {
         let sftp = try channel()
-        guard let a = sftp_stat(sftp, path) else {
-            let error = failure(path, "stat")
+        guard let a = followLinks ? sftp_stat(sftp, path) : sftp_lstat(sftp, path) else {
+            let error = failure(path, followLinks ? "stat" : "lstat")
             if error.code == .noSuchFile { return nil }
             throw error
         }
@@ -429,10 +444,6 @@ public final class SFTPConnection: @unchecked Sendable {
         guard written == data.count, closed else { throw failure(remote, "write") }
     }
 
-    private func downloadSync(from remote: String, to local: String, resume: Bool) throws -> Int64 {
-        try readRemote(remote, localPath: local, resume: resume)
-    }
-
     private func sha256Sync(_ remote: String) throws -> String {
         var hasher = SHA256()
         _ = try streamRemote(remote, from: 0) { bytes, _ in hasher.update(bytes) }
@@ -440,11 +451,13 @@ public final class SFTPConnection: @unchecked Sendable {
     }
 
     /// Download into `localPath`, continuing a shorter existing file when `resume` is set.
-    private func readRemote(_ remote: String, localPath: String, resume: Bool) throws -> Int64 {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC)
-        let fd = LocalFile.open(localPath, flags)
+    private func readRemote(_ remote: String, localPath: String, resume: Bool, mode: mode_t, expecting: SFTPRemoteFile?) throws -> Int64 {
+        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (resume ? 0 : O_TRUNC)
+        let fd = LocalFile.open(localPath, flags, mode: mode)
         guard fd >= 0 else { throw SFTPError(.local, path: localPath, detail: String(cString: strerror(errno))) }
         defer { LocalFile.close(fd) }
+        // Exactly `mode`, whatever the umask, also for a partial file an older version left.
+        guard fchmod(fd, mode) == 0 else { throw SFTPError(.local, path: localPath, detail: String(cString: strerror(errno))) }
         var start = resume ? LocalFile.size(fd) ?? 0 : 0
         if start > 0, let remoteSize = try statSync(remote)?.size, start > remoteSize {
             // Not a prefix of this file: start over.
@@ -452,7 +465,7 @@ public final class SFTPConnection: @unchecked Sendable {
             start = 0
         }
         var localFailure: Int32 = 0
-        let size = try streamRemote(remote, from: start) { bytes, offset in
+        let size = try streamRemote(remote, from: start, expecting: expecting) { bytes, offset in
             guard localFailure == 0 else { return }
             var done = 0
             while done < bytes.count {
@@ -470,13 +483,18 @@ public final class SFTPConnection: @unchecked Sendable {
 
     /// Reads `remote` from `start` to the size it had when opened, keeping `readWindow` requests
     /// in flight; hands each chunk with its offset to `sink`, in order. Returns the remote size.
-    private func streamRemote(_ remote: String, from start: Int64, sink: (UnsafeRawBufferPointer, Int64) -> Void) throws -> Int64 {
+    private func streamRemote(_ remote: String, from start: Int64, expecting: SFTPRemoteFile? = nil,
+                              sink: (UnsafeRawBufferPointer, Int64) -> Void) throws -> Int64 {
         let sftp = try channel()
         guard let handle = sftp_open(sftp, remote, O_RDONLY, 0) else { throw failure(remote, "open for reading") }
         defer { sftp_close(handle) }
         guard let attributes = sftp_fstat(handle) else { throw failure(remote, "stat") }
         let size = Int64(attributes.pointee.size)
+        let mtime = Int64(attributes.pointee.mtime)
         sftp_attributes_free(attributes)
+        if let expecting, size != expecting.size || mtime != Int64(expecting.modification.timeIntervalSince1970) {
+            throw SFTPError(.failure, path: remote, detail: "the file opened is not the one listed (size or mtime differ): replaced, perhaps by a link; not read")
+        }
         if start > size { throw SFTPError(.sizeMismatch, path: remote, detail: "local partial copy is longer than the remote file") }
         let chunk = Self.chunkSize
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
@@ -555,11 +573,13 @@ public final class SFTPConnection: @unchecked Sendable {
         guard sftp_unlink(sftp, path) == 0 else { throw failure(path, "remove") }
     }
 
+    /// Never through a link: a linked folder inside the tree loses the link, not its contents
+    /// (which may be another site's).
     private func removeTreeSync(_ path: String) throws {
         let sftp = try channel()
-        guard let entry = try statSync(path) else { return }
+        guard let entry = try statSync(path, followLinks: false) else { return }
         guard entry.isDirectory else { return try removeSync(path) }
-        for child in try listSync(path, recursive: false) {
+        for child in try listSync(path, recursive: false, followLinks: false) {
             try removeTreeSync(child.path)
         }
         guard sftp_rmdir(sftp, path) == 0 else { throw failure(path, "remove folder") }
@@ -581,8 +601,8 @@ enum SFTPNames {
 
 /// POSIX calls under names the connection's own methods (`stat`, `close`) do not shadow.
 enum LocalFile {
-    static func open(_ path: String, _ flags: Int32) -> Int32 {
-        Foundation.open(path, flags | O_CLOEXEC, 0o644)
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) -> Int32 {
+        Foundation.open(path, flags | O_CLOEXEC, mode)
     }
 
     static func close(_ fd: Int32) {

@@ -9,12 +9,16 @@ public struct SFTPRemoteFile: Sendable, Equatable {
     public let size: Int64
     public let modification: Date
     public let isDirectory: Bool
+    /// A symbolic link that was not followed: size and mtime are the link's own, and whether it
+    /// points at a file or a folder is not known (nor looked at).
+    public let isSymlink: Bool
 
-    public init(name: String, path: String, size: Int64, modification: Date, isDirectory: Bool) {
+    public init(name: String, path: String, size: Int64, modification: Date, isDirectory: Bool, isSymlink: Bool = false) {
         self.name = name
         self.path = path
         self.size = size
         self.modification = modification
         self.isDirectory = isDirectory
+        self.isSymlink = isSymlink
     }
 }

@@ -193,7 +193,7 @@ extension Sluice {
             }
             for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
                 + (config.usesMail ? [config.mailDirectory] : []) {
-                line(Checks.writableFolder(folder), "spool \(folder) is writable")
+                line(Checks.writableFolder(folder, permissions: config.spoolPermissions), "spool \(folder) is writable")
             }
             for outbox in config.outboxes {
                 switch outbox {

@@ -30,7 +30,7 @@ import TestSupport
             render: [json, csv]
             outbox: { local: out }
             workers: 3
-            zip: { max_total_size: 2GB, max_ratio: 50 }
+            zip: { max_total_size: 2GB, max_ratio: 50, max_archive_ratio: 80 }
             """)
         #expect(c.name == "chest-xr")
         #expect(c.poll == .seconds(5) && c.settle == .seconds(60))
@@ -38,7 +38,8 @@ import TestSupport
         #expect(c.validate.modalities == ["CR", "DX"])
         #expect(c.validate.require.map(\.keyword) == ["PatientID", "AccessionNumber"])
         #expect(c.workers == 3)
-        #expect(c.zipLimits.maxTotalSize == 2_000_000_000 && c.zipLimits.maxRatio == 50)
+        #expect(c.zipLimits.maxTotalSize == 2_000_000_000 && c.zipLimits.maxRatio == 50 && c.zipLimits.maxArchiveRatio == 80)
+        #expect(c.spoolPermissions == .ownerOnly, "the spool is owner-only unless spool_group says otherwise")
         guard case .sqlite(let db) = c.ledger, case .local(let inbox) = c.inboxes[0], case .local(let out, _) = c.outboxes[0] else {
             Issue.record("unexpected locations"); return
         }
@@ -54,6 +55,16 @@ import TestSupport
         #expect(e?.line == 4)
         #expect(e?.key == "poll")
         #expect(e?.description.contains("p.yaml:4: key 'poll'") == true)
+    }
+
+    @Test func spoolGroupNamesAGroupOfThisMachine() throws {
+        let name = String(cString: try #require(getgrgid(getgid())).pointee.gr_name)
+        let c = try load("name: x\ninbox: in\noutbox: out\nspool_group: \(name)\n")
+        #expect(c.spoolPermissions == .group(getgid()))
+        #expect(c.spoolPermissions.file == 0o640 && c.spoolPermissions.folder == 0o2750)
+        let e = error("name: x\ninbox: in\noutbox: out\nspool_group: no-such-group-sluice\n")
+        #expect(e?.key == "spool_group" && e?.line == 4)
+        #expect(e?.description.contains("no-such-group-sluice") == true)
     }
 
     @Test func unknownKeysAreRefused() {

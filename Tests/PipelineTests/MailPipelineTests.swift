@@ -371,6 +371,9 @@ struct ScriptedInfer: Stage {
         #expect(run1.status == 0, "\(run1.stderr)")
         let monday = try #require(try batchIDs(p).first)
         #expect(server.receivedMessages.isEmpty)
+        // The copies waiting for the digest hold the CSV's patient data: owner-only, as the spool.
+        #expect(Fixtures.files(under: dir.file("mail")).count == 2)
+        #expect(permissionProblems(under: [dir.file("mail")]) == [])
 
         let preview = try sluice(["digest", p], at: "2026-11-20T04:30:00Z")
         #expect(preview.status == 0, "\(preview.stderr)")

@@ -27,13 +27,14 @@ import TestSupport
                 identity: keys/id
                 passphrase: env:KEY_PASS
                 known_hosts: keys/kh
-              - { sftp: "sftp://ro@host/in", password: "file:pw", known_hosts: kh, claim: ledger, recursive: false }
+              - { sftp: "sftp://ro@host/in", password: "file:pw", known_hosts: kh, claim: ledger, recursive: false, follow_links: true }
             """)
         guard case .sftp(let a) = c.inboxes[0], case .sftp(let b) = c.inboxes[1] else { Issue.record("not sftp"); return }
         #expect(a.endpoint.port == 2222 && a.claim == .rename && a.after == .archive && a.recursive)
         #expect(a.processingFolder == "/drops/in/.sluice-processing" && a.archiveFolder == "/drops/in/.sluice-archive")
         #expect(a.credentials.description.contains("$KEY_PASS") || a.credentials.description.contains("keys/id"))
         #expect(b.claim == .ledger && b.after == .leave && !b.recursive)
+        #expect(!a.followLinks && b.followLinks, "links are not followed unless asked")
         #expect(c.spool.hasSuffix("/var"))
     }
 
@@ -47,6 +48,7 @@ import TestSupport
         #expect(error("{ sftp: \"sftp://u@h/in\", identity: k, known_hosts: kh, processing_folder: work }")?.key == "inbox.processing_folder",
                 "a visible folder inside the inbox would be listed as a batch")
         #expect(error("{ sftp: \"sftp://u@h/in\", identity: k, known_hosts: kh, after: often }")?.key == "inbox.after")
+        #expect(error("{ sftp: \"sftp://u@h/in\", identity: k, known_hosts: kh, follow_links: sometimes }")?.key == "inbox.follow_links")
         #expect(error("{ local: in, after: delete }")?.key == "inbox.after")
         let spool = error("{ sftp: \"sftp://u@h/in\", identity: k, known_hosts: kh }", spool: "")
         #expect(spool?.key == "spool")

@@ -79,6 +79,107 @@ import TestSupport
         #expect(e?.description.contains("zip bomb") == true)
     }
 
+    /// Bytes in regular files under `path` (what an extraction wrote).
+    func bytesWritten(under path: String) -> Int {
+        let files = FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []
+        return files.reduce(0) { sum, name in
+            var st = stat()
+            return lstat(path + "/" + name, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? sum + Int(st.st_size) : sum
+        }
+    }
+
+    /// 400 entries of 1 MiB of zeros: each is at the per-entry ratio's floor, so only the
+    /// archive's ratio sees 400 MiB coming out of ~450 KB.
+    func manyZeroEntries(_ dir: TemporaryDirectory) throws -> String {
+        let zip = try makeZip(dir, "zeros = bytes(1 << 20)\nfor i in range(400): z.writestr(f'zeros/{i:03d}.bin', zeros)")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: zip)[.size] as? Int)
+        #expect(size < 1 << 20, "a small archive: \(size) bytes")
+        return zip
+    }
+
+    @Test func manySmallZeroEntriesAreRefusedByTheArchiveRatioBeforeAnythingIsWritten() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try manyZeroEntries(dir)
+        let e = refusal(zip, into: dir)
+        guard case .archiveRatioTooHigh(let uncompressed, let archiveSize, let limit)? = e?.code else {
+            Issue.record("expected the archive ratio refusal, got \(String(describing: e))"); return
+        }
+        #expect(uncompressed == 400 << 20)
+        #expect(Double(uncompressed) / Double(archiveSize) > 200 && limit == 200)
+        #expect(e?.entry == nil, "the archive as a whole is refused")
+        let text = e?.description ?? ""
+        #expect(text.contains("t.zip") && text.contains("zip.max_archive_ratio") && text.contains("200:1") && text.contains("zip bomb"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("out")), "refused before the first folder was made")
+
+        // The limit is configurable: a higher one lets the same archive's declared sizes pass
+        // and stops it on the total instead (a smaller limit than 400 MiB, so that this test
+        // does not write 400 MiB either).
+        var limits = ZipLimits()
+        limits.maxArchiveRatio = 100_000
+        limits.maxTotalSize = 8 << 20
+        guard case .totalTooLarge? = refusal(zip, limits: limits, into: dir)?.code else { Issue.record("expected the total refusal"); return }
+    }
+
+    /// The same archive with every size header understated to 1000 bytes: the declared total
+    /// passes, and the bytes counted while inflating stop it after a chunk, not 400 MiB later.
+    @Test func lyingHeadersOnManyZeroEntriesStopWhileInflating() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = try manyZeroEntries(dir)
+        try understateSizes(zip, of: (0..<400).map { String(format: "zeros/%03d.bin", $0) })
+        for workers in [1, 4] {
+            let out = dir.file("out\(workers)")
+            do {
+                try ZipArchive.extract(zip, into: out, workers: workers)
+                Issue.record("lying sizes passed with \(workers) threads")
+            } catch let e as ZipError {
+                #expect(e.code == .sizeMismatch(declared: 1000), "\(workers) threads: \(e)")
+            }
+            #expect(bytesWritten(under: out) < 1 << 20, "\(workers) threads wrote \(bytesWritten(under: out)) bytes")
+        }
+    }
+
+    /// CT-like slices written by pydicom (a noisy body on a constant background, as scanners
+    /// write air): they compress several times over, and pass every default limit.
+    @Test func ordinaryCompressibleDICOMArchivePasses() throws {
+        let dir = try TemporaryDirectory("zip")
+        defer { dir.remove() }
+        let zip = dir.file("ct.zip")
+        let r = try runPython("""
+            import sys, os, zipfile, io, random
+            import numpy as np
+            from pydicom.dataset import Dataset, FileMetaDataset
+            from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+            rng = np.random.default_rng(5)
+            study, series = generate_uid(), generate_uid()
+            yy, xx = np.mgrid[0:512, 0:512]
+            body = ((yy - 256) / 200.0) ** 2 + ((xx - 256) / 160.0) ** 2 <= 1
+            total = 0
+            with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+                for i in range(40):
+                    ds = Dataset(); ds.file_meta = FileMetaDataset()
+                    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+                    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+                    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = generate_uid()
+                    ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+                    ds.PatientID = "ZIP-1"; ds.Modality = "CT"; ds.InstanceNumber = i + 1
+                    ds.Rows = ds.Columns = 512; ds.BitsAllocated = ds.BitsStored = 16; ds.HighBit = 15
+                    ds.SamplesPerPixel = 1; ds.PhotometricInterpretation = "MONOCHROME2"; ds.PixelRepresentation = 0
+                    pixels = np.where(body, 1000 + rng.normal(0, 40, (512, 512)), 24).astype(np.uint16)
+                    ds.PixelData = pixels.tobytes()
+                    b = io.BytesIO(); ds.save_as(b, enforce_file_format=True)
+                    z.writestr(f"CT/IM{i:03d}.dcm", b.getvalue()); total += len(b.getvalue())
+            print(total / os.path.getsize(sys.argv[1]))
+            """, [zip])
+        #expect(r.status == 0, "\(r.stderr)")
+        let ratio = try #require(Double(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(ratio > 2, "compressible: \(ratio):1")
+        let entries = try ZipArchive.extract(zip, into: dir.file("out"), workers: 2)
+        #expect(entries.count == 40)
+        #expect(bytesWritten(under: dir.file("out")) == entries.reduce(0) { $0 + Int($1.size) })
+    }
+
     @Test func totalSizeLimitIsEnforced() throws {
         let dir = try TemporaryDirectory("zip")
         defer { dir.remove() }
@@ -164,6 +265,7 @@ import TestSupport
         #expect(check.stdout.contains("'a/1.txt', 'a/b/2.bin'"))
         var limits = ZipLimits()
         limits.maxRatio = 100_000
+        limits.maxArchiveRatio = 100_000
         let entries = try ZipArchive.extract(dir.file("c.zip"), into: dir.file("out"), limits: limits)
         #expect(entries.count == 2)
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("out/a/b/2.bin"))) == Data(repeating: 7, count: 3_000_000))

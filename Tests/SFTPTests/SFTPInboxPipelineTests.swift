@@ -74,6 +74,121 @@ import TestSupport
         return (try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any])?["batches"] as? [[String: Any]] ?? []
     }
 
+    /// Outside the inbox, on the same server: another site's study (pydicom, its own patient
+    /// and UIDs) and a private file standing in for /etc/shadow, holding `token`.
+    func otherSite(_ server: SSHServer) throws -> (study: String, secret: String, token: String) {
+        let folder = server.root + "/other-site"
+        let r = try runPython("""
+            import sys, os
+            from pydicom.dataset import Dataset, FileMetaDataset
+            from pydicom.uid import ExplicitVRLittleEndian
+            os.makedirs(os.path.join(sys.argv[1], "study1"))
+            for i in (1, 2):
+                ds = Dataset(); ds.file_meta = FileMetaDataset()
+                ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+                ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+                ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = f"1.2.826.0.1.3680043.10.77.1.2.{i}"
+                ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.77.1"; ds.SeriesInstanceUID = "1.2.826.0.1.3680043.10.77.1.2"
+                ds.PatientID = "OTHER-SITE-PAT"; ds.AccessionNumber = "OTHER-ACC"; ds.Modality = "OT"; ds.InstanceNumber = i
+                ds.save_as(os.path.join(sys.argv[1], "study1", f"IM{i}.dcm"), enforce_file_format=True)
+            """, [folder])
+        #expect(r.status == 0, "\(r.stderr)")
+        let token = "SHADOW-SECRET-\(UUID().uuidString)"
+        let secret = server.root + "/secret.txt"
+        try Data(token.utf8).write(to: URL(fileURLWithPath: secret))
+        return (folder, secret, token)
+    }
+
+    /// A drop (`site-a`) holding a link to the private file, a link to the other site's study
+    /// folder and, inside a study, a link to one of its images; and beside it, marked, two
+    /// top-level links: to the other site's folder and to the private file.
+    func dropWithLinks(_ server: SSHServer) throws -> (study: String, secret: String, token: String) {
+        let other = try otherSite(server)
+        let folder = try drop(server)
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: folder + "/shadow.txt", withDestinationPath: other.secret)
+        try fm.createSymbolicLink(atPath: folder + "/linked-study", withDestinationPath: other.study)
+        try fm.createSymbolicLink(atPath: folder + "/study1/IM9.dcm", withDestinationPath: other.study + "/study1/IM1.dcm")
+        let inbox = server.root + "/inbox"
+        try fm.createSymbolicLink(atPath: inbox + "/linked-site", withDestinationPath: other.study)
+        try fm.createSymbolicLink(atPath: inbox + "/loose.dcm", withDestinationPath: other.secret)
+        for name in ["linked-site", "loose.dcm"] { _ = fm.createFile(atPath: inbox + "/" + name + ".READY", contents: Data()) }
+        return other
+    }
+
+    /// What Sluice keeps in the spool `dir` (spool: .) and its ledger; not the outbox.
+    func spoolAndLedger(_ dir: TemporaryDirectory) -> [String] {
+        ["processing", "archive", "error", "work", "mail", "sluice.db", "sluice.db-wal", "sluice.db-shm"].map(dir.file)
+    }
+
+    /// By default no link in an SFTP inbox is followed, at the top or inside a folder: what they
+    /// point at reaches neither the spool, the ledger nor the outbox, and each link is recorded
+    /// with its reason — the top-level ones as failed batches, the inner ones as ignored files.
+    @Test func symbolicLinksInTheInboxAreRecordedAndNotFollowed() throws {
+        let server = try SSHServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory("sftp-in-links")
+        defer { dir.remove() }
+        let pipeline = try pipeline(dir, server)
+        let other = try dropWithLinks(server)
+
+        let run = try sluice(["run", pipeline, "--once"])
+        #expect(run.status == 1, "the two linked entries are batches that cannot be processed: \(run.stderr)")
+        #expect(run.stderr.contains("3 symbolic links on sftp://"), "\(run.stderr)")
+        let b = try batches(pipeline)
+        try #require(b.count == 3)
+        let bySource = Dictionary(uniqueKeysWithValues: b.map { ($0["source"] as! String, $0) })
+        let site = try #require(bySource["site-a"])
+        #expect(site["state"] as? String == "archived" && site["studies"] as? Int == 2, "\(site)")
+        let id = site["id"] as! String
+        let detail = try sluice(["status", pipeline, "--json", "--batch", id])
+        let files = (try JSONSerialization.jsonObject(with: detail.stdoutData) as? [String: Any])?["files"] as? [[String: Any]] ?? []
+        let links = files.filter { $0["reason"] as? String == "symbolic link, not followed" }
+        #expect(Set(links.compactMap { $0["path"] as? String }) == ["shadow.txt", "linked-study", "study1/IM9.dcm"])
+        #expect(links.allSatisfy { $0["status"] as? String == "ignored" })
+        for name in ["linked-site", "loose.dcm"] {
+            let batch = try #require(bySource[name])
+            #expect(batch["state"] as? String == "failed")
+            let reason = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("error/\(batch["id"] as! String)/error.json")))) as? [String: Any])?["reason"] as? String)
+            #expect(reason.contains("symbolic link, not followed") && reason.contains(name), "\(reason)")
+        }
+        // Nothing the links point at was fetched: not in the spool, the ledger or the outbox.
+        #expect(filesContaining(other.token, under: dir.path) == [])
+        #expect(filesContaining("OTHER-SITE-PAT", under: dir.path) == [])
+        #expect(!FileManager.default.fileExists(atPath: dir.file("archive/\(id)/site-a/linked-study")))
+        // On the server, the other site's files are where they were.
+        #expect(try String(contentsOfFile: other.secret, encoding: .utf8) == other.token)
+        #expect(FileManager.default.fileExists(atPath: other.study + "/study1/IM2.dcm"))
+        // The spool and the ledger are the pipeline account's alone, and hold no link.
+        #expect(permissionProblems(under: spoolAndLedger(dir)) == [])
+    }
+
+    /// `follow_links: true` is the old behaviour, for servers where links are how sites share.
+    @Test func followLinksFetchesWhatLinksPointAt() throws {
+        let server = try SSHServer()
+        defer { server.stop() }
+        let dir = try TemporaryDirectory("sftp-in-follow")
+        defer { dir.remove() }
+        let pipeline = try pipeline(dir, server, inbox: ["follow_links: true"])
+        let other = try dropWithLinks(server)
+
+        let run = try sluice(["run", pipeline, "--once"])
+        #expect(!run.stderr.contains("not followed"), "\(run.stderr)")
+        let b = try batches(pipeline)
+        try #require(b.count == 3)
+        let bySource = Dictionary(uniqueKeysWithValues: b.map { ($0["source"] as! String, $0) })
+        let id = try #require(bySource["site-a"]?["id"] as? String)
+        #expect(bySource["site-a"]?["studies"] as? Int == 3, "site-a's two studies and the linked one")
+        #expect(try String(contentsOfFile: dir.file("archive/\(id)/site-a/shadow.txt"), encoding: .utf8) == other.token)
+        #expect(try SHA256Hex.of(dir.file("archive/\(id)/site-a/linked-study/study1/IM2.dcm")) == SHA256Hex.of(other.study + "/study1/IM2.dcm"))
+        #expect(try SHA256Hex.of(dir.file("archive/\(id)/site-a/study1/IM9.dcm")) == SHA256Hex.of(other.study + "/study1/IM1.dcm"))
+        #expect(bySource["linked-site"]?["studies"] as? Int == 1)
+        let loose = try #require(bySource["loose.dcm"]?["id"] as? String)
+        #expect(try String(contentsOfFile: dir.file("archive/\(loose)/loose.dcm"), encoding: .utf8) == other.token)
+        // Fetched through links or not, the spool's files are owner-only.
+        #expect(permissionProblems(under: spoolAndLedger(dir)) == [])
+    }
+
     @Test func folderBatchIsClaimedDownloadedProcessedAndArchivedOnTheServer() throws {
         let server = try SSHServer()
         defer { server.stop() }

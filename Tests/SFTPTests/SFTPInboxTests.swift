@@ -81,7 +81,7 @@ import TestSupport
 
         let work = server.dir.file("work")
         try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let local = try await inbox.download(claim.entry, to: work)
+        let local = try await inbox.download(claim.entry, to: work).path
         #expect(try SHA256Hex.of(local + "/sub/a.dcm") == SHA256Hex.of(processing + "/c1/batch-A/sub/a.dcm"))
         #expect(fm.fileExists(atPath: local + "/READY") && fm.fileExists(atPath: local + "/b.hl7"))
 
@@ -118,7 +118,7 @@ import TestSupport
         #expect(partial >= 4 << 20 && partial < 200 << 20, "killed mid-download at \(partial) bytes")
         try await Task.sleep(for: .milliseconds(600))
         try server.start()
-        let local = try await download.value
+        let local = try await download.value.path
         #expect(try SHA256Hex.of(local) == SHA256Hex.of(remote))
         await inbox.close()
     }

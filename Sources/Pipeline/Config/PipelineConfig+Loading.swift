@@ -135,6 +135,7 @@ struct ConfigReader {
         let keys: Set = [
             "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
             "outbox", "critical", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7", "limits",
+            "spool_group",
         ]
         let m = try mapping(root, "", allowed: keys)
         guard let nameNode = m["name"] else { throw fail(root, "name", "is required") }
@@ -193,6 +194,7 @@ struct ConfigReader {
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
         if let n = m["alerts"] { config.alerts = try alerts(n) }
         if let n = m["limits"] { config.pixelLimits = try limits(n) }
+        if let n = m["spool_group"] { config.spoolPermissions = try spoolGroup(n) }
         if let n = m["hl7"] {
             guard render.contains("hl7") else { throw fail(n, "hl7", "has no effect: 'render' does not list hl7") }
             config.hl7 = try hl7(n)
@@ -362,12 +364,13 @@ struct ConfigReader {
     }
 
     func zip(_ node: Node) throws(ConfigError) -> ZipLimits {
-        let m = try mapping(node, "zip", allowed: ["max_entries", "max_entry_size", "max_total_size", "max_ratio"])
+        let m = try mapping(node, "zip", allowed: ["max_entries", "max_entry_size", "max_total_size", "max_ratio", "max_archive_ratio"])
         var limits = ZipLimits()
         if let n = m["max_entries"] { limits.maxEntries = try integer(n, "zip.max_entries", in: 1...10_000_000) }
         if let n = m["max_entry_size"] { limits.maxEntrySize = try byteSize(n, "zip.max_entry_size") }
         if let n = m["max_total_size"] { limits.maxTotalSize = try byteSize(n, "zip.max_total_size") }
         if let n = m["max_ratio"] { limits.maxRatio = try number(n, "zip.max_ratio", in: 2...100_000) }
+        if let n = m["max_archive_ratio"] { limits.maxArchiveRatio = try number(n, "zip.max_archive_ratio", in: 2...100_000) }
         return limits
     }
 

@@ -23,6 +23,9 @@ extension PipelineConfig {
         /// skips them and a claim stays a rename within one file system).
         public var processingFolder: String
         public var archiveFolder: String
+        /// `follow_links: true`: fetch what symbolic links in the inbox point at. Off by
+        /// default: a link is recorded as not followed (see `SFTPInbox.followLinks`).
+        public var followLinks = false
     }
 }
 
@@ -54,7 +57,7 @@ extension ConfigReader {
 
     static let sftpInboxKeys: Set = [
         "sftp", "identity", "passphrase", "password", "known_hosts", "recursive", "after", "archive_folder",
-        "processing_folder", "claim",
+        "processing_folder", "claim", "follow_links",
     ]
 
     func sftpInbox(_ item: Node, _ m: [String: Node], _ key: String) throws(ConfigError) -> PipelineConfig.SFTPInboxSettings {
@@ -94,9 +97,14 @@ extension ConfigReader {
         let archive = try m["archive_folder"].map { n throws(ConfigError) in try remoteFolder(n, key + ".archive_folder", inbox: endpoint) }
             ?? endpoint.remote(".sluice-archive")
         if processing == archive { throw fail(m["archive_folder"] ?? item, key + ".archive_folder", "must differ from the processing folder") }
-        return PipelineConfig.SFTPInboxSettings(
+        var settings = PipelineConfig.SFTPInboxSettings(
             endpoint: endpoint, credentials: credentials, recursive: recursive, after: after, claim: claim,
             processingFolder: processing, archiveFolder: archive)
+        if let n = m["follow_links"] {
+            guard let b = n.bool else { throw fail(n, key + ".follow_links", "expected true or false") }
+            settings.followLinks = b
+        }
+        return settings
     }
 
     /// A folder on the server: absolute, or relative to the inbox. One the inbox listing would

@@ -57,6 +57,9 @@ public struct PipelineConfig: Sendable {
     public var marker: String?
     /// Holds processing/, archive/, error/ and work/; on the inbox's file system so claims are renames.
     public var spool: String
+    /// How Sluice creates what it writes in those folders and the ledger: owner-only, or for
+    /// one group with `spool_group:` (PipelineConfig+Spool.swift).
+    public var spoolPermissions = SpoolPermissions.ownerOnly
     public var validate: Validate
     public var group: Grouping
     public var infer: Infer?
@@ -80,6 +83,8 @@ public struct PipelineConfig: Sendable {
     public var archiveDirectory: String { spool + "/archive" }
     public var errorDirectory: String { spool + "/error" }
     public var workDirectory: String { spool + "/work" }
+    /// Sluice's own folders in the spool (mail/ is in PipelineConfig+Mail.swift).
+    public var spoolDirectories: [String] { [processingDirectory, archiveDirectory, errorDirectory, workDirectory, mailDirectory] }
 
     /// The render formats this build can produce. The DICOM and image formats show a model's
     /// findings: without `infer` they write nothing for a study.

@@ -1,11 +1,18 @@
+import Delivery
 import Foundation
 
 /// Connection and permission checks for `sluice check` (the file-transfer C-ECHO).
 public enum Checks {
-    /// Creates the folder if needed, then writes and removes a probe file.
-    public static func writableFolder(_ path: String) -> Bool {
+    /// Creates the folder if needed (with `permissions`, for the spool's folders), then writes
+    /// and removes a probe file.
+    public static func writableFolder(_ path: String, permissions: SpoolPermissions? = nil) -> Bool {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            if let permissions {
+                try permissions.makeFolders(path)
+                try permissions.apply(to: path)
+            } else {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            }
             let probe = path + "/.sluice-check-\(getpid())"
             guard FileManager.default.createFile(atPath: probe, contents: Data("check".utf8)) else { return false }
             try FileManager.default.removeItem(atPath: probe)

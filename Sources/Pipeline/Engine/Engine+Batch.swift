@@ -43,7 +43,7 @@ extension Engine {
 
     func context(_ batch: BatchRecord, run: Int, allowDuplicate: Bool) throws -> BatchContext {
         let work = config.workDirectory + "/" + batch.id + "/run-\(run)"
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try config.makeSpoolFolder(work)
         let input = batch.inputPath ?? config.processingDirectory + "/" + batch.id + "/" + batch.sourceName
         var context = BatchContext(
             config: config, batchID: batch.id, run: run, sourceName: batch.sourceName, inputPath: input,
@@ -235,7 +235,8 @@ extension Engine {
             "at": Timestamps.iso8601(clock.now()),
         ]
         let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])
-        try FileIO.writeAtomically(data, to: config.errorDirectory + "/" + c.batchID + "/error.json")
+        try config.makeSpoolFolder(config.errorDirectory + "/" + c.batchID)
+        try FileIO.writeAtomically(data, to: config.errorDirectory + "/" + c.batchID + "/error.json", permissions: config.spoolPermissions)
         try? FileManager.default.removeItem(atPath: config.workDirectory + "/" + c.batchID)
         return try ledger.transition(batchID: c.batchID, run: c.run, on: .failed, error: reason)
     }
@@ -244,7 +245,7 @@ extension Engine {
     func moveInput(_ c: BatchContext, to destination: String) throws {
         let from = config.processingDirectory + "/" + c.batchID
         let to = destination + "/" + c.batchID
-        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        try config.makeSpoolFolder(destination)
         if FileManager.default.fileExists(atPath: from) {
             guard rename(from, to) == 0 else { throw FileIO.Failure(errno: errno, path: from) }
             try FileIO.syncDirectory(destination)

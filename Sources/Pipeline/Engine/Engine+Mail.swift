@@ -38,8 +38,10 @@ extension Engine {
         let outputs = rendered.outputs.map(\.name)
         let names = Set(config.digestOutboxes.flatMap { MailAttach.batchNames($0.attach, among: outputs) })
         if !names.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            for name in names.sorted() { try FileIO.copyDurably(from: c.stagingDirectory + "/" + name, to: folder + "/" + name) }
+            try config.makeSpoolFolder(folder)
+            for name in names.sorted() {
+                try FileIO.copyDurably(from: c.stagingDirectory + "/" + name, to: folder + "/" + name, permissions: config.spoolPermissions)
+            }
             try FileIO.syncDirectory(folder)
         }
         try ledger.recordMailRun(pipeline: config.name, MailRunRecord(

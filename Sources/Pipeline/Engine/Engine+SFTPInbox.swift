@@ -90,11 +90,17 @@ extension Engine {
         let entry = InboxEntry(name: name, path: r.remotePath, kind: kind, totalSize: 0, newestModification: Date(),
                                fileCount: 0, hasPartialFiles: false, hasMarker: r.marked, markerPath: nil)
         do {
-            try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
-            try await inbox.download(entry, to: local)
+            try config.makeSpoolFolder(local)
+            let download = try await inbox.download(entry, to: local, permissions: config.spoolPermissions)
+            // Recorded by the unpack stage, with the reason, as the local walk records links.
+            try NotFollowedLinks.record(download.notFollowed, besideInput: download.path, permissions: config.spoolPermissions)
+            if !download.notFollowed.isEmpty {
+                let shown = download.notFollowed.prefix(5).joined(separator: ", ") + (download.notFollowed.count > 5 ? ", …" : "")
+                log.warning("batch \(r.batchID): \(download.notFollowed.count) symbolic link\(download.notFollowed.count == 1 ? "" : "s") on \(inbox.id) not followed (follow_links is off): \(shown)")
+            }
             // A sibling marker stays on the server; the batch still counts as marked.
             if r.marked, kind != .folder, let marker = config.marker {
-                _ = FileManager.default.createFile(atPath: local + "/" + name + "." + marker, contents: Data())
+                try FileIO.writeAtomically(Data(), to: local + "/" + name + "." + marker, permissions: config.spoolPermissions)
             }
             FaultInjection.point("remote-downloaded")
             try ledger.updateRemoteClaim(batchID: r.batchID, step: .downloaded)

@@ -71,6 +71,7 @@ public final class Engine: Sendable {
     /// that are due and the alert for deliveries parked since the last one.
     public func pass(watcher: inout Watcher, stop: StopFlag = StopFlag()) async -> PassResult {
         var result = PassResult()
+        for refused in config.applySpoolPermissions() { log.warning("spool: cannot set permissions: \(refused)") }
         let orphans = adoptOrphans()
         await resumeRemoteClaims(into: &result, stop: stop)
         for id in orphans + unfinishedBatches() where !stop.isSet {
@@ -109,11 +110,19 @@ public final class Engine: Sendable {
     func claim(_ entry: InboxEntry, from inbox: LocalInbox, result: inout PassResult) -> String? {
         let id = newBatchID(for: entry.name)
         do {
-            guard try inbox.claim(entry, into: config.processingDirectory + "/" + id, claimer: WorkerIdentity.current) else {
+            try config.makeSpoolFolder(config.processingDirectory)
+            guard try inbox.claim(entry, into: config.processingDirectory + "/" + id, claimer: WorkerIdentity.current,
+                                  permissions: config.spoolPermissions) else {
                 log.info("\(entry.name): claimed by another worker")
                 return nil
             }
             FaultInjection.point("claimed")
+            // The site's files (and a sibling marker) keep their modes through the rename; from
+            // here on they are ours.
+            let refused = config.spoolPermissions.applyToTree(config.processingDirectory + "/" + id)
+            if !refused.isEmpty {
+                log.warning("batch \(id): cannot set the spool's permissions on \(refused.count) of its files (not their owner); processing/ keeps them private")
+            }
             try register(id: id, sourceName: entry.name, inbox: inbox.id, kind: entry.kind.rawValue)
             log.info("batch \(id): claimed \(entry.kind.rawValue) (\(entry.fileCount) file\(entry.fileCount == 1 ? "" : "s"), \(entry.totalSize) bytes)")
             return id

@@ -12,7 +12,8 @@ public enum PipelineInbox: Sendable {
         case .local(let path):
             .local(LocalInbox(path: path, marker: marker))
         case .sftp(let s):
-            .sftp(SFTPInbox(endpoint: s.endpoint, credentials: s.credentials, marker: marker, recursive: s.recursive), s)
+            .sftp(SFTPInbox(endpoint: s.endpoint, credentials: s.credentials, marker: marker, recursive: s.recursive,
+                            followLinks: s.followLinks), s)
         }
     }
 

@@ -6,7 +6,7 @@ public enum Runner {
     public static func openLedger(_ config: PipelineConfig) throws -> any Ledger {
         switch config.ledger {
         case .sqlite(let path):
-            return try SQLiteLedger(path: path)
+            return try SQLiteLedger(path: path, permissions: config.spoolPermissions)
         case .postgres:
             throw ConfigError(file: config.file, line: nil, key: "ledger", "PostgreSQL ledgers are not available in this build yet; use sqlite:PATH")
         }

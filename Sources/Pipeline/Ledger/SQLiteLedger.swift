@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 
 /// The embedded ledger: one SQLite file in WAL mode, schema versioned by `PRAGMA user_version`.
@@ -79,12 +80,30 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
         """,
     ]
 
-    public init(path: String) throws {
+    /// Opens (or creates) the ledger at `path`. It holds patient IDs: the file is made with
+    /// `permissions` before SQLite opens it, so SQLite gives its -wal and -shm the same mode,
+    /// and an existing ledger is brought to them.
+    public init(path: String, permissions: SpoolPermissions = .ownerOnly) throws {
         self.path = path
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Self.apply(permissions, to: path, create: true)
         db = try SQLiteConnection(path: path)
         try migrate()
+        // The -wal and -shm exist now; their group is the process's unless set.
+        try Self.apply(permissions, to: path, create: false)
+    }
+
+    /// The database file (made empty if missing and `create`: SQLite takes a 0-byte file as a
+    /// new database) and whichever of its -wal, -shm and -journal exist.
+    private static func apply(_ permissions: SpoolPermissions, to path: String, create: Bool) throws {
+        if create {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions.file)
+            if fd >= 0 { close(fd) } else if errno != EEXIST { throw LedgerError("cannot create ledger \(path): \(String(cString: strerror(errno)))") }
+        }
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] where FileManager.default.fileExists(atPath: file) {
+            do { try permissions.apply(to: file) } catch { throw LedgerError("ledger \(file): cannot set its permissions: \(error)") }
+        }
     }
 
     public var schemaVersion: Int { (try? db.query("PRAGMA user_version").first?["user_version"]?.int) ?? 0 }

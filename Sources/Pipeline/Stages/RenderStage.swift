@@ -67,7 +67,7 @@ public struct RenderStage: Stage {
                     throw BatchFailure(stage: "render", reason: "two renderers produced \(file.name)")
                 }
                 let path = staging + "/" + file.name
-                try FileIO.writeAtomically(file.data, to: path, durable: false)
+                try FileIO.writeAtomically(file.data, to: path, durable: false, permissions: context.config.spoolPermissions)
                 written.append(OutputFile(name: file.name, path: path, sha256: SHA256.hex(file.data), size: file.data.count))
             }
         }

@@ -16,6 +16,14 @@ public struct UnpackStage: Stage {
 
     public func run(_ input: Void, context: BatchContext) async throws -> UnpackedBatch {
         let path = context.inputPath
+        // Links an SFTP download left out (NotFollowedLinks.swift): the input itself, or files in it.
+        let notFollowed: [String]
+        do { notFollowed = try NotFollowedLinks.read(besideInput: path) } catch {
+            throw BatchFailure(stage: name, reason: "the note of links not followed beside \(context.sourceName) cannot be read: \(error)")
+        }
+        if notFollowed.contains(context.sourceName) {
+            throw BatchFailure(stage: name, reason: "input \(context.sourceName) is a \(NotFollowedLinks.reason) (an SFTP inbox fetches what a link points at only with follow_links: true, and never a link that points nowhere)")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw BatchFailure(stage: name, reason: "input \(context.sourceName) is missing from \(path)")
@@ -26,9 +34,11 @@ public struct UnpackStage: Stage {
         if !isDirectory.boolValue, ZipArchive.looksLikeZip(path) || path.lowercased().hasSuffix(".zip") {
             root = context.workDirectory + "/unpacked"
             try? FileManager.default.removeItem(atPath: root)
+            let permissions = context.config.spoolPermissions
             do {
                 let entries = try ZipArchive.extract(path, into: root, limits: context.config.zipLimits,
-                                                     workers: context.workers, hash: hashContents)
+                                                     workers: context.workers, hash: hashContents,
+                                                     fileMode: permissions.file, folderMode: permissions.folder)
                 for entry in entries { extractedHashes[entry.name] = entry.sha256 }
             } catch let error as ZipError {
                 throw BatchFailure(stage: name, reason: error.description)
@@ -39,6 +49,8 @@ public struct UnpackStage: Stage {
         var ignored: [(path: String, reason: String)] = []
         if isDirectory.boolValue || fromArchive {
             Self.walk(root, prefix: "", marker: context.config.marker, into: &listed, ignored: &ignored)
+            let inside = context.sourceName + "/"
+            ignored += notFollowed.filter { $0.hasPrefix(inside) }.map { (String($0.dropFirst(inside.count)), NotFollowedLinks.reason) }
         } else {
             root = (path as NSString).deletingLastPathComponent
             var st = stat()
