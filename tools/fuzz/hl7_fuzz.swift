@@ -20,6 +20,13 @@ func hl7FuzzExercise(_ bytes: [UInt8]) {
         _ = (m.msh.dateTime?.date, m.pid?.birthDate?.date, m.evn?.recordedDateTime, m.sch?.startDateTime, m.pv1?.admitDateTime)
         for obx in m.obxs { _ = (obx.values, obx.encapsulatedData.data, obx.observationDateTime) }
         for seg in m.segments {
+            // The one-pass walks find what the lookups by number find.
+            for (k, f) in seg.fields.prefix(64).enumerated() {
+                precondition(f.rawBytes == seg.field(k + 1)?.rawBytes, "fields disagrees with field(n)")
+                for (r, rep) in f.repetitions.prefix(8).enumerated() {
+                    precondition(rep.value(component: 2) == f.value(repetition: r + 1, component: 2), "repetitions disagree with lookups")
+                }
+            }
             let count = seg.fieldCount
             guard count >= 1 else { continue }
             for n in 1...min(count + 1, 64) {
@@ -34,6 +41,12 @@ func hl7FuzzExercise(_ bytes: [UInt8]) {
             precondition(HL7File.parse(text: ack, name: "ack").messages.count == 1, "our ACK must parse")
         }
     }
+    // Caps only move messages from accepted to rejected, with one of the cap codes.
+    let capped = HL7File.parse(bytes: bytes, name: "fuzz.hl7",
+                               limits: HL7Limits(maxRepetitions: 2, maxSegments: 6, maxFieldBytes: 24, maxMessageBytes: 400))
+    precondition(capped.messages.count + capped.rejectedMessages.count == file.messages.count + file.rejectedMessages.count,
+                 "caps lost or made a message")
+    precondition(capped.messages.map(\.index).allSatisfy(Set(file.messages.map(\.index)).contains), "caps accepted a rejected message")
     _ = HL7Inspect.text(file)
     _ = try? HL7Inspect.json(file)
     _ = try? HL7Inspect.field(file, path: "PID-3")

@@ -32,14 +32,15 @@ public struct HL7PatientIdentifier: Sendable, Hashable {
     public var identifierTypeCode: String?
     public var assigningFacility: String?
 
-    init?(_ seg: HL7Segment, _ field: Int, rep: Int) {
-        guard let id = seg.string(field, rep, 1) else { return nil }
+    /// From one repetition of a CX field (see `HL7Field.repetitions`).
+    init?(_ rep: HL7Field) {
+        guard let id = rep.string(1) else { return nil }
         self.id = id
-        checkDigit = seg.string(field, rep, 2)
-        assigningAuthority = seg.string(field, rep, 4, 1)
-        assigningAuthorityUniversalID = seg.string(field, rep, 4, 2)
-        identifierTypeCode = seg.string(field, rep, 5)
-        assigningFacility = seg.string(field, rep, 6, 1)
+        checkDigit = rep.string(2)
+        assigningAuthority = rep.string(4, 1)
+        assigningAuthorityUniversalID = rep.string(4, 2)
+        identifierTypeCode = rep.string(5)
+        assigningFacility = rep.string(6, 1)
     }
 }
 
@@ -100,8 +101,15 @@ extension HL7Segment {
         string(field, rep, comp).flatMap(HL7DateTime.init)
     }
 
-    func repetitions<T>(_ field: Int, _ make: (Int) -> T?) -> [T] {
-        guard let f = self.field(field) else { return [] }
-        return (0..<f.repetitionCount).compactMap { make($0 + 1) }
+    /// One value per repetition of a field, the field split once (not rescanned per repetition).
+    func repetitions<T>(_ field: Int, _ make: (HL7Field) -> T?) -> [T] {
+        self.field(field)?.repetitions.compactMap(make) ?? []
+    }
+}
+
+extension HL7Field {
+    /// Like `HL7Segment.string`, within this field (or one of its `repetitions`).
+    func string(_ component: Int = 1, _ subcomponent: Int = 1) -> String? {
+        value(component: component, subcomponent: subcomponent).text
     }
 }

@@ -20,6 +20,11 @@ public struct HL7Error: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unexpectedSegment = Code("unexpected batch segment")
         public static let badSegment = Code("malformed segment")
         public static let badPath = Code("bad field path")
+        /// Over one of the `HL7Limits`; the detail gives the count or size and the limit.
+        public static let tooManyRepetitions = Code("too many repetitions")
+        public static let tooManySegments = Code("too many segments")
+        public static let fieldTooLarge = Code("field too large")
+        public static let messageTooLarge = Code("message too large")
     }
 
     public let code: Code

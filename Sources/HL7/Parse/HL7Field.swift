@@ -1,4 +1,8 @@
 /// One field of a segment: repetitions, components and subcomponents are sliced on demand.
+///
+/// One lookup (`value(repetition:component:subcomponent:)`) scans from the start of the field,
+/// so code that visits every repetition or component walks `repetitions` and `tree`, which
+/// split the field in one pass: a field of n repetitions then costs O(n), not O(n²).
 public struct HL7Field: Sendable {
     let buffer: HL7Buffer
     let range: Range<Int>
@@ -65,6 +69,31 @@ public struct HL7Field: Sendable {
         }
     }
 
+    /// Every piece of `r` split by `sep`, in one scan; an empty `r` is one empty piece.
+    private func split(_ r: Range<Int>, _ sep: UInt8) -> [Range<Int>] {
+        if sep == HL7Delimiters.none || isEncodingCharacters { return [r] }
+        return buffer.bytes.withUnsafeBufferPointer { p in
+            var pieces: [Range<Int>] = []
+            var pieceStart = r.lowerBound
+            for i in r where p[i] == sep {
+                pieces.append(pieceStart..<i)
+                pieceStart = i + 1
+            }
+            pieces.append(pieceStart..<r.upperBound)
+            return pieces
+        }
+    }
+
+    /// Every repetition, found in one scan, each a view of its own with the field's data type
+    /// (read it with `value(component:subcomponent:)`); empty when nothing was sent.
+    public var repetitions: [HL7Field] {
+        if range.isEmpty { return [] }
+        return split(range, delimiters.repetition).map {
+            HL7Field(buffer: buffer, range: $0, delimiters: delimiters, characterSet: characterSet,
+                     isEncodingCharacters: isEncodingCharacters)
+        }
+    }
+
     func repetitionRange(_ rep: Int) -> Range<Int>? { piece(range, rep, delimiters.repetition) }
 
     func componentRange(_ rep: Int, _ comp: Int) -> Range<Int>? {
@@ -102,20 +131,11 @@ public struct HL7Field: Sendable {
     /// The unescaped text of every leaf, as nested arrays: repetitions → components → subcomponents.
     public var tree: [[[String]]] {
         if isEncodingCharacters { return [[[String(decoding: buffer.bytes[range], as: UTF8.self)]]] }
-        var reps: [[[String]]] = []
-        let rc = repetitionCount
-        for rep in 1...max(rc, 1) where rc > 0 {
-            var comps: [[String]] = []
-            for comp in 1...componentCount(repetition: rep) {
-                var subs: [String] = []
-                for sub in 1...subcomponentCount(repetition: rep, component: comp) {
-                    let v = value(repetition: rep, component: comp, subcomponent: sub)
-                    subs.append(v.wireText ?? "")
-                }
-                comps.append(subs)
+        if range.isEmpty { return [] }
+        return split(range, delimiters.repetition).map { rep in
+            split(rep, delimiters.component).map { comp in
+                split(comp, delimiters.subcomponent).map { leaf($0).wireText ?? "" }
             }
-            reps.append(comps)
         }
-        return reps
     }
 }

@@ -23,11 +23,12 @@ public struct HL7File: Sendable {
 
     public var isBatch: Bool { !batchSegments.isEmpty }
 
-    /// Reads and parses a file. Throws only when the file cannot be read.
-    public static func open(path: String) throws -> HL7File {
+    /// Reads and parses a file. Throws only when the file cannot be read; a message over one
+    /// of `limits` is rejected with the others still read.
+    public static func open(path: String, limits: HL7Limits = HL7Limits()) throws -> HL7File {
         let name = (path as NSString).lastPathComponent
         guard let bytes = readFile(path) else { throw HL7Error(.unreadableFile, file: name) }
-        return parse(bytes: bytes, name: name)
+        return parse(bytes: bytes, name: name, limits: limits)
     }
 
     /// Reads straight into the array the parser keeps (no intermediate `Data` copy).
@@ -73,13 +74,13 @@ public struct HL7File: Sendable {
         return HL7Delimiters.isLegalDelimiter(prefix[i + 3])
     }
 
-    public static func parse(bytes: [UInt8], name: String) -> HL7File {
-        var file = HL7FileParser(bytes: bytes, name: name).run()
+    public static func parse(bytes: [UInt8], name: String, limits: HL7Limits = HL7Limits()) -> HL7File {
+        var file = HL7FileParser(bytes: bytes, name: name, limits: limits).run()
         file.prefix = Array(bytes.prefix(16))
         return file
     }
 
-    public static func parse(text: String, name: String) -> HL7File {
-        parse(bytes: Array(text.utf8), name: name)
+    public static func parse(text: String, name: String, limits: HL7Limits = HL7Limits()) -> HL7File {
+        parse(bytes: Array(text.utf8), name: name, limits: limits)
     }
 }

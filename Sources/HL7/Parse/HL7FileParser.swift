@@ -7,6 +7,7 @@
 struct HL7FileParser {
     let bytes: [UInt8]
     let name: String
+    var limits = HL7Limits()
 
     private static let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, vt: UInt8 = 0x0B, fs: UInt8 = 0x1C
 
@@ -253,10 +254,77 @@ struct HL7FileParser {
         for (offset, k) in range.enumerated().dropFirst() where !wellFormed(segs[k], buffer, delimiters) {
             return fail(.badSegment, nil, offset + 1)
         }
+        if let b = breach(buffer, range, delimiters) {
+            return fail(b.code, b.segment, b.position, field: b.field, detail: b.detail)
+        }
         guard case .value(let version) = msh.value(field: 12), HL7Version.isKnown(version) else {
             return fail(.unknownVersion, first, 1, field: 12)
         }
         return .success(message)
+    }
+
+    /// A cap of `limits` that a message breaks, and where.
+    private struct Breach {
+        let code: HL7Error.Code
+        var segment: SegmentEntry? = nil, position: Int? = nil, field: Int? = nil
+        let detail: String
+    }
+
+    /// The first cap a well-formed message breaks: its size, its segment count, then field by
+    /// field (bytes, repetitions) in one pass over each segment long enough to break a field cap.
+    private func breach(_ buffer: HL7Buffer, _ range: Range<Int>, _ d: HL7Delimiters) -> Breach? {
+        let segs = buffer.segments
+        let size = segs[range.upperBound - 1].end - segs[range.lowerBound].start
+        if size > limits.maxMessageBytes {
+            return Breach(code: .messageTooLarge, detail: "\(size) bytes, limit \(limits.maxMessageBytes)")
+        }
+        if range.count > limits.maxSegments {
+            return Breach(code: .tooManySegments, detail: "\(range.count) segments, limit \(limits.maxSegments)")
+        }
+        // A field is shorter than its segment and has at most one repetition per byte, so a
+        // segment within both caps needs no scan: nearly all are.
+        let shortEnough = min(limits.maxFieldBytes, limits.maxRepetitions)
+        return buffer.bytes.withUnsafeBufferPointer { p -> Breach? in
+            for (offset, k) in range.enumerated() where segs[k].end - segs[k].start > shortEnough {
+                let e = segs[k]
+                var n = 0, fieldStart = e.start + 3, repetitions = 1
+                var i = e.start + 3
+                if e.isHeader {
+                    // MSH-2 holds the repetition character itself: start at the separator after it.
+                    i += 1
+                    while i < e.end, p[i] != d.field { i += 1 }
+                    n = 2
+                    fieldStart = i
+                }
+                func check(_ fieldEnd: Int) -> Breach? {
+                    let bytes = fieldEnd - fieldStart
+                    if bytes > limits.maxFieldBytes {
+                        return Breach(code: .fieldTooLarge, segment: e, position: offset + 1, field: n,
+                                      detail: "\(bytes) bytes, limit \(limits.maxFieldBytes)")
+                    }
+                    if repetitions > limits.maxRepetitions {
+                        return Breach(code: .tooManyRepetitions, segment: e, position: offset + 1, field: n,
+                                      detail: "\(repetitions) repetitions, limit \(limits.maxRepetitions)")
+                    }
+                    return nil
+                }
+                let countsRepetitions = d.repetition != HL7Delimiters.none
+                while i < e.end {
+                    let b = p[i]
+                    if b == d.field {
+                        if let breach = check(i) { return breach }
+                        n += 1
+                        fieldStart = i + 1
+                        repetitions = 1
+                    } else if b == d.repetition, countsRepetitions {
+                        repetitions += 1
+                    }
+                    i += 1
+                }
+                if let breach = check(e.end) { return breach }
+            }
+            return nil
+        }
     }
 
     private func wellFormed(_ e: SegmentEntry, _ buffer: HL7Buffer, _ d: HL7Delimiters) -> Bool {

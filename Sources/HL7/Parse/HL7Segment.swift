@@ -65,6 +65,29 @@ public struct HL7Segment: Sendable {
                         isEncodingCharacters: entry.isHeader && (n == 1 || n == 2))
     }
 
+    /// Every field present, found in one scan: element k is `field(k + 1)`. Code that visits
+    /// every field walks this; `field(_:)` scans from the segment's start on each call.
+    public var fields: [HL7Field] {
+        let start = entry.start, end = entry.end, sep = delimiters.field
+        var ranges: [Range<Int>] = []
+        buffer.bytes.withUnsafeBufferPointer { p in
+            guard start + 3 < end else { return }
+            // In a header the byte after the ID is MSH-1 (the separator itself).
+            if entry.isHeader { ranges.append((start + 3)..<(start + 4)) }
+            guard p[start + 3] == sep else { return }
+            var fieldStart = start + 4
+            for i in fieldStart..<end where p[i] == sep {
+                ranges.append(fieldStart..<i)
+                fieldStart = i + 1
+            }
+            ranges.append(fieldStart..<end)
+        }
+        return ranges.enumerated().map { k, r in
+            HL7Field(buffer: buffer, range: r, delimiters: delimiters, characterSet: characterSet,
+                     isEncodingCharacters: entry.isHeader && k < 2)
+        }
+    }
+
     /// The leaf value at field/repetition/component/subcomponent (1-based), following the
     /// first child where the path stops early (python-hl7's "future-proof" rule).
     public func value(field n: Int, repetition: Int = 1, component: Int = 1, subcomponent: Int = 1) -> HL7Value {

@@ -19,7 +19,7 @@ public struct MSH: Sendable {
     public var acceptAcknowledgmentType: String? { segment.string(15) }
     public var applicationAcknowledgmentType: String? { segment.string(16) }
     /// MSH-18, every repetition (the first is the message default).
-    public var characterSets: [String] { segment.repetitions(18) { segment.string(18, $0) } }
+    public var characterSets: [String] { segment.repetitions(18) { $0.string() } }
 }
 
 extension HL7Message {

@@ -13,7 +13,7 @@ public struct OBX: Sendable {
     /// OBX-5 as one field view (its structure depends on OBX-2).
     public var value: HL7Field? { segment.field(5) }
     /// OBX-5 first component of each repetition (the whole value for ST/NM).
-    public var values: [String] { segment.repetitions(5) { segment.string(5, $0) } }
+    public var values: [String] { segment.repetitions(5) { $0.string() } }
     public var codedValue: HL7CodedElement? { HL7CodedElement(segment, 5) }
     /// OBX-5 of an ED value: source ^ type ^ subtype ^ encoding ^ data.
     public var encapsulatedData: (type: String?, subtype: String?, encoding: String?, data: String?) {
@@ -32,7 +32,7 @@ public struct OBX: Sendable {
 
     public var units: HL7CodedElement? { HL7CodedElement(segment, 6) }
     public var referenceRange: String? { segment.string(7) }
-    public var abnormalFlags: [String] { segment.repetitions(8) { segment.string(8, $0) } }
+    public var abnormalFlags: [String] { segment.repetitions(8) { $0.string() } }
     /// OBX-11 (table 0085).
     public var resultStatus: String? { segment.string(11) }
     public var observationDateTime: HL7DateTime? { segment.dateTime(14) }

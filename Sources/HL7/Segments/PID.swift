@@ -7,7 +7,7 @@ public struct PID: Sendable {
     /// PID-3, every repetition, each with its assigning authority: match a study's patient on
     /// (id, authority), never on the id alone.
     public var identifiers: [HL7PatientIdentifier] {
-        segment.repetitions(3) { HL7PatientIdentifier(segment, 3, rep: $0) }
+        segment.repetitions(3, HL7PatientIdentifier.init)
     }
     public var name: HL7PersonName? { HL7PersonName(segment, 5) }
     public var birthDate: HL7DateTime? { segment.dateTime(7) }

@@ -48,13 +48,11 @@ public enum HL7Inspect {
             for seg in m.segments {
                 let id = seg.id
                 out += "  \(id)\n"
-                let count = seg.fieldCount
-                guard count >= 1 else { continue }
-                for n in 1...count {
-                    guard let raw = seg.rawField(n), !raw.isEmpty else { continue }
+                for (k, f) in seg.fields.enumerated() where !f.isEmpty {
+                    let raw = f.rawBytes
                     var value = seg.characterSet.decode(raw)
                     if value.count > 120 { value = String(value.prefix(100)) + "… (\(raw.count) bytes)" }
-                    let label = "\(id)-\(n)"
+                    let label = "\(id)-\(k + 1)"
                     out += "    " + label.padding(7) + " " + value + "\n"
                 }
             }
@@ -79,12 +77,8 @@ public enum HL7Inspect {
             var segments: [JSONValue] = []
             for seg in m.segments {
                 var fields: [(String, JSONValue)] = []
-                let count = seg.fieldCount
-                if count >= 1 {
-                    for n in 1...count {
-                        guard let f = seg.field(n), !f.isEmpty else { continue }
-                        fields.append((String(n), f.isNull ? .null : fieldJSON(f)))
-                    }
+                for (k, f) in seg.fields.enumerated() where !f.isEmpty {
+                    fields.append((String(k + 1), f.isNull ? .null : fieldJSON(f)))
                 }
                 segments.append(.object([("id", .string(seg.id)), ("fields", .object(fields))]))
             }

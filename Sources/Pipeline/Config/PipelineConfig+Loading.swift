@@ -2,6 +2,7 @@ import Archive
 import Delivery
 import DICOM
 import Foundation
+import HL7
 import Inference
 import Yams
 
@@ -290,7 +291,7 @@ struct ConfigReader {
     }
 
     func validate(_ node: Node) throws(ConfigError) -> PipelineConfig.Validate {
-        let m = try mapping(node, "validate", allowed: ["modalities", "require"])
+        let m = try mapping(node, "validate", allowed: ["modalities", "require", "hl7"])
         var v = PipelineConfig.Validate()
         if let n = m["modalities"] { v.modalities = try strings(n, "validate.modalities").map { $0.uppercased() } }
         if let n = m["require"] {
@@ -301,7 +302,20 @@ struct ConfigReader {
                 v.require.append((keyword, entry.tag))
             }
         }
+        if let n = m["hl7"] { v.hl7 = try hl7Limits(n) }
         return v
+    }
+
+    /// `validate.hl7: { max_repetitions: 1000, max_segments: 10000, max_field_size: 16MiB,
+    /// max_message_size: 64MiB }` (the defaults), each optional.
+    func hl7Limits(_ node: Node) throws(ConfigError) -> HL7Limits {
+        let m = try mapping(node, "validate.hl7", allowed: ["max_repetitions", "max_segments", "max_field_size", "max_message_size"])
+        var limits = HL7Limits()
+        if let n = m["max_repetitions"] { limits.maxRepetitions = try integer(n, "validate.hl7.max_repetitions", in: 1...100_000_000) }
+        if let n = m["max_segments"] { limits.maxSegments = try integer(n, "validate.hl7.max_segments", in: 1...100_000_000) }
+        if let n = m["max_field_size"] { limits.maxFieldBytes = Int(clamping: try byteSize(n, "validate.hl7.max_field_size")) }
+        if let n = m["max_message_size"] { limits.maxMessageBytes = Int(clamping: try byteSize(n, "validate.hl7.max_message_size")) }
+        return limits
     }
 
     func hl7(_ node: Node) throws(ConfigError) -> PipelineConfig.HL7 {

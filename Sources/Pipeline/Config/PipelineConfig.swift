@@ -2,6 +2,7 @@ import Archive
 import Delivery
 import DICOM
 import Foundation
+import HL7
 import Inference
 
 /// A parsed, checked pipeline file. Paths are absolute (resolved against the file's folder).
@@ -27,6 +28,8 @@ public struct PipelineConfig: Sendable {
         public var modalities: [String] = []
         /// Attributes every DICOM instance must have (non-empty), as dictionary keywords.
         public var require: [(keyword: String, tag: Tag)] = []
+        /// `validate.hl7`: caps on each HL7 message; a message over one is quarantined.
+        public var hl7 = HL7Limits()
     }
 
     public struct Infer: Sendable {

@@ -113,7 +113,7 @@ public struct ValidateStage: Stage {
                       limits: PixelLimits = .default) -> Parsed {
         let prefix = head.prefix(132)
         let hasDICM = prefix.count >= 132 && prefix[128..<132].elementsEqual("DICM".utf8)
-        if !hasDICM, HL7File.looksLikeHL7(prefix) { return parseHL7(file) }
+        if !hasDICM, HL7File.looksLikeHL7(prefix) { return parseHL7(file, limits: rules.hl7) }
         do {
             var dicom = try DICOMFile.open(head: head)
             // Encapsulated data is walked (fragments are counted against Number of Frames), and a
@@ -206,9 +206,11 @@ public struct ValidateStage: Stage {
         return nil
     }
 
-    static func parseHL7(_ file: BatchFile) -> Parsed {
+    /// A message over one of `limits` is rejected by the parser: it becomes a quarantine reason
+    /// like any malformed message, and the file is quarantined when no message is left.
+    static func parseHL7(_ file: BatchFile, limits: HL7Limits) -> Parsed {
         do {
-            let hl7 = try HL7File.open(path: file.absolutePath)
+            let hl7 = try HL7File.open(path: file.absolutePath, limits: limits)
             return HL7Orders.extract(hl7, file: file.relativePath)
         } catch {
             return .quarantined("unreadable HL7: \((error as? HL7Error)?.problem ?? "\(error)")")
