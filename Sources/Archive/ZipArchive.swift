@@ -51,6 +51,8 @@ public enum ZipArchive {
             guard let relative = safeRelativePath(entryName) else {
                 throw ZipError(.unsafePath, archive: name, entry: entryName)
             }
+            let unpacked = directory.utf8.count + 1 + relative.utf8.count
+            if unpacked >= Int(PATH_MAX) { throw ZipError(.pathTooLong(bytes: unpacked), archive: name, entry: entryName) }
             if isSymlink(archive, index) { throw ZipError(.symlink, archive: name, entry: entryName) }
             if st.valid & UInt64(ZIP_STAT_ENCRYPTION_METHOD) != 0, st.encryption_method != UInt16(ZIP_EM_NONE) {
                 throw ZipError(.encrypted, archive: name, entry: entryName)

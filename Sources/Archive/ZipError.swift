@@ -1,8 +1,12 @@
+import Foundation
+
 /// Why a zip batch was refused. `description` names the archive and entry, never file contents.
 public struct ZipError: Error, Sendable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
         case cannotOpen(String)
         case unsafePath
+        /// Unpacked, the entry's path would pass PATH_MAX: no program could open it by name.
+        case pathTooLong(bytes: Int)
         case symlink
         case encrypted
         case tooManyEntries(limit: Int)
@@ -28,10 +32,12 @@ public struct ZipError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let at = entry.map { " entry '\($0)'" } ?? ""
+        // An entry name can be thousands of bytes long: shown by its ends.
+        let at = entry.map { " entry '\($0.count > 120 ? $0.prefix(60) + "…" + $0.suffix(40) : Substring($0))'" } ?? ""
         switch code {
         case .cannotOpen(let why): return "\(archive): not a readable zip archive (\(why))"
         case .unsafePath: return "\(archive):\(at) has an absolute path or '..' component; refusing to unpack"
+        case .pathTooLong(let bytes): return "\(archive):\(at) would be unpacked to a path of \(bytes) bytes, past PATH_MAX (\(PATH_MAX)); refusing to unpack"
         case .symlink: return "\(archive):\(at) is a symbolic link; links are not unpacked"
         case .encrypted: return "\(archive):\(at) is encrypted; encrypted entries are not supported"
         case .tooManyEntries(let limit): return "\(archive): more than \(limit) entries (limit zip.max_entries)"

@@ -60,7 +60,10 @@ public enum FileIO {
             self.errno = errno
             self.path = path
         }
-        public var description: String { "\(path): \(String(cString: strerror(errno)))" }
+        public var description: String { "\(path): \(Self.describe(errno))" }
+
+        /// strerror's text for an errno.
+        public static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
     }
 
     /// Copies in 1 MiB chunks and fsyncs the copy before returning. The copy is 0644 (subject

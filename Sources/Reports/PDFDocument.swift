@@ -143,12 +143,21 @@ final class PDFDocument {
         }
     }
 
-    /// `text` shortened with an ellipsis until it fits in `maxWidth`.
+    /// `text` shortened with an ellipsis until it fits in `maxWidth`. Values come from dropped
+    /// files and may be 64 KiB long: no glyph is narrower than 0.1 em, so anything past
+    /// `maxWidth / (0.1 · size)` characters is cut before measuring (libharu refuses strings of
+    /// 64 KiB), and the cut point is found by bisection, not one character at a time.
     func fit(_ text: String, maxWidth: Float, size: Float, style: Style = .regular) -> String {
-        guard width(text, size: size, style: style) > maxWidth else { return text }
-        var chars = Array(text)
-        while !chars.isEmpty, width(String(chars) + "…", size: size, style: style) > maxWidth { chars.removeLast() }
-        return String(chars) + "…"
+        let most = Int(max(maxWidth, 0) / (0.1 * max(size, 0.1))) + 1
+        var chars = Array(text.prefix(most + 1))
+        if chars.count <= most, width(text, size: size, style: style) <= maxWidth { return text }
+        chars = Array(chars.prefix(most))
+        var (lo, hi) = (0, chars.count)  // the longest prefix that fits with "…" lies in lo...hi
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if width(String(chars[..<mid]) + "…", size: size, style: style) <= maxWidth { lo = mid } else { hi = mid - 1 }
+        }
+        return String(chars[..<lo]) + "…"
     }
 
     func text(_ text: String, x: Float, y: Float, size: Float, style: Style = .regular, color: (Float, Float, Float) = (0, 0, 0)) {

@@ -274,7 +274,7 @@ struct ScriptedInfer: Stage {
         #expect(server.receivedMessages.count == 1)
         let mail = try ReceivedMail.parse(server.receivedMessages[0])
         #expect(mail.to.contains { $0.contains("ops@site.example") } && mail.defects.isEmpty)
-        #expect(mail.subject == "[Sluice] 1 delivery failure(s) parked, test", "\(mail.subject)")
+        #expect(mail.subject == "[Sluice] 1 failure(s) need attention, test", "\(mail.subject)")
         let text = try #require(mail.text)
         #expect(text.contains("batch \(batchID) run 1") && text.contains(dir.file("blocked/outbox")), "\(text)")
         #expect(text.contains("after 2 attempts"), "\(text)")

@@ -1,9 +1,9 @@
 import Foundation
 
-/// The operations mail for deliveries (and digests) parked as dead letters: one mail listing
-/// everything parked since the last alert, so an SFTP server that is down for a night gives
-/// the admin one message, not one per batch. It names batches, outboxes and output names
-/// (study keys are hashes) and the last error; never patient data.
+/// The operations mail for deliveries (and digests) parked as dead letters, and for batches
+/// moved to error/: one mail listing everything since the last alert, so an SFTP server that
+/// is down for a night gives the admin one message, not one per batch. It names batches,
+/// outboxes and output names (study keys are hashes) and the last error; never patient data.
 public enum DeadLetterAlert {
     /// One parked item as the mail lists it.
     public struct Item: Sendable, Equatable {
@@ -28,26 +28,30 @@ public enum DeadLetterAlert {
     public static let placeholders: Set<String> = ["pipeline", "count", "host", "items_text", "items_html", "retry_command", "first_parked_at"]
 
     public static let defaultTemplate = MailTemplate(
-        subject: "[Sluice] {{count}} delivery failure(s) parked, {{pipeline}}",
+        subject: "[Sluice] {{count}} failure(s) need attention, {{pipeline}}",
         text: """
-        Sluice gave up on {{count}} deliver(y/ies) of pipeline {{pipeline}} on {{host}} after repeated failures.
-        They are parked as dead letters: nothing more is tried until someone runs
+        Sluice gave up on {{count}} item(s) of pipeline {{pipeline}} on {{host}} after repeated failures.
+        Deliveries and digests are parked as dead letters: nothing more is tried until someone runs
 
             {{retry_command}}
 
-        The inputs stay in the processing folder until their outputs are delivered.
+        and their inputs stay in the processing folder until their outputs are delivered. A batch
+        "to error/" could not be processed; its input is in the error folder with error.json saying
+        why, and `sluice rerun --batch ID` processes it again.
 
         {{items_text}}
 
-        This alert is sent once per parked delivery; `sluice status` shows what is still parked.
+        This alert is sent once per parked delivery or failed batch; `sluice status` shows what is still parked.
         """,
         html: """
         <html><body>
-        <p>Sluice gave up on {{count}} deliver(y/ies) of pipeline <b>{{pipeline}}</b> on {{host}} after repeated failures.
-        They are parked as dead letters: nothing more is tried until someone runs <code>{{retry_command}}</code>.
-        The inputs stay in the processing folder until their outputs are delivered.</p>
+        <p>Sluice gave up on {{count}} item(s) of pipeline <b>{{pipeline}}</b> on {{host}} after repeated failures.
+        Deliveries and digests are parked as dead letters: nothing more is tried until someone runs <code>{{retry_command}}</code>,
+        and their inputs stay in the processing folder until their outputs are delivered. A batch "to error/" could not be
+        processed; its input is in the error folder with error.json saying why, and <code>sluice rerun --batch ID</code>
+        processes it again.</p>
         {{items_html}}
-        <p><small>This alert is sent once per parked delivery; <code>sluice status</code> shows what is still parked.</small></p>
+        <p><small>This alert is sent once per parked delivery or failed batch; <code>sluice status</code> shows what is still parked.</small></p>
         </body></html>
         """)
 

@@ -136,7 +136,7 @@ struct ConfigReader {
         let keys: Set = [
             "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
             "outbox", "critical", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7", "limits",
-            "spool_group",
+            "spool_group", "batch_attempts", "batch_timeout",
         ]
         let m = try mapping(root, "", allowed: keys)
         guard let nameNode = m["name"] else { throw fail(root, "name", "is required") }
@@ -193,6 +193,14 @@ struct ConfigReader {
             workers: workers,
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
+        if let n = m["batch_attempts"] { config.batchAttempts = try integer(n, "batch_attempts", in: 1...100) }
+        if let n = m["batch_timeout"] {
+            if n.string == "off" { config.batchTimeout = nil } else {
+                let timeout = try duration(n, "batch_timeout")
+                if timeout < .seconds(1) { throw fail(n, "batch_timeout", "must be at least 1s (or off)") }
+                config.batchTimeout = timeout
+            }
+        }
         if let n = m["alerts"] { config.alerts = try alerts(n) }
         if let n = m["limits"] { config.pixelLimits = try limits(n) }
         if let n = m["spool_group"] { config.spoolPermissions = try spoolGroup(n) }

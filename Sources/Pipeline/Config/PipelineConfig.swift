@@ -76,6 +76,12 @@ public struct PipelineConfig: Sendable {
     /// `limits:`: what one image's header may make Sluice decode or read (absurd headers are
     /// quarantined naming the attribute).
     public var pixelLimits = PixelLimits()
+    /// Starts of a batch's processing that may end without an outcome (the process killed, the
+    /// timeout hit, an error) before the batch is moved to error/ and alerted.
+    public var batchAttempts: Int = 3
+    /// A batch still processing after this long ends the process (logged), so a hang becomes a
+    /// counted attempt instead of a stuck pipeline; nil: no limit.
+    public var batchTimeout: Duration? = .seconds(2 * 3600)
     /// Failed attempts (one per pass) before a delivery is parked as a dead letter.
     public var deliveryAttempts: Int = 5
     /// `alerts:`: where the people who run Sluice hear of dead letters (once each).

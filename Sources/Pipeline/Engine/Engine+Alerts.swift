@@ -21,7 +21,7 @@ extension Engine {
         let route = alerts.route
         let items = letters.map { l in
             let owner = switch l.kind {
-            case .delivery: "batch \(l.batchID ?? "?") run \(l.run ?? 0)"
+            case .delivery, .batch: "batch \(l.batchID ?? "?") run \(l.run ?? 0)"
             case .digest: "digest " + [l.periodStart, l.periodEnd].compactMap { $0 }
                 .map(Timestamps.iso8601).joined(separator: " – ")
             }

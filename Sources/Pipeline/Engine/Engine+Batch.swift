@@ -22,15 +22,28 @@ extension Engine {
         let context = try self.context(batch, run: run.run, allowDuplicate: allowDuplicate || run.run > 1)
         var state = run.state
         if BatchLifecycle.resumePoint(for: state) == .start {
+            // Counted before anything runs: a crash, a timeout or an error leaves it counted.
+            let attempt = try ledger.beginAttempt(batchID: batchID, run: run.run)
+            if attempt > config.batchAttempts {
+                let reason = "processing was started \(attempt - 1) times and never finished (the process was killed, timed "
+                    + "out or failed); it last reached \(state.rawValue)" + (run.error.map { "; last error: \($0)" } ?? "")
+                return try fail(context, batch: batch, reason: reason)
+            }
             if state != .claimed {
                 state = try ledger.transition(batchID: batchID, run: run.run, on: .restart, error: nil)
-                log.info("batch \(batchID): resuming run \(run.run) from its input")
+                log.info("batch \(batchID): resuming run \(run.run) from its input (attempt \(attempt) of \(config.batchAttempts))")
             }
+            let timeout = config.batchTimeout
+            let watchdog = Watchdog.arm(after: timeout, log: log) {
+                "batch \(batchID): still processing after \(timeout.map(Self.describe) ?? "") (batch_timeout); ending the process so this attempt counts (attempt \(attempt) of \(self.config.batchAttempts))"
+            }
+            defer { watchdog?.disarm() }
             do {
                 state = try await process(context)
             } catch let failure as BatchFailure {
                 return try fail(context, batch: batch, reason: failure.description)
             }
+            try ledger.endAttempt(batchID: batchID, run: run.run)
         }
         if state == .rendered {
             state = try await publish(context)
@@ -39,6 +52,11 @@ extension Engine {
             state = try archive(context, batch: batch)
         }
         return state
+    }
+
+    static func describe(_ d: Duration) -> String {
+        let s = d.components.seconds
+        return s % 3600 == 0 ? "\(s / 3600)h" : s % 60 == 0 ? "\(s / 60)m" : "\(s)s"
     }
 
     func context(_ batch: BatchRecord, run: Int, allowDuplicate: Bool) throws -> BatchContext {
@@ -83,7 +101,7 @@ extension Engine {
         try ledger.replaceFiles(batchID: c.batchID, run: c.run, Self.fileRecords(validated))
         try recordCounts(studies: 0)
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .validated, error: nil)
-        FaultInjection.point("validated")
+        FaultInjection.point("validated", batch: c.sourceName)
         for q in validated.quarantine { log.warning("batch \(c.batchID): quarantined \(q.file): \(q.reason)") }
 
         let grouped = try await GroupStage().run(validated, context: c)
@@ -275,6 +293,9 @@ extension Engine {
         }
         for (path, reason) in v.unpacked.ignored {
             records.append(FileRecord(path: path, kind: "other", size: 0, sha256: "", status: "ignored", reason: reason))
+        }
+        for (path, reason) in v.unpacked.refused {
+            records.append(FileRecord(path: path, kind: "unknown", size: 0, sha256: "", status: "quarantined", reason: reason, stage: "unpack"))
         }
         return records
     }

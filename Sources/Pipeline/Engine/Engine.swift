@@ -74,7 +74,10 @@ public final class Engine: Sendable {
         for refused in config.applySpoolPermissions() { log.warning("spool: cannot set permissions: \(refused)") }
         let orphans = adoptOrphans()
         await resumeRemoteClaims(into: &result, stop: stop)
-        for id in orphans + unfinishedBatches() where !stop.isSet {
+        // A batch whose last attempts ended without an outcome (a crash, a timeout, an error)
+        // goes after the new entries, so one that keeps failing holds nothing up.
+        let unfinished = unfinishedBatches()
+        for id in orphans + unfinished.filter({ $0.attempts == 0 }).map(\.id) where !stop.isSet {
             await drive(batchID: id, into: &result)
         }
         for inbox in inboxes where !stop.isSet {
@@ -100,6 +103,9 @@ public final class Engine: Sendable {
                 guard let id = claimed else { continue }
                 await drive(batchID: id, into: &result)
             }
+        }
+        for id in unfinished.filter({ $0.attempts > 0 }).map(\.id) where !stop.isSet {
+            await drive(batchID: id, into: &result)
         }
         if !stop.isSet { result.errors += await deliverDueDigests() }
         if !stop.isSet { result.errors += await alertDeadLetters() }
@@ -183,13 +189,15 @@ public final class Engine: Sendable {
         return adopted
     }
 
-    func unfinishedBatches() -> [String] {
+    /// Runs not yet final, fewest failed attempts first.
+    func unfinishedBatches() -> [(id: String, attempts: Int)] {
         let notDownloaded = Set(((try? ledger.openRemoteClaims(pipeline: config.name)) ?? []).filter { $0.step != .downloaded }.map(\.batchID))
-        return ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b in
+        let open = ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b -> (id: String, attempts: Int)? in
             guard let run = try? ledger.latestRun(batchID: b.id), !run.state.isFinal, !hasDeadLetters(b.id),
                   !notDownloaded.contains(b.id) else { return nil }
-            return b.id
+            return (b.id, run.attempts)
         }
+        return open.enumerated().sorted { ($0.element.attempts, $0.offset) < ($1.element.attempts, $1.offset) }.map(\.element)
     }
 
     func drive(batchID: String, into result: inout PassResult) async {
@@ -205,6 +213,9 @@ public final class Engine: Sendable {
         } catch {
             result.errors.append("batch \(batchID): \(error)")
             log.error("batch \(batchID): \(error)")
+            if let run = try? ledger.latestRun(batchID: batchID), !run.state.isFinal {
+                try? ledger.recordError(batchID: batchID, run: run.run, "\(error)")
+            }
         }
     }
 }

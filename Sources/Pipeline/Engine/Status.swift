@@ -20,6 +20,8 @@ public struct StatusReport: Codable, Sendable {
         public var duplicateOf: String?
         public var error: String?
         public var deliveries: [String: Int]
+        /// Starts of processing that ended without an outcome (a crash, a timeout, an error).
+        public var attempts: Int = 0
     }
 
     public struct File: Codable, Sendable {
@@ -31,6 +33,8 @@ public struct StatusReport: Codable, Sendable {
 
     public var pipeline: String
     public var ledger: String
+    /// `batch_attempts` of the pipeline, for the text.
+    public var batchAttempts: Int = 3
     public var queued: Int
     public var inProgress: Int
     public var counts: [String: Int]
@@ -50,7 +54,7 @@ public struct StatusReport: Codable, Sendable {
                 id: b.id, source: b.sourceName, inbox: b.inbox, kind: b.kind, claimedAt: Timestamps.iso8601(b.claimedAt), run: run.run,
                 state: run.state.rawValue, files: run.files, quarantined: run.quarantined, studies: run.studies,
                 bytes: run.bytes, outputs: run.outputDirectory, duplicateOf: b.duplicateOf, error: run.error,
-                deliveries: deliveries))
+                deliveries: deliveries, attempts: run.state.isFinal ? 0 : run.attempts))
         }
         if let batchID, batches.isEmpty { throw LedgerError("no batch \(batchID) in the ledger") }
         var queued = 0
@@ -69,9 +73,10 @@ public struct StatusReport: Codable, Sendable {
         case .postgres: ledgerName = "postgres"
         }
         return StatusReport(
-            pipeline: engine.config.name, ledger: ledgerName, queued: queued,
+            pipeline: engine.config.name, ledger: ledgerName, batchAttempts: engine.config.batchAttempts, queued: queued,
             inProgress: batches.filter { !(BatchState(rawValue: $0.state)?.isFinal ?? true) }.count,
-            counts: counts, batches: batches, files: files, mail: batchID == nil ? try MailStatus.make(engine) : nil)
+            counts: counts, batches: batches, files: files,
+            mail: batchID == nil ? try MailStatus.make(engine) : nil)
     }
 
     /// The text form. Every name and message is shown with its control characters escaped: a
@@ -91,6 +96,10 @@ public struct StatusReport: Codable, Sendable {
                 out += "    duplicate of \(d.escapingControlCharacters)\n"
             } else if let e = b.error {
                 out += "    \(e.escapingControlCharacters)\n"
+            }
+            if b.attempts > 0 {
+                out += "    \(b.attempts) attempt\(b.attempts == 1 ? "" : "s") ended without an outcome (killed, timed out or failed); "
+                    + "moved to error/ after \(batchAttempts)\n"
             }
             if let parked = b.deliveries["failed"], parked > 0 {
                 out += "    dead letter: \(parked) deliver\(parked == 1 ? "y" : "ies") parked after repeated failures; `sluice retry` tries again\n"

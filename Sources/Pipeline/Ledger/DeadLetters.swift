@@ -1,9 +1,10 @@
 import Foundation
 
-/// A delivery or digest parked after `delivery_attempts` failures. It waits for `sluice retry`;
-/// meanwhile the people who can fix the peer hear of it once (`alerts:`), not on every pass.
+/// A delivery or digest parked after `delivery_attempts` failures (it waits for `sluice
+/// retry`), or a batch moved to error/ (it cannot be read, or its processing kept killing the
+/// process). The people who can act hear of each once (`alerts:`), not on every pass.
 public struct DeadLetter: Sendable, Equatable {
-    public enum Kind: String, Sendable { case delivery, digest }
+    public enum Kind: String, Sendable { case delivery, digest, batch }
 
     public var kind: Kind
     /// The outbox or mail route id (no secrets).
@@ -48,7 +49,18 @@ extension SQLiteLedger {
                        periodStart: r["period_start"]?.double.map(Date.init(timeIntervalSince1970:)),
                        periodEnd: r["period_end"]?.double.map(Date.init(timeIntervalSince1970:)))
         }
-        return (deliveries + digests).sorted { $0.parkedAt < $1.parkedAt }
+        let batches = try db.query(
+            """
+            SELECT r.* FROM runs r JOIN batches b ON b.id = r.batch_id
+            WHERE b.pipeline = ? AND r.state = 'failed' AND r.alerted_at IS NULL
+            ORDER BY r.updated_at, r.batch_id, r.run
+            """, [.text(pipeline)]
+        ).map { r in
+            DeadLetter(kind: .batch, outbox: "error/", name: "input", attempts: r["attempts"]?.int ?? 0,
+                       lastError: r["error"]?.text, parkedAt: Date(timeIntervalSince1970: r["updated_at"]?.double ?? 0),
+                       batchID: r["batch_id"]?.text, run: r["run"]?.int)
+        }
+        return (deliveries + digests + batches).sorted { $0.parkedAt < $1.parkedAt }
     }
 
     public func markAlerted(pipeline: String, _ letters: [DeadLetter], at time: Date) throws {
@@ -60,6 +72,11 @@ extension SQLiteLedger {
                     try db.queryInTransaction(
                         "UPDATE deliveries SET alerted_at = ? WHERE batch_id = ? AND run = ? AND outbox = ? AND name = ? AND state = 'failed'",
                         [.double(time.timeIntervalSince1970), .text(batchID), .int(Int64(run)), .text(l.outbox), .text(l.name)])
+                case .batch:
+                    guard let batchID = l.batchID, let run = l.run else { continue }
+                    try db.queryInTransaction(
+                        "UPDATE runs SET alerted_at = ? WHERE batch_id = ? AND run = ? AND state = 'failed'",
+                        [.double(time.timeIntervalSince1970), .text(batchID), .int(Int64(run))])
                 case .digest:
                     guard let start = l.periodStart else { continue }
                     try db.queryInTransaction(

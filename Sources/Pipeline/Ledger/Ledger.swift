@@ -28,6 +28,8 @@ public struct RunRecord: Sendable, Equatable {
     public var quarantined: Int
     public var studies: Int
     public var bytes: Int
+    /// Times processing was started and did not reach an outcome (see `beginAttempt`).
+    public var attempts: Int = 0
 }
 
 public struct FileRecord: Sendable, Equatable {
@@ -93,6 +95,15 @@ public protocol Ledger: Sendable {
                  isDead: @Sendable (String) -> Bool) throws -> Bool
     func release(batchID: String, run: Int, owner: String) throws
     func updateRun(batchID: String, run: Int, outputDirectory: String?, files: Int, quarantined: Int, studies: Int, bytes: Int) throws
+    /// Counts a start of the run's processing, before any of it happens, and returns the count:
+    /// a crash, a timeout or an error leaves it counted, so a batch that keeps killing the
+    /// process is found on the next start.
+    func beginAttempt(batchID: String, run: Int) throws -> Int
+    /// The attempt reached an outcome (rendered, held for files still arriving, a duplicate).
+    func endAttempt(batchID: String, run: Int) throws
+    /// Why the last attempt ended without one (shown by `status`, and in the reason when the
+    /// batch is moved to error/ after `batch_attempts`).
+    func recordError(batchID: String, run: Int, _ error: String) throws
 
     func replaceFiles(batchID: String, run: Int, _ files: [FileRecord]) throws
     func files(batchID: String, run: Int) throws -> [FileRecord]

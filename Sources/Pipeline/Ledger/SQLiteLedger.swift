@@ -78,6 +78,14 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
         ALTER TABLE deliveries ADD COLUMN alerted_at REAL;
         ALTER TABLE digests ADD COLUMN alerted_at REAL;
         """,
+        // 6: how many times a run's processing was started without reaching an outcome (a crash,
+        // a timeout or an error each leave one), and when a failed run was alerted. Runs that
+        // failed before this version count as alerted: an upgrade must not page for old news.
+        """
+        ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN alerted_at REAL;
+        UPDATE runs SET alerted_at = updated_at WHERE state = 'failed';
+        """,
     ]
 
     /// Opens (or creates) the ledger at `path`. It holds patient IDs: the file is made with
@@ -196,8 +204,29 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
                 updatedAt: Date(timeIntervalSince1970: row["updated_at"]?.double ?? 0),
                 error: row["error"]?.text, outputDirectory: row["output_dir"]?.text,
                 files: row["files"]?.int ?? 0, quarantined: row["quarantined"]?.int ?? 0,
-                studies: row["studies"]?.int ?? 0, bytes: row["bytes"]?.int ?? 0)
+                studies: row["studies"]?.int ?? 0, bytes: row["bytes"]?.int ?? 0,
+                attempts: row["attempts"]?.int ?? 0)
         }
+    }
+
+    public func beginAttempt(batchID: String, run: Int) throws -> Int {
+        try db.transaction {
+            try db.queryInTransaction(
+                "UPDATE runs SET attempts = attempts + 1, heartbeat = ? WHERE batch_id = ? AND run = ?",
+                [.double(now), .text(batchID), .int(Int64(run))])
+            return try db.queryInTransaction(
+                "SELECT attempts FROM runs WHERE batch_id = ? AND run = ?", [.text(batchID), .int(Int64(run))]
+            ).first?["attempts"]?.int ?? 0
+        }
+    }
+
+    public func recordError(batchID: String, run: Int, _ error: String) throws {
+        try db.query("UPDATE runs SET error = ?, updated_at = ? WHERE batch_id = ? AND run = ?",
+                     [.text(error), .double(now), .text(batchID), .int(Int64(run))])
+    }
+
+    public func endAttempt(batchID: String, run: Int) throws {
+        try db.query("UPDATE runs SET attempts = 0 WHERE batch_id = ? AND run = ?", [.text(batchID), .int(Int64(run))])
     }
 
     /// Applies the lifecycle in one transaction: read state, compute the next (pure), write it.

@@ -18,6 +18,9 @@ public struct UnpackedBatch: Sendable {
     public let files: [BatchFile]
     /// Ignored entries (dot-files, DICOMDIR …) with the reason, for the ledger.
     public let ignored: [(path: String, reason: String)]
+    /// Entries the walk could not take (an unreadable folder, a path past PATH_MAX), with the
+    /// reason: the validate stage quarantines them.
+    public var refused: [(path: String, reason: String)] = []
     /// sha256 over the sorted content hashes: the same drop under any name has the same one.
     public let fingerprint: String
     /// Files from a zip have extraction-time mtimes: the settle check does not apply to them.

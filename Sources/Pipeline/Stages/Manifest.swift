@@ -29,6 +29,9 @@ public enum Manifest {
             let status = batch.fileStatus[f.relativePath]
             return Document.Input(path: f.relativePath, sha256: f.sha256, size: f.size ?? 0,
                                   status: status?.status ?? "ok", reason: status?.reason)
+        } + batch.unpacked.refused.map {
+            // Never read (an unreadable folder, a path past PATH_MAX): no hash to give.
+            Document.Input(path: $0.path, sha256: "", size: 0, status: "quarantined", reason: $0.reason)
         }
         let doc = Document(
             pipeline: report.pipeline, batchID: report.batchID, run: report.run, supersedes: report.supersedes,

@@ -30,7 +30,7 @@ public struct ValidateStage: Stage {
         for i in files.indices {
             if let seen = parsed[i].seen { (files[i].size, files[i].modified) = (seen.size, seen.modified) }
         }
-        let unpacked = UnpackedBatch(root: batch.root, files: files, ignored: batch.ignored,
+        let unpacked = UnpackedBatch(root: batch.root, files: files, ignored: batch.ignored, refused: batch.refused,
                                      fingerprint: batch.fingerprint, fromArchive: batch.fromArchive)
         var result = ValidatedBatch(unpacked: unpacked, instances: [], orders: [], quarantine: [], fileStatus: [:])
         var firstFileForSOP: [String: String] = [:]
@@ -65,6 +65,10 @@ public struct ValidateStage: Stage {
             }
         }
         for (path, reason) in batch.ignored { result.fileStatus[path] = ("other", "ignored", reason) }
+        for (path, reason) in batch.refused {
+            result.quarantine.append(QuarantineEntry(file: path, stage: "unpack", reason: reason))
+            result.fileStatus[path] = ("unknown", "quarantined", reason)
+        }
         return result
     }
 
