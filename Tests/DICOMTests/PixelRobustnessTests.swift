@@ -75,3 +75,37 @@ import TestSupport
         #expect(bytes.isEmpty == text.isEmpty)
     }
 }
+
+/// The header values ExtremeHeaderFuzzTests found trapping (seeds 2 and 3 of 4,000 cases),
+/// kept as they were found: each must now end in an error or an image, never a trap.
+@Test func headerValuesTheFuzzerFoundNoLongerTrap() throws {
+    func file(_ edit: (inout MutableDataSet) -> Void) throws -> DICOMFile {
+        var ds = MutableDataSet()
+        ds.set(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.7")
+        ds.set(.sopInstanceUID, .UI, "1.2.3.4")
+        for (tag, v) in [(Tag.rows, 4), (.columns, 4), (.samplesPerPixel, 1), (.bitsAllocated, 16), (.bitsStored, 16),
+                         (.highBit, 15), (.pixelRepresentation, 0)] { ds.set(tag, .US, ints: [v]) }
+        ds.set(.photometricInterpretation, .CS, "MONOCHROME2")
+        ds.set(.pixelData, .OW, bytes: [UInt8](repeating: 7, count: 32))
+        edit(&ds)
+        return try DICOMFile.parse(bytes: try DICOMWriter.encode(ds), name: "fuzz")
+    }
+    // Bits Stored of Int.min (an IS where US belongs) and no High Bit: `bitsStored - 1` overflowed.
+    let bits = try file { $0.set(.bitsStored, .IS, "-9223372036854775808"); $0.remove(.highBit) }
+    #expect(throws: PixelDecodingError.self) { try bits.decodeFrame(0) }
+    // YBR_FULL colour conversion handed fewer samples than three per pixel: indexed past the end.
+    let ybr = PixelDescription(rows: 4, columns: 4, samplesPerPixel: 3, bitsAllocated: 8, photometricInterpretation: "YBR_FULL")
+    #expect(throws: PixelDecodingError.self) { try ColorConversion.rgb8([Int32](repeating: 9, count: 16), ybr) }
+    var palette = ybr
+    palette.photometricInterpretation = "PALETTE COLOR"
+    #expect(throws: PixelDecodingError.self) { try ColorConversion.rgb8([Int32](repeating: 9, count: 48), palette) }
+    // A NaN rescale slope with a VOI LUT: the modality values went through Int64(NaN).
+    let nan = try file { ds in
+        ds.set(.rescaleSlope, .DS, "NaN"); ds.set(.rescaleIntercept, .DS, "inf")
+        var lut = MutableDataSet()
+        lut.set(.lutDescriptor, .US, ints: [4, 0, 16]); lut.set(.lutData, .OW, ints: [0, 100, 200, 300])
+        ds.set(.voilutSequence, items: [lut])
+    }
+    #expect(try PixelDecoder.render8Bit(frame: nan.decodeFrame(0)).count == 16)
+    #expect(PixelDecoder.clampedInt32(.nan) == 0 && PixelDecoder.clampedInt32(.infinity) == .max && PixelDecoder.clampedInt32(-1e30) == .min)
+}
