@@ -7,6 +7,14 @@ public protocol Outbox: Sendable {
     /// An empty completion marker (e.g. `<batch>/READY`), written after a batch's outputs so a
     /// pickup system knows the folder is complete.
     func deliverMarker(as relativePath: String) async throws -> DeliveryOutcome
+    /// `sluice check`, like a DICOM C-ECHO: reach the outbox, write and remove a probe.
+    func check() async -> [CheckResult]
+    /// Ends connections (a libssh session left open at exit is torn down under a live thread).
+    func close() async
+}
+
+extension Outbox {
+    public func close() async {}
 }
 
 public enum DeliveryOutcome: Sendable, Equatable {

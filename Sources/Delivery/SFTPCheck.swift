@@ -1,28 +1,28 @@
 import Foundation
 
 /// `sluice check` for an SFTP endpoint, like a DICOM C-ECHO for file transfer: log in (which
-/// checks the host key), list the folder, write and remove a probe file. One line per step;
-/// the first failing step ends the check with a line starting `FAILED`.
+/// checks the host key), list the folder, write and remove a probe file. One result per step;
+/// the first failing step ends the check.
 public enum SFTPCheck {
-    public static func run(_ endpoint: SFTPEndpoint, _ credentials: SFTPCredentials, timeout: Duration = .seconds(20)) async -> [String] {
+    public static func run(_ endpoint: SFTPEndpoint, _ credentials: SFTPCredentials, timeout: Duration = .seconds(20)) async -> [CheckResult] {
         let connection: SFTPConnection
         do {
             connection = try await SFTPConnection.connect(to: endpoint, credentials: credentials, timeout: timeout)
         } catch {
-            return ["FAILED: login to \(endpoint): \(error)"]
+            return [.failed("login to \(endpoint): \(error)")]
         }
-        let lines = await steps(connection, endpoint, login: "ok: logged in to \(endpoint) (\(credentials.description))")
+        let lines = await steps(connection, endpoint, login: .ok("logged in to \(endpoint) (\(credentials.description))"))
         await connection.close()
         return lines
     }
 
-    private static func steps(_ connection: SFTPConnection, _ endpoint: SFTPEndpoint, login: String) async -> [String] {
+    private static func steps(_ connection: SFTPConnection, _ endpoint: SFTPEndpoint, login: CheckResult) async -> [CheckResult] {
         var lines = [login]
         do {
             let entries = try await connection.list(endpoint.path)
-            lines.append("ok: listed \(endpoint.path) (\(entries.count) entries)")
+            lines.append(.ok("listed \(endpoint.path) (\(entries.count) entries)"))
         } catch {
-            lines.append("FAILED: list \(endpoint.path): \(error)")
+            lines.append(.failed("list \(endpoint.path): \(error)"))
             return lines
         }
         let probe = endpoint.remote(SFTPNames.temporary(for: "sluice-check"))
@@ -31,16 +31,16 @@ public enum SFTPCheck {
             guard try await connection.stat(probe)?.size == 13 else {
                 throw SFTPError(.sizeMismatch, path: probe, detail: "probe file has the wrong size")
             }
-            lines.append("ok: wrote a probe file in \(endpoint.path)")
+            lines.append(.ok("wrote a probe file in \(endpoint.path)"))
         } catch {
-            lines.append("FAILED: write in \(endpoint.path): \(error)")
+            lines.append(.failed("write in \(endpoint.path): \(error)"))
             return lines
         }
         do {
             try await connection.remove(probe)
-            lines.append("ok: removed the probe file")
+            lines.append(.ok("removed the probe file"))
         } catch {
-            lines.append("FAILED: remove the probe file \(probe): \(error)")
+            lines.append(.failed("remove the probe file \(probe): \(error)"))
         }
         return lines
     }
@@ -50,27 +50,27 @@ public enum SFTPCheck {
     /// remove it, and create the archive folder if the after-action needs one. A read-only
     /// account (`processing` nil) is only listed: nothing is written.
     public static func inbox(_ endpoint: SFTPEndpoint, _ credentials: SFTPCredentials, processing: String?, archive: String?,
-                             timeout: Duration = .seconds(20)) async -> [String] {
+                             timeout: Duration = .seconds(20)) async -> [CheckResult] {
         let connection: SFTPConnection
         do {
             connection = try await SFTPConnection.connect(to: endpoint, credentials: credentials, timeout: timeout)
         } catch {
-            return ["FAILED: login to \(endpoint): \(error)"]
+            return [.failed("login to \(endpoint): \(error)")]
         }
         let lines = await inboxSteps(connection, endpoint, processing: processing, archive: archive,
-                                     login: "ok: logged in to \(endpoint) (\(credentials.description))")
+                                     login: .ok("logged in to \(endpoint) (\(credentials.description))"))
         await connection.close()
         return lines
     }
 
     private static func inboxSteps(_ connection: SFTPConnection, _ endpoint: SFTPEndpoint, processing: String?, archive: String?,
-                                   login: String) async -> [String] {
+                                   login: CheckResult) async -> [CheckResult] {
         var lines = [login]
         do {
             let entries = try await connection.list(endpoint.path)
-            lines.append("ok: listed \(endpoint.path) (\(entries.count) entries)")
+            lines.append(.ok("listed \(endpoint.path) (\(entries.count) entries)"))
         } catch {
-            lines.append("FAILED: list \(endpoint.path): \(error)")
+            lines.append(.failed("list \(endpoint.path): \(error)"))
             return lines
         }
         guard let processing else { return lines }
@@ -81,25 +81,25 @@ public enum SFTPCheck {
             try await connection.write(Data("sluice check\n".utf8), to: probe)
             try await connection.rename(probe, to: moved)
             try await connection.remove(moved)
-            lines.append("ok: renamed a probe file from \(endpoint.path) into \(processing) (claims are renames) and removed it")
+            lines.append(.ok("renamed a probe file from \(endpoint.path) into \(processing) (claims are renames) and removed it"))
         } catch {
             try? await connection.remove(probe)
-            lines.append("FAILED: claim by rename into \(processing): \(error)")
+            lines.append(.failed("claim by rename into \(processing): \(error)"))
             return lines
         }
         if let archive {
             do {
                 try await connection.makeDirectories(archive)
-                lines.append("ok: archive folder \(archive) exists")
+                lines.append(.ok("archive folder \(archive) exists"))
             } catch {
-                lines.append("FAILED: create the archive folder \(archive): \(error)")
+                lines.append(.failed("create the archive folder \(archive): \(error)"))
             }
         }
         return lines
     }
 
     /// True when every step passed.
-    public static func passed(_ lines: [String]) -> Bool {
-        !lines.isEmpty && lines.allSatisfy { $0.hasPrefix("ok:") }
+    public static func passed(_ results: [CheckResult]) -> Bool {
+        !results.isEmpty && results.allSatisfy(\.passed)
     }
 }

@@ -76,6 +76,11 @@ public struct SFTPOutbox: Outbox {
 
     public func close() async { await link.close() }
 
+    /// Log in (host key checked), list, write and remove a probe file.
+    public func check() async -> [CheckResult] {
+        await SFTPCheck.run(endpoint, link.credentials).map { CheckResult(passed: $0.passed, "outbox \(endpoint): " + $0.message) }
+    }
+
     static func isSafe(_ relative: String) -> Bool {
         !relative.isEmpty && !relative.hasPrefix("/")
             && !relative.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0.isEmpty }

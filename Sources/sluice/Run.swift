@@ -164,62 +164,10 @@ extension Sluice {
 
         func run() async throws {
             let config = try options.load()
-            var problems = 0
-            func line(_ ok: Bool, _ what: String) {
-                print((ok ? "ok    " : "FAIL  ") + what)
-                if !ok { problems += 1 }
-            }
-            line(true, "\(options.pipeline): pipeline '\(config.name)' is valid")
-            do { _ = try Runner.openLedger(config); line(true, "ledger opens") } catch { line(false, "ledger: \(error)") }
-            if config.infer != nil {
-                do {
-                    let stage = try Runner.modelStage(config)!
-                    let d = stage.model.descriptor
-                    line(true, "model \(d.name) \(d.version) loads (\(d.labels.count) label(s), heatmap \(stage.model.heatmap.rawValue))")
-                } catch { line(false, "\(error)") }
-            }
-            for inbox in config.inboxes {
-                switch inbox {
-                case .local(let path):
-                    line(Checks.writableFolder(path), "inbox \(path) is a readable, writable folder")
-                case .sftp(let s):
-                    // Log in (host key checked), list; unless read-only, claim a probe by rename.
-                    let lines = await SFTPCheck.inbox(
-                        s.endpoint, s.credentials, processing: s.claim == .rename ? s.processingFolder : nil,
-                        archive: s.after == .archive ? s.archiveFolder : nil)
-                    for l in lines { line(!l.hasPrefix("FAILED"), "inbox \(s.endpoint): " + l.replacingOccurrences(of: "ok: ", with: "")) }
-                    if s.claim == .ledger { line(true, "inbox \(s.endpoint): claim: ledger (read-only account): nothing is written on the server") }
-                }
-            }
-            for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
-                + (config.usesMail ? [config.mailDirectory] : []) {
-                line(Checks.writableFolder(folder, permissions: config.spoolPermissions), "spool \(folder) is writable")
-            }
-            for outbox in config.outboxes {
-                switch outbox {
-                case .local(let path, _):
-                    line(Checks.writableFolder(path), "outbox \(path) accepts files")
-                case .sftp(let endpoint, let credentials, _, _):
-                    // Like a DICOM C-ECHO: log in, list, write and remove a probe file.
-                    let lines = await SFTPCheck.run(endpoint, credentials)
-                    for l in lines { line(!l.hasPrefix("FAILED"), "outbox \(endpoint): " + l.replacingOccurrences(of: "ok: ", with: "")) }
-                }
-            }
-            // Like the SFTP check: connect, TLS, log in, send nothing.
-            for (role, route) in config.mailRoutes {
-                do {
-                    try await SMTPClient(endpoint: route.endpoint).verify()
-                    let tls = switch route.endpoint.security {
-                    case .startTLS: "STARTTLS"
-                    case .implicitTLS: "TLS"
-                    case .none: "no TLS"
-                    }
-                    line(true, "\(role) \(route.id): connected (\(tls))\(route.endpoint.credentials == nil ? "" : ", login accepted")")
-                } catch {
-                    line(false, "\(role) \(route.id): \(error)")
-                }
-            }
-            line(Checks.sameFileSystem(config), "inbox and spool are on one file system (claims are atomic renames)")
+            print("ok    \(options.pipeline): pipeline '\(config.name)' is valid")
+            let results = await Checks.run(config)
+            for r in results { print((r.passed ? "ok    " : "FAIL  ") + r.message.escapingControlCharacters) }
+            let problems = results.filter { !$0.passed }.count
             if problems > 0 { throw Failure.usage("\(problems) check(s) failed") }
         }
     }

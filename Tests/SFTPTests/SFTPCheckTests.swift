@@ -15,14 +15,14 @@ import TestSupport
 
         let refused = await SFTPCheck.run(endpoint, .identity(server.strangerKey, knownHosts: server.knownHosts))
         #expect(!SFTPCheck.passed(refused))
-        #expect(refused.count == 1 && refused[0].contains("refused the key"), "\(refused)")
+        #expect(refused.count == 1 && !refused[0].passed && refused[0].message.contains("refused the key"), "\(refused)")
     }
 
     @Test func checkReportsAReadOnlyAccount() async throws {
         let server = try SSHServer(readOnly: true)
         defer { server.stop() }
         let lines = await SFTPCheck.run(try SFTPEndpoint(url: server.url), .identity(server.userKey, knownHosts: server.knownHosts))
-        #expect(lines.count == 3 && lines[1].hasPrefix("ok: listed"), "\(lines)")
-        #expect(lines[2].hasPrefix("FAILED: write") && lines[2].contains("permission denied"), "\(lines)")
+        #expect(lines.count == 3 && lines[1].passed && lines[1].message.hasPrefix("listed"), "\(lines)")
+        #expect(!lines[2].passed && lines[2].message.hasPrefix("write") && lines[2].message.contains("permission denied"), "\(lines)")
     }
 }

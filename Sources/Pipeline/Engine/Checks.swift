@@ -1,34 +1,69 @@
 import Delivery
 import Foundation
+import Inference
 
-/// Connection and permission checks for `sluice check` (the file-transfer C-ECHO).
+/// `sluice check`: like a DICOM C-ECHO for every part of a pipeline — the ledger opens, the
+/// model loads, every inbox and outbox is reached and tried the way the engine will use it,
+/// the spool is writable, every mail server accepts a login. Each part checks itself through
+/// its protocol (`Inbox.check`, `Outbox.check`); nothing here asks what kind it is.
 public enum Checks {
-    /// Creates the folder if needed (with `permissions`, for the spool's folders), then writes
-    /// and removes a probe file.
-    public static func writableFolder(_ path: String, permissions: SpoolPermissions? = nil) -> Bool {
-        do {
-            if let permissions {
-                try permissions.makeFolders(path)
-                try permissions.apply(to: path)
-            } else {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            }
-            let probe = path + "/.sluice-check-\(getpid())"
-            guard FileManager.default.createFile(atPath: probe, contents: Data("check".utf8)) else { return false }
-            try FileManager.default.removeItem(atPath: probe)
-            _ = try FileManager.default.contentsOfDirectory(atPath: path)
-            return true
-        } catch {
-            return false
+    public static func run(_ config: PipelineConfig) async -> [CheckResult] {
+        var results: [CheckResult] = []
+        let ledger: (any Ledger)?
+        do { ledger = try Runner.openLedger(config); results.append(.ok("ledger opens")) } catch {
+            ledger = nil
+            results.append(.failed("ledger: \(error)"))
         }
+        if config.infer != nil {
+            do {
+                let stage = try Runner.modelStage(config)!
+                let d = stage.model.descriptor
+                results.append(.ok("model \(d.name) \(d.version) loads (\(d.labels.count) label(s), heatmap \(stage.model.heatmap.rawValue))"))
+            } catch { results.append(.failed("\(error)")) }
+        }
+        if let ledger {
+            let services = PipelineServices(config: config, ledger: ledger, log: Log(minimum: .error), clock: Clock())
+            for inbox in config.inboxes.map({ $0.makeInbox(services) }) {
+                results += await inbox.check()
+                await inbox.close()
+            }
+        } else {
+            results.append(.failed("inboxes not checked: they record claims in the ledger, which does not open"))
+        }
+        for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
+            + (config.usesMail ? [config.mailDirectory] : []) {
+            results.append(FileIO.isWritableFolder(folder, permissions: config.spoolPermissions)
+                ? .ok("spool \(folder) is writable") : .failed("spool \(folder) is not writable"))
+        }
+        for (outbox, _) in config.outboxes.map({ $0.makeOutbox() }) {
+            results += await outbox.check()
+            await outbox.close()
+        }
+        // Like the SFTP check: connect, TLS, log in, send nothing.
+        for (role, route) in config.mailRoutes {
+            do {
+                try await SMTPClient(endpoint: route.endpoint).verify()
+                let tls = switch route.endpoint.security {
+                case .startTLS: "STARTTLS"
+                case .implicitTLS: "TLS"
+                case .none: "no TLS"
+                }
+                results.append(.ok("\(role) \(route.id): connected (\(tls))\(route.endpoint.credentials == nil ? "" : ", login accepted")"))
+            } catch {
+                results.append(.failed("\(role) \(route.id): \(error)"))
+            }
+        }
+        results.append(sameFileSystem(config)
+            ? .ok("inbox and spool are on one file system (claims are atomic renames)")
+            : .failed("inbox and spool are not on one file system (claims are atomic renames)"))
+        return results
     }
 
-    /// Claims and archiving are renames: the inboxes and the spool must share a file system.
-    public static func sameFileSystem(_ config: PipelineConfig) -> Bool {
+    /// Claims and archiving are renames: the local inboxes and the spool must share a file system.
+    static func sameFileSystem(_ config: PipelineConfig) -> Bool {
         var spool = stat()
         guard stat(config.spool, &spool) == 0 else { return false }
-        for inbox in config.inboxes {
-            guard case .local(let path) = inbox else { continue }
+        for case .local(let path) in config.inboxes {
             var st = stat()
             guard stat(path, &st) == 0, st.st_dev == spool.st_dev else { return false }
         }

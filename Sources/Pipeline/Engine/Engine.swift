@@ -10,12 +10,13 @@ public final class Engine: Sendable {
     public let ledger: any Ledger
     public let log: Log
     public let clock: Clock
-    let inboxes: [PipelineInbox]
+    let inboxes: [any Inbox]
     /// Each outbox with the completion marker it gets after a batch's outputs (if any).
     let outboxes: [(outbox: any Outbox, marker: String?)]
     let infer: any Stage<GroupedBatch, InferredBatch>
     let render: RenderStage
     let alertBackoff = AlertBackoff()
+    let services: PipelineServices
 
     public init(
         config: PipelineConfig, ledger: any Ledger, log: Log, clock: Clock,
@@ -29,15 +30,10 @@ public final class Engine: Sendable {
         self.infer = infer ?? NoModelStage()
         let sites = (infer as? ModelStage)?.findingSites ?? [:]
         self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7, findingSites: sites))
-        self.inboxes = config.inboxes.map { PipelineInbox.make($0, marker: config.marker) }
-        self.outboxes = outboxes.map { $0.map { ($0, nil) } } ?? config.outboxes.map { outbox in
-            switch outbox {
-            case .local(let path, let marker):
-                (LocalFolderOutbox(root: path), marker)
-            case .sftp(let endpoint, let credentials, let conflict, let marker):
-                (SFTPOutbox(endpoint: endpoint, credentials: credentials, conflict: conflict), marker)
-            }
-        }
+        let services = PipelineServices(config: config, ledger: ledger, log: log, clock: clock)
+        self.services = services
+        self.inboxes = config.inboxes.map { $0.makeInbox(services) }
+        self.outboxes = outboxes.map { $0.map { ($0, nil) } } ?? config.outboxes.map { $0.makeOutbox() }
     }
 
     /// Runs `body`, then closes the SFTP connections, also when it throws: a libssh session left
@@ -52,8 +48,8 @@ public final class Engine: Sendable {
     }
 
     public func close() async {
-        for inbox in inboxes { if case .sftp(let sftp, _) = inbox { await sftp.close() } }
-        for (outbox, _) in outboxes { if let sftp = outbox as? SFTPOutbox { await sftp.close() } }
+        for inbox in inboxes { await inbox.close() }
+        for (outbox, _) in outboxes { await outbox.close() }
     }
 
     /// What one pass did, for logs and the exit code.
@@ -73,7 +69,7 @@ public final class Engine: Sendable {
         var result = PassResult()
         for refused in config.applySpoolPermissions() { log.warning("spool: cannot set permissions: \(refused)") }
         let orphans = adoptOrphans()
-        await resumeRemoteClaims(into: &result, stop: stop)
+        for inbox in inboxes where !stop.isSet { result.errors += await inbox.resume(stop: stop) }
         // A batch whose last attempts ended without an outcome (a crash, a timeout, an error)
         // goes after the new entries, so one that keeps failing holds nothing up.
         let unfinished = unfinishedBatches()
@@ -95,12 +91,18 @@ public final class Engine: Sendable {
                     }
                     continue
                 }
-                let claimed: String?
-                switch inbox {
-                case .local(let local): claimed = claim(entry, from: local, result: &result)
-                case .sftp(let remote, let settings): claimed = await claim(entry, from: remote, settings, result: &result)
+                let id = newBatchID(for: entry.name)
+                do {
+                    switch try await inbox.claim(entry, as: id) {
+                    case .claimed: break
+                    case .taken: continue
+                    case .later(let why): result.errors.append(why); continue
+                    }
+                } catch {
+                    result.errors.append("\(inbox.id): cannot claim an entry: \(error)")
+                    log.error("\(inbox.id): cannot claim an entry: \(error)")
+                    continue
                 }
-                guard let id = claimed else { continue }
                 await drive(batchID: id, into: &result)
             }
         }
@@ -110,41 +112,6 @@ public final class Engine: Sendable {
         if !stop.isSet { result.errors += await deliverDueDigests() }
         if !stop.isSet { result.errors += await alertDeadLetters() }
         return result
-    }
-
-    /// Claims: rename into processing/<id>/ (the arbiter between workers), then the ledger row.
-    func claim(_ entry: InboxEntry, from inbox: LocalInbox, result: inout PassResult) -> String? {
-        let id = newBatchID(for: entry.name)
-        do {
-            try config.makeSpoolFolder(config.processingDirectory)
-            guard try inbox.claim(entry, into: config.processingDirectory + "/" + id, claimer: WorkerIdentity.current,
-                                  permissions: config.spoolPermissions) else {
-                log.info("\(entry.name): claimed by another worker")
-                return nil
-            }
-            FaultInjection.point("claimed")
-            // The site's files (and a sibling marker) keep their modes through the rename; from
-            // here on they are ours.
-            let refused = config.spoolPermissions.applyToTree(config.processingDirectory + "/" + id)
-            if !refused.isEmpty {
-                log.warning("batch \(id): cannot set the spool's permissions on \(refused.count) of its files (not their owner); processing/ keeps them private")
-            }
-            try register(id: id, sourceName: entry.name, inbox: inbox.id, kind: entry.kind.rawValue)
-            log.info("batch \(id): claimed \(entry.kind.rawValue) (\(entry.fileCount) file\(entry.fileCount == 1 ? "" : "s"), \(entry.totalSize) bytes)")
-            return id
-        } catch {
-            result.errors.append("cannot claim an inbox entry: \(error)")
-            log.error("\(inbox.id): cannot claim an entry: \(error)")
-            return nil
-        }
-    }
-
-    func register(id: String, sourceName: String, inbox: String, kind: String) throws {
-        try ledger.insertBatch(BatchRecord(
-            id: id, pipeline: config.name, sourceName: sourceName, inbox: inbox, kind: kind,
-            claimedAt: Date(), fingerprint: nil, duplicateOf: nil,
-            inputPath: config.processingDirectory + "/" + id + "/" + sourceName))
-        _ = try ledger.startRun(batchID: id, supersedes: nil)
     }
 
     /// `20250110-063000-3fa2c1`: claim time plus a hash, sortable and free of patient data.
@@ -177,9 +144,9 @@ public final class Engine: Sendable {
                claimer != WorkerIdentity.current, !WorkerIdentity.isDead(claimer) { continue }
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder + "/" + id + "/" + name, isDirectory: &isDir) else { continue }
-            let kind = isDir.boolValue ? "folder" : name.lowercased().hasSuffix(".zip") ? "zip" : "file"
+            let kind: InboxEntry.Kind = isDir.boolValue ? .folder : name.lowercased().hasSuffix(".zip") ? .zip : .file
             do {
-                try register(id: id, sourceName: name, inbox: "recovered", kind: kind)
+                try services.register(id: id, sourceName: name, inbox: "recovered", kind: kind)
                 log.warning("batch \(id): found in processing/ without a ledger row (interrupted claim); adopted")
                 adopted.append(id)
             } catch {
@@ -191,7 +158,7 @@ public final class Engine: Sendable {
 
     /// Runs not yet final, fewest failed attempts first.
     func unfinishedBatches() -> [(id: String, attempts: Int)] {
-        let notDownloaded = Set(((try? ledger.openRemoteClaims(pipeline: config.name)) ?? []).filter { $0.step != .downloaded }.map(\.batchID))
+        let notDownloaded = inboxes.reduce(into: Set<String>()) { $0.formUnion($1.notReady()) }
         let open = ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b -> (id: String, attempts: Int)? in
             guard let run = try? ledger.latestRun(batchID: b.id), !run.state.isFinal, !hasDeadLetters(b.id),
                   !notDownloaded.contains(b.id) else { return nil }
@@ -204,7 +171,10 @@ public final class Engine: Sendable {
         do {
             let state = try await drive(batchID: batchID, allowDuplicate: false)
             result.finished[batchID] = state
-            await finishRemote(batchID: batchID, state: state, into: &result)
+            if state.isFinal, let source = try ledger.batch(batchID)?.inbox, let inbox = inboxes.first(where: { $0.id == source }),
+               let error = await inbox.finish(batchID: batchID, state: state) {
+                result.errors.append(error)
+            }
             if state == .failed { result.errors.append("batch \(batchID) failed") }
             if let run = try ledger.latestRun(batchID: batchID) {
                 result.quarantined += run.quarantined

@@ -58,8 +58,8 @@ public struct StatusReport: Codable, Sendable {
         }
         if let batchID, batches.isEmpty { throw LedgerError("no batch \(batchID) in the ledger") }
         var queued = 0
-        // Local inboxes only: status reads the ledger and never logs in to a server.
-        for case .local(let inbox) in engine.inboxes { queued += (try? inbox.list().count) ?? 0 }
+        // Inboxes that can count without a connection: status never logs in to a server.
+        for inbox in engine.inboxes { queued += inbox.waiting() ?? 0 }
         let counts = Dictionary(grouping: batches, by: \.state).mapValues(\.count)
         var files: [File]?
         if let batchID, let run = batches.first?.run {

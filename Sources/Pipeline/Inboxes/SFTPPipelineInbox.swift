@@ -12,17 +12,44 @@ import Foundation
 /// or run the after-action. Nothing is removed on the server before the batch's outputs are
 /// delivered. With `claim: ledger` (read-only accounts) nothing moves on the server: the claim
 /// is the row itself, unique per pipeline, inbox and fingerprint of the drop.
-extension Engine {
-    /// Claims a ready entry, downloads it and returns its batch id for processing; nil when it
-    /// was taken before (or by another worker), or when the download must be resumed later.
-    func claim(_ entry: InboxEntry, from inbox: SFTPInbox, _ settings: PipelineConfig.SFTPInboxSettings,
-               result: inout PassResult) async -> String? {
+struct SFTPPipelineInbox: Inbox {
+    let inbox: SFTPInbox
+    let settings: PipelineConfig.SFTPInboxSettings
+    let services: PipelineServices
+
+    var id: String { inbox.id }
+    private var config: PipelineConfig { services.config }
+    private var ledger: any Ledger { services.ledger }
+    private var log: Log { services.log }
+
+    func list() async throws -> [InboxEntry] { try await inbox.list() }
+
+    func close() async { await inbox.close() }
+
+    /// Log in (host key checked), list; unless read-only, claim a probe by rename.
+    func check() async -> [CheckResult] {
+        var results = await SFTPCheck.inbox(settings.endpoint, settings.credentials,
+                                            processing: settings.claim == .rename ? settings.processingFolder : nil,
+                                            archive: settings.after == .archive ? settings.archiveFolder : nil)
+            .map { CheckResult(passed: $0.passed, "inbox \(settings.endpoint): " + $0.message) }
+        if settings.claim == .ledger {
+            results.append(.ok("inbox \(settings.endpoint): claim: ledger (read-only account): nothing is written on the server"))
+        }
+        return results
+    }
+
+    func notReady() -> Set<String> {
+        Set(((try? ledger.openRemoteClaims(pipeline: config.name)) ?? []).filter { $0.inbox == id && $0.step != .downloaded }.map(\.batchID))
+    }
+
+    /// Claims a ready entry and downloads it: `.later` when the download must be resumed on a
+    /// later pass, `.taken` when it was taken before (or by another worker).
+    func claim(_ entry: InboxEntry, as id: String) async throws -> ClaimOutcome {
         let fingerprint = settings.claim == .ledger ? Self.remoteFingerprint(entry) : nil
         if let fingerprint, (try? ledger.remoteClaimExists(pipeline: config.name, inbox: inbox.id, fingerprint: fingerprint)) == true {
-            log.debug("\(inbox.id): \(entry.name) was taken before (same fingerprint); left alone")
-            return nil
+            log.debug("\(inbox.id): an entry was taken before (same fingerprint); left alone")
+            return .taken
         }
-        let id = newBatchID(for: entry.name)
         let claimFolder = settings.claim == .rename ? settings.processingFolder + "/" + id : nil
         let record = RemoteClaimRecord(
             batchID: id, inbox: inbox.id, fingerprint: fingerprint, sourcePath: entry.path,
@@ -31,11 +58,11 @@ extension Engine {
         do {
             let batch = BatchRecord(
                 id: id, pipeline: config.name, sourceName: entry.name, inbox: inbox.id, kind: entry.kind.rawValue,
-                claimedAt: Date(), fingerprint: nil, duplicateOf: nil,
+                claimedAt: services.clock.now(), fingerprint: nil, duplicateOf: nil,
                 inputPath: config.processingDirectory + "/" + id + "/" + entry.name)
             guard try ledger.insertRemoteBatch(batch, record) else {
-                log.info("\(inbox.id): \(entry.name) taken by another worker")
-                return nil
+                log.info("\(inbox.id): an entry was taken by another worker")
+                return .taken
             }
             // Held until processing ends (drive takes it again as the same owner), so that no other
             // worker resumes this claim while it is being downloaded.
@@ -43,9 +70,9 @@ extension Engine {
                                    staleAfter: WorkerIdentity.leaseTimeout, isDead: WorkerIdentity.isDead)
             FaultInjection.point("remote-recorded")
             if settings.claim == .rename {
-                guard try await claimOnServer(record, entry: entry, inbox: inbox, settings) else { return nil }
+                guard try await claimOnServer(record, entry: entry) else { return .taken }
             }
-            log.info("batch \(id): claimed \(entry.kind.rawValue) \(entry.name) on \(inbox.id) (\(entry.fileCount) file\(entry.fileCount == 1 ? "" : "s"), \(entry.totalSize) bytes)")
+            log.info("batch \(id): claimed \(entry.kind.rawValue) on \(inbox.id) (\(entry.fileCount) file\(entry.fileCount == 1 ? "" : "s"), \(entry.totalSize) bytes)")
         } catch {
             // Refused outright (permission denied, …): nothing moved on the server, so the row
             // goes, or every pass would add one. After a lost connection the rename may have
@@ -53,27 +80,25 @@ extension Engine {
             if let sftp = error as? SFTPError, !sftp.isTransient, (try? ledger.remoteClaim(batchID: id))?.step == .claiming {
                 try? ledger.abandonRemoteClaim(batchID: id)
             }
-            result.errors.append("\(inbox.id): cannot claim \(entry.name): \(error)")
-            log.error("\(inbox.id): cannot claim \(entry.name): \(error)")
-            return nil
+            throw error
         }
         var claimed = record
         claimed.step = .claimed
-        guard await download(claimed, from: inbox, into: &result) else {
+        if let error = await download(claimed) {
             try? ledger.release(batchID: id, run: 1, owner: WorkerIdentity.current)
-            return nil
+            log.error(error)
+            return .later(error)
         }
-        return id
+        return .claimed
     }
 
     /// The server rename (again, after a crash: same claim id, so a done rename is found done).
     /// False, with the ledger rows removed, when another worker renamed the entry first.
-    private func claimOnServer(_ r: RemoteClaimRecord, entry: InboxEntry, inbox: SFTPInbox,
-                               _ settings: PipelineConfig.SFTPInboxSettings) async throws -> Bool {
+    private func claimOnServer(_ r: RemoteClaimRecord, entry: InboxEntry) async throws -> Bool {
         guard try await inbox.claim(entry, processing: settings.processingFolder, claimID: r.batchID,
                                     claimer: WorkerIdentity.current) != nil else {
             try ledger.abandonRemoteClaim(batchID: r.batchID)
-            log.info("\(inbox.id): \(entry.name) claimed by another worker")
+            log.info("\(inbox.id): an entry was claimed by another worker")
             return false
         }
         FaultInjection.point("remote-claimed")
@@ -82,12 +107,12 @@ extension Engine {
     }
 
     /// Streams the claimed entry into processing/<id>/ (continuing partial files), then records
-    /// it downloaded. False when it must wait for a later pass (server unreachable, …).
-    private func download(_ r: RemoteClaimRecord, from inbox: SFTPInbox, into result: inout PassResult) async -> Bool {
+    /// it downloaded. An error when it must wait for a later pass (server unreachable, …).
+    private func download(_ r: RemoteClaimRecord) async -> String? {
         let local = config.processingDirectory + "/" + r.batchID
         let name = (r.remotePath as NSString).lastPathComponent
         let kind = InboxEntry.Kind(rawValue: r.kind) ?? .file
-        let entry = InboxEntry(name: name, path: r.remotePath, kind: kind, totalSize: 0, newestModification: Date(),
+        let entry = InboxEntry(name: name, path: r.remotePath, kind: kind, totalSize: 0, newestModification: services.clock.now(),
                                fileCount: 0, hasPartialFiles: false, hasMarker: r.marked, markerPath: nil)
         do {
             try config.makeSpoolFolder(local)
@@ -104,85 +129,81 @@ extension Engine {
             }
             FaultInjection.point("remote-downloaded")
             try ledger.updateRemoteClaim(batchID: r.batchID, step: .downloaded)
-            log.info("batch \(r.batchID): downloaded \(name) from \(inbox.id)")
-            return true
+            log.info("batch \(r.batchID): downloaded from \(inbox.id)")
+            return nil
         } catch {
-            result.errors.append("batch \(r.batchID): download from \(inbox.id) interrupted: \(error); resumed on the next pass")
-            log.error("batch \(r.batchID): download from \(inbox.id) interrupted: \(error); resumed on the next pass")
-            return false
+            return "batch \(r.batchID): download from \(inbox.id) interrupted: \(error); resumed on the next pass"
         }
     }
 
     /// At the start of a pass: claims interrupted before their download finished are completed
     /// (their batches are then driven with the other unfinished ones), and finished batches
     /// whose after-action did not run yet get it now.
-    func resumeRemoteClaims(into result: inout PassResult, stop: StopFlag) async {
-        for r in (try? ledger.openRemoteClaims(pipeline: config.name)) ?? [] where !stop.isSet {
-            guard let (inbox, settings) = sftpInbox(r.inbox) else {
-                log.warning("batch \(r.batchID): its inbox \(r.inbox) is no longer in the pipeline file; left as it is")
-                continue
-            }
+    func resume(stop: StopFlag) async -> [String] {
+        var errors: [String] = []
+        func report(_ error: String) {
+            errors.append(error)
+            log.error(error)
+        }
+        for r in (try? ledger.openRemoteClaims(pipeline: config.name)) ?? [] where r.inbox == id && !stop.isSet {
             // One worker at a time, as for processing: the run lease.
             guard (try? ledger.acquire(batchID: r.batchID, run: 1, owner: WorkerIdentity.current,
                                        staleAfter: WorkerIdentity.leaseTimeout, isDead: WorkerIdentity.isDead)) == true else { continue }
             defer { try? ledger.release(batchID: r.batchID, run: 1, owner: WorkerIdentity.current) }
             switch r.step {
             case .claiming:
-                log.warning("batch \(r.batchID): claim of \(r.sourcePath) on \(r.inbox) was interrupted; completing it")
+                log.warning("batch \(r.batchID): claim on \(r.inbox) was interrupted; completing it")
                 let name = (r.sourcePath as NSString).lastPathComponent
                 let entry = InboxEntry(
                     name: name, path: r.sourcePath, kind: InboxEntry.Kind(rawValue: r.kind) ?? .file, totalSize: 0,
-                    newestModification: Date(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
-                    markerPath: r.kind == "folder" ? nil : config.marker.map { r.sourcePath + "." + $0 })
+                    newestModification: services.clock.now(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
+                    markerPath: r.kind == InboxEntry.Kind.folder.rawValue ? nil : config.marker.map { r.sourcePath + "." + $0 })
                 do {
-                    guard try await claimOnServer(r, entry: entry, inbox: inbox, settings) else { continue }
+                    guard try await claimOnServer(r, entry: entry) else { continue }
                 } catch {
-                    result.errors.append("batch \(r.batchID): cannot complete its claim on \(r.inbox): \(error)")
-                    log.error("batch \(r.batchID): cannot complete its claim on \(r.inbox): \(error)")
+                    report("batch \(r.batchID): cannot complete its claim on \(r.inbox): \(error)")
                     continue
                 }
                 fallthrough
             case .claimed:
                 log.info("batch \(r.batchID): resuming its download from \(r.inbox)")
-                _ = await download(r, from: inbox, into: &result)
+                if let error = await download(r) { report(error) }
             case .downloaded:
-                if let state = try? ledger.latestRun(batchID: r.batchID)?.state, state.isFinal {
-                    await finishRemote(batchID: r.batchID, state: state, into: &result)
+                if let state = try? ledger.latestRun(batchID: r.batchID)?.state, state.isFinal,
+                   let error = await finish(batchID: r.batchID, state: state) {
+                    report(error)
                 }
             case .finished:
                 continue
             }
         }
+        return errors
     }
 
     /// The after-action on the server, once the batch is done locally: archived (every output
     /// delivered) or a duplicate (its content is held in the local archive). A failed batch is
     /// left in the server's processing folder for a person to look at.
-    func finishRemote(batchID: String, state: BatchState, into result: inout PassResult) async {
-        guard state.isFinal, let r = try? ledger.remoteClaim(batchID: batchID), r.step == .downloaded else { return }
-        guard let (inbox, settings) = sftpInbox(r.inbox) else { return }
+    func finish(batchID: String, state: BatchState) async -> String? {
+        guard state.isFinal, let r = try? ledger.remoteClaim(batchID: batchID), r.step == .downloaded, r.inbox == id else { return nil }
         do {
             if state == .failed {
-                if r.claimFolder != nil { log.warning("batch \(batchID): could not be processed; left on \(r.inbox) in \(r.claimFolder!)") }
+                if let folder = r.claimFolder { log.warning("batch \(batchID): could not be processed; left on \(r.inbox) in \(folder)") }
             } else if let folder = r.claimFolder, settings.after != .leave {
                 let claim = SFTPInbox.Claim(entry: InboxEntry(
                     name: (r.remotePath as NSString).lastPathComponent, path: r.remotePath, kind: InboxEntry.Kind(rawValue: r.kind) ?? .file,
-                    totalSize: 0, newestModification: Date(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
+                    totalSize: 0, newestModification: services.clock.now(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
                     markerPath: nil), folder: folder)
                 try await inbox.finish(claim, action: settings.after, archive: settings.archiveFolder)
                 log.info("batch \(batchID): \(settings.after == .delete ? "deleted from" : "moved to \(settings.archiveFolder)/\(batchID) on") \(r.inbox)")
             }
             FaultInjection.point("remote-finished")
             try ledger.updateRemoteClaim(batchID: batchID, step: .finished)
+            return nil
         } catch {
-            result.errors.append("batch \(batchID): after-action on \(r.inbox) failed: \(error); tried again on the next pass")
-            log.error("batch \(batchID): after-action on \(r.inbox) failed: \(error); tried again on the next pass")
+            let message = "batch \(batchID): after-action on \(r.inbox) failed: \(error); tried again on the next pass"
+            log.error(message)
+            return message
         }
-    }
-
-    func sftpInbox(_ id: String) -> (SFTPInbox, PipelineConfig.SFTPInboxSettings)? {
-        for case .sftp(let inbox, let settings) in inboxes where inbox.id == id { return (inbox, settings) }
-        return nil
     }
 
     /// What makes a drop the same drop on a later listing, for `claim: ledger`: its path, kind,

@@ -1,0 +1,32 @@
+import Delivery
+import Foundation
+
+/// The one place that turns a pipeline file's inbox and outbox kinds into the adapters the
+/// engine drives through their protocols (`Inbox`, `DeliveryTarget`): a new kind is a case
+/// here and one file conforming to the protocol.
+extension PipelineConfig.InboxLocation {
+    func makeInbox(_ services: PipelineServices) -> any Inbox {
+        let marker = services.config.marker
+        switch self {
+        case .local(let path):
+            return LocalPipelineInbox(folder: LocalInbox(path: path, marker: marker), services: services)
+        case .sftp(let s):
+            return SFTPPipelineInbox(
+                inbox: SFTPInbox(endpoint: s.endpoint, credentials: s.credentials, marker: marker, recursive: s.recursive,
+                                 followLinks: s.followLinks),
+                settings: s, services: services)
+        }
+    }
+}
+
+extension PipelineConfig.OutboxLocation {
+    /// The file outbox and the completion marker it gets after a batch's outputs (if any).
+    func makeOutbox() -> (outbox: any Outbox, marker: String?) {
+        switch self {
+        case .local(let path, let marker):
+            (LocalFolderOutbox(root: path), marker)
+        case .sftp(let endpoint, let credentials, let conflict, let marker):
+            (SFTPOutbox(endpoint: endpoint, credentials: credentials, conflict: conflict), marker)
+        }
+    }
+}
