@@ -19,6 +19,20 @@ extension PipelineConfig.InboxLocation {
     }
 }
 
+extension PipelineConfig {
+    /// Every destination of a run's results, in publish order: Critical alerts, file outboxes,
+    /// study mails.
+    func deliveryTargets(_ services: PipelineServices) -> [any DeliveryTarget] {
+        let files: [any DeliveryTarget] = outboxes.map { location in
+            let (outbox, marker) = location.makeOutbox()
+            return FileOutboxTarget(outbox: outbox, marker: marker)
+        }
+        let alerts: [any DeliveryTarget] = critical.map { [CriticalAlertTarget(critical: $0, services: services)] } ?? []
+        let mails: [any DeliveryTarget] = mailOutboxes.filter(\.perStudy).map { StudyMailTarget(outbox: $0, services: services) }
+        return (alerts + files + mails).sorted { $0.phase < $1.phase }
+    }
+}
+
 extension PipelineConfig.OutboxLocation {
     /// The file outbox and the completion marker it gets after a batch's outputs (if any).
     func makeOutbox() -> (outbox: any Outbox, marker: String?) {

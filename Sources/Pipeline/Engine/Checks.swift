@@ -28,30 +28,25 @@ public enum Checks {
                 await inbox.close()
             }
         } else {
-            results.append(.failed("inboxes not checked: they record claims in the ledger, which does not open"))
+            results.append(.failed("inboxes and outboxes not checked: they record their work in the ledger, which does not open"))
         }
         for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
             + (config.usesMail ? [config.mailDirectory] : []) {
             results.append(FileIO.isWritableFolder(folder, permissions: config.spoolPermissions)
                 ? .ok("spool \(folder) is writable") : .failed("spool \(folder) is not writable"))
         }
-        for (outbox, _) in config.outboxes.map({ $0.makeOutbox() }) {
-            results += await outbox.check()
-            await outbox.close()
-        }
-        // Like the SFTP check: connect, TLS, log in, send nothing.
-        for (role, route) in config.mailRoutes {
-            do {
-                try await SMTPClient(endpoint: route.endpoint).verify()
-                let tls = switch route.endpoint.security {
-                case .startTLS: "STARTTLS"
-                case .implicitTLS: "TLS"
-                case .none: "no TLS"
-                }
-                results.append(.ok("\(role) \(route.id): connected (\(tls))\(route.endpoint.credentials == nil ? "" : ", login accepted")"))
-            } catch {
-                results.append(.failed("\(role) \(route.id): \(error)"))
+        // Every delivery target checks itself; mail routes that are no target (digest-only
+        // outboxes, alerts:) are logged in to the same way.
+        var checked = Set<String>()
+        if let ledger {
+            let services = PipelineServices(config: config, ledger: ledger, log: Log(minimum: .error), clock: Clock())
+            for target in config.deliveryTargets(services) where checked.insert(target.id).inserted {
+                results += await target.check()
+                await target.close()
             }
+        }
+        for (role, route) in config.mailRoutes where checked.insert(route.id).inserted {
+            results.append(await MailDelivery.check(role, route))
         }
         results.append(sameFileSystem(config)
             ? .ok("inbox and spool are on one file system (claims are atomic renames)")

@@ -36,7 +36,7 @@ extension Engine {
             .joined(separator: "\n"))
         let message = mail.message(from: route.from, to: route.to, date: now, timeZone: route.timeZone, messageIDSeed: seed)
         do {
-            _ = try await mailSender(route).send(message, label: "dead-letter alert")
+            _ = try await MailDelivery.sender(route).send(message, label: "dead-letter alert")
             try ledger.markAlerted(pipeline: config.name, letters, at: now)
             alertBackoff.succeeded()
             log.warning("\(letters.count) dead letter\(letters.count == 1 ? "" : "s") alerted to \(route.to.count) recipient\(route.to.count == 1 ? "" : "s") (alerts: \(route.id))")

@@ -142,38 +142,24 @@ extension Engine {
         config.name + "/" + c.batchID + (c.run > 1 ? ".run\(c.run)" : "")
     }
 
-    /// Delivers every rendered output to every outbox; the manifest goes last. Each delivery is
-    /// recorded, so a restart skips what already arrived.
+    /// Hands the rendered run to every delivery target in publish order (alerts, files, study
+    /// mails); each delivery is an attempt recorded in the ledger, so a restart skips what
+    /// already arrived. The run is published when every delivery has arrived.
     func publish(_ c: BatchContext) async throws -> BatchState {
-        let outputs = try ledger.outputs(batchID: c.batchID, run: c.run)
-        let ordered = outputs.filter { $0.name != Manifest.fileName } + outputs.filter { $0.name == Manifest.fileName }
+        let run = PublishedRun(context: c, outputs: try ledger.outputs(batchID: c.batchID, run: c.run),
+                               folder: outputFolder(c), services: services)
         var failures: [String] = []
-        try await sendCriticalAlerts(c, failures: &failures)
-        for (outbox, marker) in outboxes {
-            var complete = true
-            for output in ordered {
-                let local = c.stagingDirectory + "/" + output.name
-                let delivered = try await attempt(output.name, to: outbox, c, failures: &failures) {
-                    guard FileManager.default.fileExists(atPath: local) else {
-                        throw DeliveryError(outbox: outbox.id, name: output.name, reason: "staged output is missing from \(c.stagingDirectory)")
-                    }
-                    _ = try await outbox.deliver(file: local, as: self.outputFolder(c) + "/" + output.name)
-                    FaultInjection.point("delivered-unrecorded")
-                }
-                // Keep this outbox's order: the manifest must not arrive before the rest.
-                guard delivered else { complete = false; break }
-            }
-            if complete, let marker {
-                _ = try await attempt("marker:" + marker, to: outbox, c, failures: &failures) {
-                    _ = try await outbox.deliverMarker(as: self.outputFolder(c) + "/" + marker)
-                }
+        for target in targets {
+            for delivery in try target.deliveries(for: run) {
+                let arrived = try await attempt(delivery.name, to: target.id, c, failures: &failures, delivery.send)
+                if !arrived && target.isOrdered { break }
             }
         }
-        try await sendStudyMails(c, failures: &failures)
         if !failures.isEmpty {
             throw DeliveryError(outbox: "outbox", name: c.batchID, reason: "\(failures.count) delivery failure(s); will retry on the next pass")
         }
-        log.info("batch \(c.batchID): delivered \(outputs.count) outputs to \(outboxes.count) outbox\(outboxes.count == 1 ? "" : "es")")
+        let files = targets.filter { $0.phase == .files }.count
+        log.info("batch \(c.batchID): delivered \(run.outputs.count) outputs to \(files) outbox\(files == 1 ? "" : "es")")
         let state = try ledger.transition(batchID: c.batchID, run: c.run, on: .published, error: nil)
         FaultInjection.point("published")
         return state
@@ -182,37 +168,27 @@ extension Engine {
     /// One delivery, recorded in the ledger. After `delivery_attempts` failures it is parked as
     /// a dead letter — logged once, shown by `sluice status`, left alone until `sluice retry` —
     /// so a refusing peer cannot keep the queue busy for ever. Returns whether it has arrived.
-    func attempt(_ name: String, to outbox: any Outbox, _ c: BatchContext, failures: inout [String],
+    func attempt(_ name: String, to target: String, _ c: BatchContext, failures: inout [String],
                  _ body: () async throws -> Void) async throws -> Bool {
-        try await attempt(name, toOutbox: outbox.id, c, failures: &failures, body)
-    }
-
-    /// The same for a destination that is not an `Outbox` (a mail route), by its ledger id.
-    func attempt(_ name: String, toOutbox outboxID: String, _ c: BatchContext, failures: inout [String],
-                 _ body: () async throws -> Void) async throws -> Bool {
-        let previous = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: outboxID, name: name)
+        let previous = try ledger.delivery(batchID: c.batchID, run: c.run, outbox: target, name: name)
         if previous?.state == .delivered { return true }
         if previous?.state == .failed {
-            failures.append("\(name) to \(outboxID) is parked as failed")
+            failures.append("\(name) to \(target) is parked as failed")
             return false
         }
         let attempts = (previous?.attempts ?? 0) + 1
         do {
             try await body()
             try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
-                outbox: outboxID, name: name, state: .delivered, attempts: attempts, lastError: nil))
+                outbox: target, name: name, state: .delivered, attempts: attempts, lastError: nil))
             FaultInjection.point("delivered")
             return true
         } catch {
-            let parked = attempts >= config.deliveryAttempts
+            let verdict = config.parking.verdict(afterFailedAttempt: attempts)
             try ledger.recordDelivery(batchID: c.batchID, run: c.run, DeliveryRecord(
-                outbox: outboxID, name: name, state: parked ? .failed : .pending, attempts: attempts, lastError: "\(error)"))
+                outbox: target, name: name, state: verdict == .park ? .failed : .pending, attempts: attempts, lastError: "\(error)"))
             failures.append("\(error)")
-            if parked {
-                log.error("batch \(c.batchID): \(error) — parked as failed after \(attempts) attempts (dead letter); `sluice retry` tries again")
-            } else {
-                log.error("batch \(c.batchID): \(error) (attempt \(attempts) of \(config.deliveryAttempts))")
-            }
+            log.error("batch \(c.batchID): \(error)\(config.parking.describe(verdict, attempts: attempts))")
             return false
         }
     }

@@ -11,8 +11,8 @@ public final class Engine: Sendable {
     public let log: Log
     public let clock: Clock
     let inboxes: [any Inbox]
-    /// Each outbox with the completion marker it gets after a batch's outputs (if any).
-    let outboxes: [(outbox: any Outbox, marker: String?)]
+    /// Where each run's results go, in publish order (alerts, files, study mails).
+    let targets: [any DeliveryTarget]
     let infer: any Stage<GroupedBatch, InferredBatch>
     let render: RenderStage
     let alertBackoff = AlertBackoff()
@@ -21,7 +21,7 @@ public final class Engine: Sendable {
     public init(
         config: PipelineConfig, ledger: any Ledger, log: Log, clock: Clock,
         infer: (any Stage<GroupedBatch, InferredBatch>)? = nil, renderers: [any Renderer]? = nil,
-        outboxes: [any Outbox]? = nil
+        targets: [any DeliveryTarget]? = nil
     ) {
         self.config = config
         self.ledger = ledger
@@ -33,7 +33,7 @@ public final class Engine: Sendable {
         let services = PipelineServices(config: config, ledger: ledger, log: log, clock: clock)
         self.services = services
         self.inboxes = config.inboxes.map { $0.makeInbox(services) }
-        self.outboxes = outboxes.map { $0.map { ($0, nil) } } ?? config.outboxes.map { $0.makeOutbox() }
+        self.targets = targets ?? config.deliveryTargets(services)
     }
 
     /// Runs `body`, then closes the SFTP connections, also when it throws: a libssh session left
@@ -49,7 +49,7 @@ public final class Engine: Sendable {
 
     public func close() async {
         for inbox in inboxes { await inbox.close() }
-        for (outbox, _) in outboxes { await outbox.close() }
+        for target in targets { await target.close() }
     }
 
     /// What one pass did, for logs and the exit code.

@@ -2,27 +2,12 @@ import Delivery
 import Foundation
 import Reports
 
-/// Mail in the engine. Alerts and study mails belong to one run and are deliveries of that run:
-/// recorded, retried once per pass and parked after `delivery_attempts` exactly like files, so
-/// `sluice status` and `sluice retry` treat them alike and the run is archived only when they
-/// are out. Digests span runs; their streams and sends have their own rows in the ledger but
-/// follow the same pending → delivered | parked rule.
+/// Digests in the engine. Alerts and study mails belong to one run and are delivery targets
+/// like the file outboxes (Outboxes/MailTargets.swift). Digests span runs: their streams and
+/// sends have their own rows in the ledger but follow the same pending → delivered | parked
+/// rule (`ParkingPolicy`). The render stage leaves each run's report for them here.
 extension Engine {
-    /// Tries within one pass (the sender backs off between them); later passes try again.
-    static let mailRetry = RetryPolicy(maxAttempts: 3, initialDelay: .seconds(1), maxDelay: .seconds(4))
-
-    func mailSender(_ route: PipelineConfig.MailRoute) -> MailSender { MailSender(endpoint: route.endpoint, retry: Self.mailRetry) }
-
     func mailFolder(_ batchID: String, run: Int) -> String { config.mailDirectory + "/" + batchID + "/run-\(run)" }
-
-    /// Where an output lies in the file outboxes, for mails that name a file instead of carrying it.
-    func outboxPath(_ batchID: String, run: Int, _ name: String) -> String? {
-        config.outboxes.isEmpty ? nil : config.name + "/" + batchID + (run > 1 ? ".run\(run)" : "") + "/" + name
-    }
-
-    func mailHeaders(batchID: String) -> [MailHeader] {
-        [MailHeader("X-Sluice-Pipeline", config.name), MailHeader("X-Sluice-Batch", batchID)]
-    }
 
     // MARK: Render time
 
@@ -46,76 +31,6 @@ extension Engine {
         }
         try ledger.recordMailRun(pipeline: config.name, MailRunRecord(
             batchID: c.batchID, run: c.run, renderedAt: now, report: try MailSnapshot.encode(rendered.report)))
-    }
-
-    func mailReport(_ c: BatchContext) throws -> (report: BatchReport, renderedAt: Date)? {
-        guard let record = try ledger.mailRun(batchID: c.batchID, run: c.run) else {
-            log.warning("batch \(c.batchID): run \(c.run) was rendered before mail was configured; it sends no alert or study mail")
-            return nil
-        }
-        return (try MailSnapshot.decode(record.report), record.renderedAt)
-    }
-
-    // MARK: Per run (publish)
-
-    /// One alert per Critical finding, first thing in publish so on-call hears of it before the
-    /// slower deliveries run. Keyed by `CriticalAlert.key` (study and finding concept): a
-    /// restart, a rerun or the same study dropped again never pages twice.
-    func sendCriticalAlerts(_ c: BatchContext, failures: inout [String]) async throws {
-        guard let critical = config.critical, let snapshot = try mailReport(c) else { return }
-        let (report, renderedAt) = snapshot
-        let route = critical.route
-        for study in report.studies where study.urgency == .critical {
-            for finding in study.findings where finding.urgency == .critical {
-                let key = CriticalAlert.key(study: study, finding: finding)
-                if let sent = try ledger.criticalAlert(pipeline: config.name, key: key) {
-                    if sent.batchID != c.batchID || sent.run != c.run {
-                        log.info("batch \(c.batchID): critical finding '\(finding.label)' in \(study.studyKey) was alerted by batch \(sent.batchID) run \(sent.run); not sent again")
-                    }
-                    continue
-                }
-                let name = "critical-alert/\(study.studyKey)/\(finding.label)"
-                _ = try await attempt(name, toOutbox: route.id, c, failures: &failures) {
-                    let mail = CriticalAlert.render(study: study, finding: finding, pipeline: config.name, batchID: c.batchID,
-                                                    detectedAt: renderedAt, template: critical.template, timeZone: route.timeZone)
-                    let message = mail.message(from: route.from, to: route.to, date: clock.now(), timeZone: route.timeZone,
-                                               messageIDSeed: "critical|\(config.name)|\(key)", headers: mailHeaders(batchID: c.batchID))
-                    let receipt = try await mailSender(route).send(message, label: name)
-                    try ledger.recordCriticalAlert(pipeline: config.name, CriticalAlertRecord(
-                        key: key, batchID: c.batchID, run: c.run, studyKey: study.studyKey, label: finding.label,
-                        outbox: route.id, messageID: receipt.messageID, sentAt: clock.now()))
-                    log.warning("batch \(c.batchID): critical finding in \(study.studyKey): alert sent to \(route.to.count) on-call recipient\(route.to.count == 1 ? "" : "s")")
-                }
-            }
-        }
-    }
-
-    /// One mail per study for outboxes with `per_study: true`, after the file deliveries (so the
-    /// outbox paths a too-large mail names exist). A rerun mails its new results again.
-    func sendStudyMails(_ c: BatchContext, failures: inout [String]) async throws {
-        let outboxes = config.mailOutboxes.filter(\.perStudy)
-        guard !outboxes.isEmpty, let snapshot = try mailReport(c) else { return }
-        let (report, renderedAt) = snapshot
-        for o in outboxes {
-            for study in report.studies {
-                let name = "study-mail/\(study.studyKey)"
-                _ = try await attempt(name, toOutbox: o.id, c, failures: &failures) {
-                    var attachments: [MailAttachment] = []
-                    for file in MailAttach.studyNames(o.attach, reportFiles: study.reportFiles) {
-                        attachments.append(try MailAttachment.file(
-                            c.stagingDirectory + "/" + file, outboxPath: outboxPath(c.batchID, run: c.run, file)))
-                    }
-                    let mail = StudyMail.render(study: study, pipeline: config.name, batchID: c.batchID, processedAt: renderedAt,
-                                                template: o.studyTemplate, timeZone: o.route.timeZone)
-                    let message = mail.message(
-                        from: o.route.from, to: o.route.to, attachments: attachments, date: clock.now(), timeZone: o.route.timeZone,
-                        messageIDSeed: "study|\(config.name)|\(o.id)|\(c.batchID)|\(c.run)|\(study.studyKey)",
-                        headers: mailHeaders(batchID: c.batchID))
-                    let sender = mailSender(o.route)
-                    for part in try o.route.sizeLimit.apply(to: message) { try await sender.send(part, label: name) }
-                }
-            }
-        }
     }
 
     // MARK: Digests
@@ -156,7 +71,7 @@ extension Engine {
             let outputs = try ledger.outputs(batchID: record.batchID, run: record.run).map(\.name)
             for name in MailAttach.batchNames(o.attach, among: outputs) {
                 let copy = mailFolder(record.batchID, run: record.run) + "/" + name
-                let link = outboxPath(record.batchID, run: record.run, name)
+                let link = MailDelivery.outboxPath(config, batchID: record.batchID, run: record.run, name)
                 if FileManager.default.fileExists(atPath: copy) {
                     attachments.append(try MailAttachment.file(copy, filename: leaf + "-" + name, outboxPath: link))
                 } else {
@@ -203,7 +118,7 @@ extension Engine {
         do {
             let built = try digestDraft(o, period: period, kind: kind)
             draft = built
-            let sender = mailSender(o.route)
+            let sender = MailDelivery.sender(o.route)
             for message in built.messages { try await sender.send(message, label: "digest") }
             try ledger.recordDigest(pipeline: config.name, DigestRecord(
                 outbox: o.id, kind: kind, periodStart: period.start, periodEnd: period.end, state: .delivered,
@@ -211,19 +126,13 @@ extension Engine {
             log.info("digest to \(o.id): sent for \(Timestamps.iso8601(period.start)) – \(Timestamps.iso8601(period.end)), \(built.runs.count) batch run\(built.runs.count == 1 ? "" : "s")\(built.messages.count > 1 ? " in \(built.messages.count) parts" : "")")
             return DigestOutcome(outbox: o.id, period: period, draft: built, error: nil)
         } catch {
-            let parked = attempts >= config.deliveryAttempts
+            let verdict = config.parking.verdict(afterFailedAttempt: attempts)
             if kind == .scheduled {
                 try? ledger.recordDigest(pipeline: config.name, DigestRecord(
-                    outbox: o.id, kind: kind, periodStart: period.start, periodEnd: period.end, state: parked ? .failed : .pending,
+                    outbox: o.id, kind: kind, periodStart: period.start, periodEnd: period.end, state: verdict == .park ? .failed : .pending,
                     attempts: attempts, lastError: "\(error)", messageID: draft?.messages.first?.messageID, batches: draft?.runs.count ?? 0))
             }
-            if kind == .manual {
-                log.error("digest to \(o.id): \(error)")
-            } else if parked {
-                log.error("digest to \(o.id): \(error) — parked as failed after \(attempts) attempts (dead letter); `sluice retry` tries again")
-            } else {
-                log.error("digest to \(o.id): \(error) (attempt \(attempts) of \(config.deliveryAttempts))")
-            }
+            log.error("digest to \(o.id): \(error)" + (kind == .manual ? "" : config.parking.describe(verdict, attempts: attempts)))
             return DigestOutcome(outbox: o.id, period: period, draft: draft, error: "digest to \(o.id): \(error)")
         }
     }
