@@ -52,10 +52,9 @@ import Testing
     }
 
     @Test func stillReceivingRules() {
-        let config = try! PipelineConfig.load(Self.minimalPipeline())
         var context = BatchContext(
-            config: config, batchID: "b", run: 1, sourceName: "s", inputPath: "/x", workDirectory: "/tmp",
-            log: Log(minimum: .error), clock: Clock(), allowDuplicate: false)
+            batchID: "b", run: 1, sourceName: "s", inputPath: "/x", workDirectory: "/tmp",
+            log: Log(minimum: .error), clock: Clock(), allowDuplicate: false, workers: 1)
         let now = Date()
         context.claimedAt = now.addingTimeInterval(-5)
         // No marker: anything younger than settle is still arriving.
@@ -65,11 +64,5 @@ import Testing
         context.marked = true
         #expect(!GroupStage.stillReceiving(now.addingTimeInterval(-10), now: now, settle: 30, context: context))
         #expect(GroupStage.stillReceiving(now.addingTimeInterval(-1), now: now, settle: 30, context: context))
-    }
-
-    static func minimalPipeline() -> String {
-        let path = FileManager.default.temporaryDirectory.path + "/minimal-\(UUID().uuidString.prefix(6)).yaml"
-        try? "name: t\ninbox: in\noutbox: out\n".write(toFile: path, atomically: true, encoding: .utf8)
-        return path
     }
 }

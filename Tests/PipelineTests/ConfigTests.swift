@@ -1,5 +1,6 @@
 import Archive
 import Delivery
+import DICOM
 import Foundation
 import Testing
 import TestSupport
@@ -65,6 +66,31 @@ import TestSupport
         let e = error("name: x\ninbox: in\noutbox: out\nspool_group: no-such-group-sluice\n")
         #expect(e?.key == "spool_group" && e?.line == 4)
         #expect(e?.description.contains("no-such-group-sluice") == true)
+    }
+
+    /// Results are per study; a unit that would be parsed and then ignored is refused instead.
+    @Test func onlyStudyGroupingIsAccepted() throws {
+        for unit in ["series", "patient"] {
+            let e = error("name: t\ninbox: in\noutbox: out\ngroup: \(unit)\n")
+            #expect(e?.key == "group" && "\(e!)".contains("results are grouped per study"), "\(String(describing: e))")
+        }
+        #expect(try load("name: t\ninbox: in\noutbox: out\ngroup: study\n").group == .study)
+    }
+
+    /// The limits and crash-loop settings of the hardening issue load as written.
+    @Test func limitsAndBatchAttemptsLoad() throws {
+        let c = try load("""
+            name: t
+            inbox: in
+            outbox: out
+            batch_attempts: 5
+            batch_timeout: 30m
+            limits: { max_frame_pixels: 1000000, max_frames: 50, max_decoded_bytes: 64MiB }
+            """)
+        #expect(c.batchAttempts == 5 && c.batchTimeout == .seconds(1800))
+        #expect(c.pixelLimits == PixelLimits(maxFramePixels: 1_000_000, maxFrames: 50, maxDecodedBytes: 64 << 20))
+        #expect(try load("name: t\ninbox: in\noutbox: out\nbatch_timeout: off\n").batchTimeout == nil)
+        #expect(error("name: t\ninbox: in\noutbox: out\nlimits: { max_frames: 0 }\n")?.key == "limits.max_frames")
     }
 
     @Test func unknownKeysAreRefused() {

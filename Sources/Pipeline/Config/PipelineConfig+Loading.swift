@@ -168,8 +168,10 @@ struct ConfigReader {
         let group: PipelineConfig.Grouping
         if let node = m["group"] {
             let text = try string(node, "group")
-            guard let g = PipelineConfig.Grouping(rawValue: text) else {
-                throw fail(node, "group", "'\(text)' is not one of study, series, patient")
+            // Reports, SRs and orders are per study: the other units were never implemented
+            // (a `group: series` that acted as `study` would mislead).
+            guard let g = PipelineConfig.Grouping(rawValue: text), g == .study else {
+                throw fail(node, "group", "'\(text)' is not supported: results are grouped per study (the only value is study)")
             }
             group = g
         } else {

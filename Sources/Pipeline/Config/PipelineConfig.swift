@@ -24,6 +24,7 @@ public struct PipelineConfig: Sendable {
     }
 
     public struct Validate: Sendable {
+        public init() {}
         /// Accepted modalities; empty accepts all.
         public var modalities: [String] = []
         /// Attributes every DICOM instance must have (non-empty), as dictionary keywords.

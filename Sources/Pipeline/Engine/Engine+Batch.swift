@@ -64,8 +64,8 @@ extension Engine {
         try config.makeSpoolFolder(work)
         let input = batch.inputPath ?? config.processingDirectory + "/" + batch.id + "/" + batch.sourceName
         var context = BatchContext(
-            config: config, batchID: batch.id, run: run, sourceName: batch.sourceName, inputPath: input,
-            workDirectory: work, log: log, clock: clock, allowDuplicate: allowDuplicate)
+            batchID: batch.id, run: run, sourceName: batch.sourceName, inputPath: input,
+            workDirectory: work, log: log, clock: clock, allowDuplicate: allowDuplicate, workers: config.workers)
         context.claimedAt = batch.claimedAt
         if let marker = config.marker {
             let fm = FileManager.default
@@ -74,9 +74,9 @@ extension Engine {
         return context
     }
 
-    /// unpack → validate → group → infer → render, each recorded before the next starts.
+    /// The stages in order (`BatchStages`), each result recorded before the next starts.
     func process(_ c: BatchContext) async throws -> BatchState {
-        let unpacked = try await UnpackStage().run((), context: c)
+        let unpacked = try await stages.unpack.run((), context: c)
         try ledger.updateBatch(c.batchID, fingerprint: unpacked.fingerprint, duplicateOf: nil, inputPath: nil)
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .unpacked, error: nil)
         FaultInjection.point("unpacked")
@@ -91,7 +91,7 @@ extension Engine {
             return state
         }
 
-        let validated = try await ValidateStage().run(unpacked, context: c)
+        let validated = try await stages.validate.run(unpacked, context: c)
         let bytes = validated.unpacked.files.compactMap(\.size).reduce(0, +)
         func recordCounts(studies: Int, outputDirectory: String? = nil) throws {
             try ledger.updateRun(
@@ -104,7 +104,7 @@ extension Engine {
         FaultInjection.point("validated", batch: c.sourceName)
         for q in validated.quarantine { log.warning("batch \(c.batchID): quarantined \(q.file): \(q.reason)") }
 
-        let grouped = try await GroupStage().run(validated, context: c)
+        var grouped = try await stages.group.run(validated, context: c)
         if !grouped.held.isEmpty {
             let why = "\(grouped.held.count) stud\(grouped.held.count == 1 ? "y is" : "ies are") still receiving files (newer than settle): \(grouped.held.joined(separator: ", "))"
             log.info("batch \(c.batchID): held: \(why)")
@@ -117,12 +117,13 @@ extension Engine {
             log.warning("batch \(c.batchID): \(s.key): \(s.problems.joined(separator: "; "))")
         }
 
-        let inferred = try await infer.run(grouped, context: c)
+        for stage in stages.refine { grouped = try await stage.run(grouped, context: c) }
+        let inferred = try await stages.infer.run(grouped, context: c)
         try ledger.replaceStudies(batchID: c.batchID, run: c.run, Self.studyRecords(grouped, findings: inferred.findings))
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .inferred, error: nil)
 
         let renderStart = ContinuousClock.now
-        let rendered = try await render.run(inferred, context: c)
+        let rendered = try await stages.render.run(inferred, context: c)
         // Wall time of the render stage alone; tools/bench_render.py reads this line.
         let renderSeconds = (ContinuousClock.now - renderStart) / .seconds(1)
         log.debug("batch \(c.batchID): render stage: \(grouped.studies.count) studies in \(String(format: "%.4f", renderSeconds)) s")

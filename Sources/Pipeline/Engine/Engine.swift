@@ -13,23 +13,20 @@ public final class Engine: Sendable {
     let inboxes: [any Inbox]
     /// Where each run's results go, in publish order (alerts, files, study mails).
     let targets: [any DeliveryTarget]
-    let infer: any Stage<GroupedBatch, InferredBatch>
-    let render: RenderStage
+    let stages: BatchStages
     let alertBackoff = AlertBackoff()
     let services: PipelineServices
 
     public init(
         config: PipelineConfig, ledger: any Ledger, log: Log, clock: Clock,
-        infer: (any Stage<GroupedBatch, InferredBatch>)? = nil, renderers: [any Renderer]? = nil,
-        targets: [any DeliveryTarget]? = nil
+        stages: BatchStages? = nil, infer: (any Stage<GroupedBatch, InferredBatch>)? = nil,
+        renderers: [any Renderer]? = nil, targets: [any DeliveryTarget]? = nil
     ) {
         self.config = config
         self.ledger = ledger
         self.log = log
         self.clock = clock
-        self.infer = infer ?? NoModelStage()
-        let sites = (infer as? ModelStage)?.findingSites ?? [:]
-        self.render = RenderStage(renderers: renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7, findingSites: sites))
+        self.stages = stages ?? BatchStages(config: config, infer: infer, renderers: renderers)
         let services = PipelineServices(config: config, ledger: ledger, log: log, clock: clock)
         self.services = services
         self.inboxes = config.inboxes.map { $0.makeInbox(services) }
@@ -83,7 +80,7 @@ public final class Engine: Sendable {
                 log.error("\(inbox.id): cannot list the inbox: \(error)")
                 continue
             }
-            for (entry, verdict) in watcher.poll(entries, inbox: inbox.id, now: Date()) where !stop.isSet {
+            for (entry, verdict) in watcher.poll(entries, inbox: inbox.id, now: Clock.wall()) where !stop.isSet {
                 guard verdict == .ready else {
                     if case .waiting(let why) = verdict {
                         result.waiting += 1

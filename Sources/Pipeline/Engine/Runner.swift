@@ -15,14 +15,14 @@ public enum Runner {
     public static func engine(_ config: PipelineConfig, log: Log? = nil) throws -> Engine {
         let clock = Clock.fromEnvironment()
         return Engine(config: config, ledger: try openLedger(config), log: log ?? Log.fromEnvironment(clock: clock), clock: clock,
-                      infer: try modelStage(config))
+                      stages: BatchStages(config: config, model: try modelStage(config)))
     }
 
     /// The configured model, loaded and checked (operators, descriptor against graph); a model
     /// that cannot run is a configuration error, found before any batch is claimed.
     public static func modelStage(_ config: PipelineConfig) throws -> ModelStage? {
         guard let infer = config.infer else { return nil }
-        do { return try ModelStage(infer) } catch {
+        do { return try ModelStage(infer, limits: config.pixelLimits) } catch {
             throw ConfigError(file: config.file, line: nil, key: "infer.model", "\(error)")
         }
     }
@@ -32,7 +32,7 @@ public enum Runner {
     public static func runOnce(_ engine: Engine, stop: StopFlag) async -> Engine.PassResult {
         var watcher = Watcher(settle: engine.config.settle)
         for inbox in engine.inboxes {
-            if let entries = try? await inbox.list() { _ = watcher.poll(entries, inbox: inbox.id, now: Date()) }
+            if let entries = try? await inbox.list() { _ = watcher.poll(entries, inbox: inbox.id, now: Clock.wall()) }
         }
         try? await Task.sleep(for: min(engine.config.poll, .seconds(1)))
         return await engine.pass(watcher: &watcher, stop: stop)

@@ -62,21 +62,21 @@ public struct ScanReport: Codable, Sendable {
         }
         let work = FileManager.default.temporaryDirectory.path + "/sluice-scan-\(getpid())-\(UUID().uuidString.prefix(6))"
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let config = PipelineConfig(
-            file: "(scan)", name: "scan", ledger: .sqlite(path: "/dev/null"), inboxes: [.local(path: absolute)],
-            poll: .seconds(1), settle: .zero, marker: pipeline?.marker, spool: work, validate: pipeline?.validate ?? .init(),
-            group: .study, infer: nil, render: [], outboxes: [], critical: nil, workers: workers,
-            zipLimits: pipeline?.zipLimits ?? ZipLimits())
         let context = BatchContext(
-            config: config, batchID: "scan", run: 1, sourceName: (absolute as NSString).lastPathComponent,
-            inputPath: absolute, workDirectory: work, log: Log(minimum: .error), clock: Clock(), allowDuplicate: true)
+            batchID: "scan", run: 1, sourceName: (absolute as NSString).lastPathComponent,
+            inputPath: absolute, workDirectory: work, log: Log(minimum: .error), clock: Clock(), allowDuplicate: true,
+            workers: workers)
+        // The pipeline's own stages, with nothing recorded: a drop already there is not
+        // still arriving (settle 0) and needs no content hashes (there is no ledger to compare).
+        var (unpack, validate, _) = BatchStages.reading(pipeline)
+        unpack = UnpackStage(marker: unpack.marker, zipLimits: unpack.zipLimits, permissions: unpack.permissions, hashContents: false)
         // The work folder is made only by a zip's extraction (a folder is read where it is).
         lap("setup")
-        let unpacked = try await UnpackStage(hashContents: false).run((), context: context)
+        let unpacked = try await unpack.run((), context: context)
         lap("unpack")
-        let validated = try await ValidateStage().run(unpacked, context: context)
+        let validated = try await validate.run(unpacked, context: context)
         lap("validate")
-        let grouped = try await GroupStage().run(validated, context: context)
+        let grouped = try await GroupStage(settle: 0).run(validated, context: context)
         lap("group")
         return ScanReport(
             path: path, files: unpacked.files.count, bytes: validated.unpacked.files.compactMap(\.size).reduce(0, +),

@@ -48,7 +48,7 @@ extension SQLiteLedger {
                 [.text(b.pipeline), .text(r.inbox), .text(fingerprint)]).isEmpty {
                 return false
             }
-            let now = Date().timeIntervalSince1970
+            let now = Clock.wall().timeIntervalSince1970
             try db.queryInTransaction(
                 "INSERT INTO batches(id, pipeline, source_name, inbox, kind, claimed_at, fingerprint, duplicate_of, input_path) VALUES (?,?,?,?,?,?,?,?,?)",
                 [.text(b.id), .text(b.pipeline), .text(b.sourceName), .text(b.inbox), .text(b.kind),
@@ -88,7 +88,7 @@ extension SQLiteLedger {
 
     public func updateRemoteClaim(batchID: String, step: RemoteClaimRecord.Step) throws {
         try db.query("UPDATE remote_claims SET step = ?, updated_at = ? WHERE batch_id = ?",
-                     [.text(step.rawValue), .double(Date().timeIntervalSince1970), .text(batchID)])
+                     [.text(step.rawValue), .double(Clock.wall().timeIntervalSince1970), .text(batchID)])
     }
 
     /// Forgets a claim that lost the race on the server (another worker renamed the entry first).

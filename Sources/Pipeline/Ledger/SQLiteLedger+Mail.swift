@@ -1,7 +1,7 @@
 import Foundation
 
 extension SQLiteLedger {
-    private var now: Double { Date().timeIntervalSince1970 }
+    private var now: Double { Clock.wall().timeIntervalSince1970 }
 
     // MARK: Runs for mail
 

@@ -130,7 +130,8 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
         }
     }
 
-    private var now: Double { Date().timeIntervalSince1970 }
+    /// Real time: heartbeats and leases are compared across processes.
+    private var now: Double { Clock.wall().timeIntervalSince1970 }
 
     // MARK: Batches
 

@@ -6,11 +6,13 @@ import Reports
 /// completeness (instance-number and slice gaps, frame counts, mixed matrix sizes).
 public struct GroupStage: Stage {
     public let name = "group"
-    public init() {}
+    /// `settle:` in seconds: a study with files younger than this (and not marked complete) is held.
+    public let settle: Double
+
+    public init(settle: Double) { self.settle = settle }
 
     public func run(_ batch: ValidatedBatch, context: BatchContext) async throws -> GroupedBatch {
-        let now = Date()  // compared with real file mtimes, so never the fixed test clock
-        let settle = context.config.settle.seconds
+        let now = Clock.wall()  // compared with real file mtimes
         var byStudy: [String: [InstanceInfo]] = [:]
         for instance in batch.instances { byStudy[instance.studyInstanceUID, default: []].append(instance) }
 

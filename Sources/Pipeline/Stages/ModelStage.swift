@@ -13,19 +13,23 @@ public struct ModelStage: Stage {
     public let model: ImageModel
     public let thresholds: ThresholdOverrides
     public let heatmaps: Bool
+    /// `limits:`: what an image header may make the decoder allocate or read.
+    public let limits: PixelLimits
     /// Images per model run: bounds memory (prepared inputs) whatever the study size.
     static let chunk = 16
 
-    public init(_ config: PipelineConfig.Infer) throws {
+    public init(_ config: PipelineConfig.Infer, limits: PixelLimits = .default) throws {
         model = try ImageModel(path: config.model)
         thresholds = config.thresholds
         heatmaps = config.heatmaps
+        self.limits = limits
     }
 
-    public init(model: ImageModel, thresholds: ThresholdOverrides = .init(), heatmaps: Bool = true) {
+    public init(model: ImageModel, thresholds: ThresholdOverrides = .init(), heatmaps: Bool = true, limits: PixelLimits = .default) {
         self.model = model
         self.thresholds = thresholds
         self.heatmaps = heatmaps
+        self.limits = limits
     }
 
     public func run(_ batch: GroupedBatch, context: BatchContext) async throws -> InferredBatch {
@@ -97,7 +101,6 @@ public struct ModelStage: Stage {
         var results: [(ImageReference, PreparedImage, ImageModel.Prediction)] = []
         var start = 0
         let descriptor = model.descriptor
-        let limits = context.config.pixelLimits
         // Each file is read once, however many of its frames there are: the frames of a
         // multi-frame image span chunks, so the files of the previous chunk are kept.
         var files: [String: Result<DICOMFile, Skipped>] = [:]

@@ -7,9 +7,20 @@ import Reports
 /// Runs the configured renderers into the run's staging folder and writes `manifest.json` last.
 public struct RenderStage: Stage {
     public let name = "render"
+    /// The pipeline's name, which the reports carry.
+    public let pipeline: String
     public let renderers: [any Renderer]
+    /// `limits:` for the key image's decode; the staged outputs' modes.
+    public let limits: PixelLimits
+    public let permissions: SpoolPermissions
 
-    public init(renderers: [any Renderer]) { self.renderers = renderers }
+    public init(pipeline: String, renderers: [any Renderer], limits: PixelLimits = .default,
+                permissions: SpoolPermissions = .ownerOnly) {
+        self.pipeline = pipeline
+        self.renderers = renderers
+        self.limits = limits
+        self.permissions = permissions
+    }
 
     /// The renderers for a pipeline's `render:` list, in that order.
     /// `findingSites`: the model descriptor's per-label Finding Site, for the SR.
@@ -56,7 +67,7 @@ public struct RenderStage: Stage {
     }
 
     public func run(_ batch: InferredBatch, context: BatchContext) async throws -> RenderedBatch {
-        let report = Self.report(batch, context: context, renderers: renderers)
+        let report = self.report(batch, context: context)
         let staging = context.stagingDirectory
         try? FileManager.default.removeItem(atPath: staging)
         var written: [OutputFile] = []
@@ -67,7 +78,7 @@ public struct RenderStage: Stage {
                     throw BatchFailure(stage: "render", reason: "two renderers produced \(file.name)")
                 }
                 let path = staging + "/" + file.name
-                try FileIO.writeAtomically(file.data, to: path, durable: false, permissions: context.config.spoolPermissions)
+                try FileIO.writeAtomically(file.data, to: path, durable: false, permissions: permissions)
                 written.append(OutputFile(name: file.name, path: path, sha256: SHA256.hex(file.data), size: file.data.count))
             }
         }
@@ -84,9 +95,9 @@ public struct RenderStage: Stage {
         return RenderedBatch(outputs: written, report: report)
     }
 
-    static func report(_ batch: InferredBatch, context: BatchContext, renderers: [any Renderer]) -> BatchReport {
+    func report(_ batch: InferredBatch, context: BatchContext) -> BatchReport {
         let paths = Dictionary(batch.grouped.validated.unpacked.files.map { ($0.relativePath, $0.absolutePath) }) { a, _ in a }
-        let withSource = needsSource(renderers), withKeyImage = needsKeyImage(renderers)
+        let withSource = Self.needsSource(renderers), withKeyImage = Self.needsKeyImage(renderers)
         var studies: [StudyReport] = []
         for patient in batch.grouped.patients {
             for study in patient.studies {
@@ -110,13 +121,12 @@ public struct RenderStage: Stage {
                     patientName: first.patientName)
                 var full = report
                 if withSource {
-                    do { full.source = try source(of: study, paths: paths) } catch {
+                    do { full.source = try Self.source(of: study, paths: paths) } catch {
                         full.problems.append("DICOM outputs: cannot read the source attributes: \(error)")
                     }
                 }
                 if withKeyImage, let key = batch.keyImages[study.key] {
                     do {
-                        let limits = context.config.pixelLimits
                         full.keyImage = try KeyImage.fromDICOM(
                             DICOMFile.open(path: key.file, maxBytes: limits.maxFileBytes), frame: key.frame,
                             heatmap: key.heatmap, peak: key.peak, sopInstanceUID: key.sopInstanceUID, limits: limits)
@@ -129,7 +139,7 @@ public struct RenderStage: Stage {
         }
         let supersedes = context.run > 1 ? "\(context.batchID) run \(context.run - 1)" : nil
         var report = BatchReport(
-            pipeline: context.config.name, batchID: context.batchID, run: context.run, supersedes: supersedes,
+            pipeline: pipeline, batchID: context.batchID, run: context.run, supersedes: supersedes,
             sourceName: context.sourceName, generatedAt: Timestamps.iso8601(context.clock.now()),
             toolVersion: SluiceVersion.current, modelName: batch.modelName, modelVersion: batch.modelVersion,
             studies: studies, quarantine: batch.grouped.validated.quarantine,

@@ -10,9 +10,9 @@ public protocol Stage<Input, Output>: Sendable {
     func run(_ input: Input, context: BatchContext) async throws -> Output
 }
 
-/// What every stage of one batch run can see.
+/// What every stage of one batch run can see: which run it is and where its files are. What a
+/// stage needs of the pipeline file it takes when it is made (its own slice), not from here.
 public struct BatchContext: Sendable {
-    public let config: PipelineConfig
     public let batchID: String
     public let run: Int
     public let sourceName: String
@@ -28,8 +28,17 @@ public struct BatchContext: Sendable {
     public var claimedAt: Date = .distantPast
     public var marked: Bool = false
 
+    /// Threads (and parallel reads) a stage may use.
+    public var workers: Int = 1
+
+    public init(batchID: String, run: Int, sourceName: String, inputPath: String, workDirectory: String, log: Log,
+                clock: Clock, allowDuplicate: Bool, workers: Int) {
+        self.batchID = batchID; self.run = run; self.sourceName = sourceName; self.inputPath = inputPath
+        self.workDirectory = workDirectory; self.log = log; self.clock = clock; self.allowDuplicate = allowDuplicate
+        self.workers = workers
+    }
+
     public var stagingDirectory: String { workDirectory + "/out" }
-    public var workers: Int { config.workers }
 }
 
 /// A batch-wide failure: the batch cannot be read at all and goes to error/.

@@ -8,11 +8,22 @@ import Kernels
 /// limits) and fingerprints their content.
 public struct UnpackStage: Stage {
     public let name = "unpack"
+    /// The completion marker, a file that is no data.
+    public let marker: String?
+    public let zipLimits: ZipLimits
+    /// Modes of what unpacking writes in the spool.
+    public let permissions: SpoolPermissions
     /// Content hashes give the duplicate fingerprint and the manifest's input list; `scan`,
     /// which records nothing, skips them (and the fingerprint).
     public let hashContents: Bool
 
-    public init(hashContents: Bool = true) { self.hashContents = hashContents }
+    public init(marker: String?, zipLimits: ZipLimits = .init(), permissions: SpoolPermissions = .ownerOnly,
+                hashContents: Bool = true) {
+        self.marker = marker
+        self.zipLimits = zipLimits
+        self.permissions = permissions
+        self.hashContents = hashContents
+    }
 
     public func run(_ input: Void, context: BatchContext) async throws -> UnpackedBatch {
         let path = context.inputPath
@@ -34,9 +45,8 @@ public struct UnpackStage: Stage {
         if !isDirectory.boolValue, ZipArchive.looksLikeZip(path) || path.lowercased().hasSuffix(".zip") {
             root = context.workDirectory + "/unpacked"
             try? FileManager.default.removeItem(atPath: root)
-            let permissions = context.config.spoolPermissions
             do {
-                let entries = try ZipArchive.extract(path, into: root, limits: context.config.zipLimits,
+                let entries = try ZipArchive.extract(path, into: root, limits: zipLimits,
                                                      workers: context.workers, hash: hashContents,
                                                      fileMode: permissions.file, folderMode: permissions.folder)
                 for entry in entries { extractedHashes[entry.name] = entry.sha256 }
@@ -49,7 +59,7 @@ public struct UnpackStage: Stage {
         var ignored: [(path: String, reason: String)] = []
         var refused: [(path: String, reason: String)] = []
         if isDirectory.boolValue || fromArchive {
-            let walk = Walk.of(root, marker: context.config.marker, aliasFolder: context.workDirectory + "/names")
+            let walk = Walk.of(root, marker: marker, aliasFolder: context.workDirectory + "/names")
             (listed, ignored, refused) = (walk.files, walk.ignored, walk.refused)
             let inside = context.sourceName + "/"
             ignored += notFollowed.filter { $0.hasPrefix(inside) }.map { (String($0.dropFirst(inside.count)), NotFollowedLinks.reason) }

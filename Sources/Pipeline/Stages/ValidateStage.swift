@@ -8,7 +8,15 @@ import Reports
 /// a reason a person can act on. One bad file never fails the batch.
 public struct ValidateStage: Stage {
     public let name = "validate"
-    public init() {}
+    /// `validate:`: accepted modalities, required attributes, HL7 caps.
+    public let rules: PipelineConfig.Validate
+    /// `limits:`: what an image header may declare.
+    public let limits: PixelLimits
+
+    public init(rules: PipelineConfig.Validate = .init(), limits: PixelLimits = .default) {
+        self.rules = rules
+        self.limits = limits
+    }
 
     enum Parsed: Sendable {
         case instance(InstanceInfo)
@@ -18,10 +26,9 @@ public struct ValidateStage: Stage {
     }
 
     public func run(_ batch: UnpackedBatch, context: BatchContext) async throws -> ValidatedBatch {
-        let rules = context.config.validate
         let total = batch.files.count
         let progress = ProgressCounter(label: "\(context.batchID) validate", total: total)
-        let parsed = Self.parseAll(batch.files, workers: context.workers, rules: rules, limits: context.config.pixelLimits,
+        let parsed = Self.parseAll(batch.files, workers: context.workers, rules: rules, limits: limits,
                                    progress: progress)
         progress.finish()
 

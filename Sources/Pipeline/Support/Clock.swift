@@ -1,7 +1,9 @@
 import Foundation
 
-/// Wall clock, or a fixed instant from `SLUICE_CLOCK` (ISO 8601) so golden tests get identical
-/// bytes run after run.
+/// The engine's time: the wall clock, or a fixed instant from `SLUICE_CLOCK` (ISO 8601) so golden
+/// tests get identical bytes run after run. What is compared with other processes' times —
+/// file mtimes (readiness, settle) and the ledger's leases and heartbeats — is real time, read
+/// through `Clock.wall()` so that every such place is visible.
 public struct Clock: Sendable {
     public let fixed: Date?
 
@@ -13,6 +15,9 @@ public struct Clock: Sendable {
     }
 
     public func now() -> Date { fixed ?? Date() }
+
+    /// Real time, whatever `SLUICE_CLOCK` says: for comparisons with file mtimes and leases.
+    public static func wall() -> Date { Date() }
 }
 
 public enum Timestamps {

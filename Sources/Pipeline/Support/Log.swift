@@ -28,7 +28,7 @@ public struct Log: Sendable {
 
     public func callAsFunction(_ level: Level, _ message: @autoclosure () -> String) {
         guard level >= minimum else { return }
-        Terminal.shared.writeLine("\(Timestamps.iso8601(Date())) \(level.label) \(message().escapingControlCharacters)")
+        Terminal.shared.writeLine("\(Timestamps.iso8601(clock.now())) \(level.label) \(message().escapingControlCharacters)")
     }
 
     public func debug(_ m: @autoclosure () -> String) { self(.debug, m()) }

@@ -57,7 +57,7 @@ public struct Watcher: Sendable {
 
     /// Returns the entries that are ready now; forgets entries of `inbox` that disappeared.
     /// `inbox` keeps several inboxes' observations apart (a remote path may equal a local one).
-    public mutating func poll(_ entries: [InboxEntry], inbox: String = "", now: Date = Date()) -> [(InboxEntry, Readiness.Verdict)] {
+    public mutating func poll(_ entries: [InboxEntry], inbox: String = "", now: Date = Clock.wall()) -> [(InboxEntry, Readiness.Verdict)] {
         let scope = inbox + "\u{0}"
         var next = seen.filter { !$0.key.hasPrefix(scope) }
         var result: [(InboxEntry, Readiness.Verdict)] = []
