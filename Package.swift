@@ -51,11 +51,11 @@ let package = Package(
         .target(name: "Reports", dependencies: ["DICOM", "HL7", "Kernels", "Checksum", "CPNG", "CHaru"], swiftSettings: strict),
         .target(name: "Delivery", dependencies: ["Checksum", "Reports", "CCurl", "CLibSSH"], swiftSettings: strict),
         .target(name: "Archive", dependencies: ["CZip", "Checksum"], swiftSettings: strict),
-        .target(name: "Samples", dependencies: ["DICOM", "HL7", "Archive", "Checksum"], swiftSettings: hot),
+        .target(name: "Samples", dependencies: ["DICOM", "Archive"], swiftSettings: hot),
         .target(
             name: "Pipeline",
             dependencies: [
-                "DICOM", "HL7", "Kernels", "Inference", "Reports", "Delivery", "Samples", "Archive", "Checksum",
+                "DICOM", "HL7", "Kernels", "Inference", "Reports", "Delivery", "Archive", "Checksum",
                 "CSQLite",
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -77,7 +77,8 @@ def build_runner(workdir):
     exe = os.path.join(workdir, "hl7_bench")
     sources = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(ROOT, "Sources", "HL7")) for f in fs if f.endswith(".swift"))
     cmd = [swiftc, "-O", "-wmo", "-parse-as-library", "-module-name", "HL7Bench",
-           os.path.join(ROOT, "tools", "bench", "hl7_bench_main.swift")] + sources + ["-o", exe]
+           os.path.join(ROOT, "tools", "bench", "hl7_bench_main.swift"),
+           os.path.join(ROOT, "tools", "bench", "hl7_bench.swift")] + sources + ["-o", exe]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)  # swiftc may leave module files in cwd
     if r.returncode != 0:
         print("could not build the Swift runner:\n" + r.stderr[-2000:], file=sys.stderr)

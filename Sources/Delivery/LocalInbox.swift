@@ -2,7 +2,7 @@ import Foundation
 
 /// One top-level entry of an inbox as seen by one poll: a folder, a zip or a loose file.
 public struct InboxEntry: Sendable, Equatable {
-    public enum Kind: String, Sendable { case folder, zip, file }
+    public enum Kind: String, Sendable, Codable { case folder, zip, file }
     public let name: String
     public let path: String
     public let kind: Kind

@@ -50,7 +50,7 @@ public struct SFTPInbox: Sendable {
     static let maxDepth = 64
 
     public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, marker: String?, recursive: Bool = true,
-                followLinks: Bool = false, retry: SFTPRetryPolicy = SFTPRetryPolicy(), timeout: Duration = .seconds(20)) {
+                followLinks: Bool = false, retry: RetryPolicy = .sftp, timeout: Duration = .seconds(20)) {
         self.endpoint = endpoint
         self.marker = marker
         self.recursive = recursive

@@ -4,11 +4,11 @@
 public actor SFTPLink {
     public nonisolated let endpoint: SFTPEndpoint
     public nonisolated let credentials: SFTPCredentials
-    public nonisolated let retry: SFTPRetryPolicy
+    public nonisolated let retry: RetryPolicy
     private let timeout: Duration
     private var connection: SFTPConnection?
 
-    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, retry: SFTPRetryPolicy = SFTPRetryPolicy(), timeout: Duration = .seconds(20)) {
+    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, retry: RetryPolicy = .sftp, timeout: Duration = .seconds(20)) {
         self.endpoint = endpoint
         self.credentials = credentials
         self.retry = retry
@@ -26,10 +26,10 @@ public actor SFTPLink {
             do {
                 let c = try await current()
                 return try await operation(c, attempt)
-            } catch let error as SFTPError where error.isTransient && attempt < retry.attempts {
+            } catch let error as SFTPError where error.isTransient && attempt < retry.maxAttempts {
                 await drop()
+                try await Task.sleep(for: retry.delay(afterAttempt: attempt))
                 attempt += 1
-                try await Task.sleep(for: retry.delay(before: attempt))
             } catch let error as SFTPError where error.isTransient {
                 await drop()
                 throw SFTPError(error.code, path: error.path, detail: error.detail + " (gave up after \(attempt) attempts)")

@@ -15,7 +15,7 @@ public struct SFTPOutbox: Outbox {
     public let link: SFTPLink
     public var id: String { endpoint.description }
 
-    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, conflict: ConflictPolicy = .replace, retry: SFTPRetryPolicy = SFTPRetryPolicy(), timeout: Duration = .seconds(20)) {
+    public init(endpoint: SFTPEndpoint, credentials: SFTPCredentials, conflict: ConflictPolicy = .replace, retry: RetryPolicy = .sftp, timeout: Duration = .seconds(20)) {
         self.endpoint = endpoint
         self.conflict = conflict
         link = SFTPLink(endpoint: endpoint, credentials: credentials, retry: retry, timeout: timeout)

@@ -4,7 +4,7 @@ import Foundation
 /// `findings.dictionary.csv` describing each column. RFC 4180: CRLF, quotes doubled, UTF-8;
 /// values a spreadsheet would run as formulas are written as text (see `CSVTable.field`).
 public struct CSVRenderer: Renderer {
-    public let format = "csv"
+    public let format = RenderFormat.csv
     public init() {}
 
     /// The stable column order. Append new columns at the end; never reorder or rename.

@@ -14,7 +14,7 @@ import Foundation
 /// result UIDs), so a rerun with the same model updates rather than duplicates them on a FHIR
 /// server; the Bundle's id also names the batch and run. Keys are sorted: same report, same bytes.
 public struct FHIRRenderer: Renderer {
-    public let format = "fhir"
+    public let format = RenderFormat.fhir
     public static let fileName = "diagnostic-report.json"
 
     public init() {}

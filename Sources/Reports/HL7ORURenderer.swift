@@ -14,7 +14,7 @@ import HL7
 /// "absent". Then the Study Instance UID and the algorithm as ST rows, and the PDF report as ED
 /// when a PDF renderer is given.
 public struct HL7ORURenderer: Renderer {
-    public let format = "hl7"
+    public let format = RenderFormat.hl7
     public static let fileName = "oru.hl7"
 
     public struct Options: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 
 /// `studies/<key>/result.json` per study and `findings.json` per batch (schema: schemas/).
 public struct JSONRenderer: Renderer {
-    public let format = "json"
+    public let format = RenderFormat.json
     public init() {}
 
     public static let schemaID = "https://sluice.invalid/schemas/findings-v1.json"

@@ -5,7 +5,7 @@ import Kernels
 /// heatmap blended where it exceeds a floor, a ring at the peak and a colour-bar legend.
 /// A study without a key image gets no PNG.
 public struct KeyImageRenderer: Renderer {
-    public let format = "png"
+    public let format = RenderFormat.png
     public var options: Options
 
     public struct Options: Sendable, Equatable {

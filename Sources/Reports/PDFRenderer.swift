@@ -4,7 +4,7 @@ import Foundation
 /// `studies/<key>/report.pdf` per study and `summary.pdf` per batch, via libharu with the
 /// DejaVu fonts embedded. Deterministic: dates come from the report's `generatedAt`.
 public struct PDFRenderer: Renderer {
-    public let format = "pdf"
+    public let format = RenderFormat.pdf
     public var options: Options
 
     public struct Options: Sendable, Equatable {

@@ -10,10 +10,22 @@ public struct RenderedFile: Sendable, Equatable {
     }
 }
 
+/// The output formats, by the names the pipeline file's `render:` list uses: one vocabulary
+/// for the config, the renderers and the mail attachments.
+public enum RenderFormat: String, Sendable, CaseIterable, Codable {
+    case json, csv, pdf, sr, encapsulatedPDF = "encapsulated-pdf", png, secondaryCapture = "secondary-capture", hl7, fhir
+
+    /// Writes DICOM that copies the source's Patient/Study attributes and references.
+    public var writesDICOM: Bool { self == .sr || self == .encapsulatedPDF || self == .secondaryCapture }
+    /// Shows a model's findings, and so writes nothing for a study no model ran on.
+    public var showsFindings: Bool { [.sr, .png, .secondaryCapture, .hl7, .fhir].contains(self) }
+    /// Draws the study's key image (the PDF and what embeds the PDF or the picture).
+    public var drawsKeyImage: Bool { [.pdf, .png, .encapsulatedPDF, .secondaryCapture].contains(self) }
+}
+
 /// A report format. Renderers are pure: same report in, same bytes out (golden-testable).
 public protocol Renderer: Sendable {
-    /// The name used in the pipeline file's `render:` list.
-    var format: String { get }
+    var format: RenderFormat { get }
     /// Files for one study, named under `studies/<studyKey>/`.
     func render(study: StudyReport, batch: BatchReport) throws -> [RenderedFile]
     /// Files for the whole batch (summaries), at the batch folder's top.

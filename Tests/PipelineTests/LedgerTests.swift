@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import Testing
 import TestSupport
@@ -11,7 +12,7 @@ import TestSupport
         do {
             let ledger = try SQLiteLedger(path: path)
             #expect(ledger.schemaVersion == SQLiteLedger.migrations.count)
-            try ledger.insertBatch(BatchRecord(id: "b1", pipeline: "p", sourceName: "drop", inbox: "local:/x", kind: "folder",
+            try ledger.insertBatch(BatchRecord(id: "b1", pipeline: "p", sourceName: "drop", inbox: "local:/x", kind: .folder,
                                                claimedAt: Date(), fingerprint: nil, duplicateOf: nil, inputPath: "/x/drop"))
             let run = try ledger.startRun(batchID: "b1", supersedes: nil)
             #expect(run == 1)

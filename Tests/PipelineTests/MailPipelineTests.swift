@@ -309,7 +309,7 @@ struct ScriptedInfer: Stage {
         let dir = try TemporaryDirectory("ledger-dead-letter")
         defer { dir.remove() }
         let ledger = try SQLiteLedger(path: dir.file("l.db"))
-        try ledger.insertBatch(BatchRecord(id: "b1", pipeline: "p", sourceName: "s", inbox: "i", kind: "folder",
+        try ledger.insertBatch(BatchRecord(id: "b1", pipeline: "p", sourceName: "s", inbox: "i", kind: .folder,
                                            claimedAt: Date(), fingerprint: nil, duplicateOf: nil, inputPath: nil))
         let run = try ledger.startRun(batchID: "b1", supersedes: nil)
         try ledger.recordDelivery(batchID: "b1", run: run, DeliveryRecord(outbox: "o", name: "a.csv", state: .pending, attempts: 1, lastError: "x"))

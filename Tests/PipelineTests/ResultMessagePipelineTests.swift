@@ -59,7 +59,7 @@ import TestSupport
             render: [json, hl7, fhir]
             hl7: { embed_pdf: true, sending_facility: SITE, receiving_application: RIS, receiving_facility: HOSP }
             """, in: dir)
-        #expect(c.render == ["json", "hl7", "fhir"])
+        #expect(c.render == [.json, .hl7, .fhir])
         #expect(c.hl7.embedPDF && c.hl7.sendingFacility == "SITE" && c.hl7.receivingApplication == "RIS" && c.hl7.receivingFacility == "HOSP")
         #expect(try load(base + "infer: { model: \(model) }\nrender: [hl7]\n", in: dir).hl7 == PipelineConfig.HL7(), "embed_pdf is off by default")
 
@@ -76,14 +76,14 @@ import TestSupport
         var options = PipelineConfig.HL7()
         options.embedPDF = true
         options.receivingApplication = "RIS"
-        let renderers = RenderStage.renderers(for: ["hl7", "fhir"], hl7: options)
+        let renderers = RenderStage.renderers(for: [.hl7, .fhir], hl7: options)
         let oru = try #require(renderers.first as? HL7ORURenderer)
         #expect(oru.pdfRenderer is PDFRenderer && oru.options.receivingApplication == "RIS")
         #expect(renderers.last is FHIRRenderer)
-        #expect((RenderStage.renderers(for: ["hl7"]).first as? HL7ORURenderer)?.pdfRenderer == nil)
+        #expect((RenderStage.renderers(for: [.hl7]).first as? HL7ORURenderer)?.pdfRenderer == nil)
         #expect(RenderStage.needsSource(renderers), "the ORU takes birth date and sex from the source")
         #expect(RenderStage.needsKeyImage(renderers), "the embedded PDF draws the key image")
-        #expect(!RenderStage.needsKeyImage(RenderStage.renderers(for: ["hl7", "fhir"])))
+        #expect(!RenderStage.needsKeyImage(RenderStage.renderers(for: [.hl7, .fhir])))
     }
 
     /// `sluice run --once` with `render: [json, hl7, fhir]`: every study's ORU and Bundle land in

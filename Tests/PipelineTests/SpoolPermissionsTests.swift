@@ -101,7 +101,7 @@ import TestSupport
         let path = dir.file("sluice.db")
         _ = FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o644])
         let ledger = try SQLiteLedger(path: path, permissions: permissions)
-        try ledger.insertBatch(BatchRecord(id: "b1", pipeline: "p", sourceName: "s", inbox: "local:/in", kind: "folder",
+        try ledger.insertBatch(BatchRecord(id: "b1", pipeline: "p", sourceName: "s", inbox: "local:/in", kind: .folder,
                                            claimedAt: Date(), fingerprint: nil, duplicateOf: nil, inputPath: nil))
         let files = [path, path + "-wal", path + "-shm"]
         #expect(files.allSatisfy { FileManager.default.fileExists(atPath: $0) })

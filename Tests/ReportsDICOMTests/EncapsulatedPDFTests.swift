@@ -6,7 +6,7 @@ import TestSupport
 
 /// A stand-in for the PDF renderer built in parallel: one PDF per study.
 struct FakePDFRenderer: Renderer {
-    let format = "pdf"
+    let format = RenderFormat.pdf
     func render(study: StudyReport, batch: BatchReport) throws -> [RenderedFile] {
         [RenderedFile(name: ReportPaths.studyFolder(study.studyKey) + "/report.pdf", data: TinyPDF.make())]
     }
@@ -82,7 +82,7 @@ print(json.dumps({"modality": d.Modality, "mime": d.MIMETypeOfEncapsulatedDocume
         defer { src.dir.remove() }
         let study = Fixtures.study(source: src.study)
         #expect(try render(study) == render(study))
-        struct NoPDF: Renderer { let format = "pdf" }
+        struct NoPDF: Renderer { let format = RenderFormat.pdf }
         #expect(try EncapsulatedPDFRenderer(pdfRenderer: NoPDF()).render(study: study, batch: Fixtures.batch([study])).isEmpty)
         #expect(throws: DICOMOutputError(.emptyDocument, studyKey: "k1", output: "Encapsulated PDF")) {
             try EncapsulatedPDFWriter().render(pdf: Data(), study: study, batch: Fixtures.batch([study]))

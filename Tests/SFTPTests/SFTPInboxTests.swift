@@ -109,7 +109,7 @@ import TestSupport
         try makeRandomFile(remote, megabytes: 200)
         let inbox = SFTPInbox(endpoint: try SFTPEndpoint(url: server.url + "/inbox"),
                               credentials: .identity(server.userKey, knownHosts: server.knownHosts), marker: nil,
-                              retry: SFTPRetryPolicy(attempts: 8, initialDelay: .milliseconds(250), maximumDelay: .seconds(2)))
+                              retry: RetryPolicy(maxAttempts: 8, initialDelay: .milliseconds(250), maxDelay: .seconds(2)))
         let entry = try #require(try await inbox.list().first)
         let work = server.dir.file("work")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)

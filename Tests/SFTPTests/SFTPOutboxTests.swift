@@ -98,7 +98,7 @@ import TestSupport
         let outbox = SFTPOutbox(
             endpoint: try SFTPEndpoint(url: server.url + "/drop"),
             credentials: .identity(server.userKey, knownHosts: server.knownHosts),
-            retry: SFTPRetryPolicy(attempts: 8, initialDelay: .milliseconds(250), maximumDelay: .seconds(2)))
+            retry: RetryPolicy(maxAttempts: 8, initialDelay: .milliseconds(250), maxDelay: .seconds(2)))
         let delivery = Task { try await outbox.deliver(file: local, as: "big.bin") }
 
         // Kill sshd (listener and session processes) once a few MB of the temporary file exist.
@@ -132,7 +132,7 @@ import TestSupport
         let outbox = SFTPOutbox(
             endpoint: try SFTPEndpoint(url: server.url + "/drop"),
             credentials: .identity(server.userKey, knownHosts: server.knownHosts),
-            retry: SFTPRetryPolicy(attempts: 4, initialDelay: .milliseconds(200)), timeout: .seconds(2))
+            retry: RetryPolicy(maxAttempts: 4, initialDelay: .milliseconds(200)), timeout: .seconds(2))
         let delivery = Task { try await outbox.deliver(file: local, as: "big.bin") }
         let folder = server.root + "/drop"
         var partial: Int64 = 0
@@ -162,7 +162,7 @@ import TestSupport
         let outbox = SFTPOutbox(
             endpoint: try SFTPEndpoint(url: server.url),
             credentials: .identity(server.userKey, knownHosts: server.knownHosts),
-            retry: SFTPRetryPolicy(attempts: 3, initialDelay: .milliseconds(50)))
+            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(50)))
         do {
             _ = try await outbox.deliver(file: local, as: "a.txt")
             Issue.record("delivered to a server that is down")
@@ -202,9 +202,9 @@ import TestSupport
     }
 
     @Test func backoffDoublesUpToTheCap() {
-        let policy = SFTPRetryPolicy(attempts: 6, initialDelay: .seconds(1), maximumDelay: .seconds(5))
-        #expect((1...6).map { policy.delay(before: $0) } == [.zero, .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
-        #expect(SFTPRetryPolicy(attempts: 0).attempts == 1)
+        let policy = RetryPolicy(maxAttempts: 6, initialDelay: .seconds(1), maxDelay: .seconds(5))
+        #expect((1...5).map { policy.delay(afterAttempt: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5)])
+        #expect(RetryPolicy(maxAttempts: 0).maxAttempts == 1)
     }
 
     @Test func readOnlyAccountGivesAClearPermissionError() async throws {
@@ -216,7 +216,7 @@ import TestSupport
         let outbox = SFTPOutbox(
             endpoint: try SFTPEndpoint(url: server.url + "/pickup"),
             credentials: .identity(server.userKey, knownHosts: server.knownHosts),
-            retry: SFTPRetryPolicy(attempts: 3, initialDelay: .milliseconds(50)))
+            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(50)))
         do {
             _ = try await outbox.deliver(file: local, as: "small.txt")
             Issue.record("a read-only account accepted a file")

@@ -114,7 +114,7 @@ import TestSupport
         let outbox = SFTPOutbox(
             endpoint: try SFTPEndpoint(url: server.url + "/pickup"),
             credentials: .identity(server.userKey, knownHosts: server.knownHosts),
-            retry: SFTPRetryPolicy(attempts: 3, initialDelay: .milliseconds(50)))
+            retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(50)))
         do {
             _ = try await outbox.deliver(file: big, as: "big.bin")
             Issue.record("delivered past the server's file size limit")
@@ -139,7 +139,7 @@ import TestSupport
         let outbox = SFTPOutbox(
             endpoint: try SFTPEndpoint(url: server.url),
             credentials: .identity(server.userKey, knownHosts: server.knownHosts),
-            retry: SFTPRetryPolicy(attempts: 2, initialDelay: .milliseconds(50)))
+            retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(50)))
         #expect(try await outbox.deliver(file: first, as: "r.bin") == .delivered)
         #expect(try SHA256Hex.of(server.root + "/r.bin") == SHA256Hex.of(first))
         #expect(try await outbox.deliver(file: second, as: "r.bin") == .delivered)

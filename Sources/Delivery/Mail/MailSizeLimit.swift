@@ -77,10 +77,8 @@ public struct MailSizeLimit: Sendable, Equatable {
     private static func addLinks(_ linked: [MailAttachment], to message: inout MIMEMessage) {
         guard !linked.isEmpty else { return }
         let lines = linked.map { "\($0.filename): \($0.outboxPath ?? "")" }
-        message.text += "\n\nNot attached (too large for mail); the files are in the outbox:\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n"
-        message.html = message.html.map {
-            $0 + "\n<p>Not attached (too large for mail); the files are in the outbox:</p><ul>"
-                + lines.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>\n"
-        }
+        var html = message.html ?? ""
+        NotAttached.append("too large for mail", lines, text: &message.text, html: &html)
+        if message.html != nil { message.html = html }
     }
 }

@@ -104,3 +104,27 @@ extension String {
         String(unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : Character($0) })
     }
 }
+
+/// The block a mail gets for files it names instead of carrying (too large for mail, or no
+/// longer kept): one line per file in the text part, a list in the HTML part (before
+/// `</body>` when there is one). Lines are escaped for HTML here.
+enum NotAttached {
+    static func append(_ reason: String, _ lines: [String], text: inout String, html: inout String) {
+        guard !lines.isEmpty else { return }
+        let intro = "Not attached (\(reason)); the files are in the outbox:"
+        text += "\n\n\(intro)\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n"
+        let block = "<p>\(intro)</p><ul>" + lines.map { "<li>\(HTMLText.escape($0))</li>" }.joined() + "</ul>\n"
+        if let end = html.range(of: "</body>", options: .backwards) {
+            html.insert(contentsOf: block, at: end.lowerBound)
+        } else {
+            html += "\n" + block
+        }
+    }
+}
+
+extension RenderedMail {
+    /// Names files the mail does not carry (see `NotAttached`).
+    public mutating func listNotAttached(_ reason: String, _ lines: [String]) {
+        NotAttached.append(reason, lines, text: &text, html: &html)
+    }
+}

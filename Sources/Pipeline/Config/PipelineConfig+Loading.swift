@@ -2,6 +2,7 @@ import Archive
 import Delivery
 import DICOM
 import Foundation
+import Reports
 import HL7
 import Inference
 import Yams
@@ -177,7 +178,7 @@ struct ConfigReader {
         } else {
             group = .study
         }
-        let render = try m["render"].map { n throws(ConfigError) in try formats(n) } ?? ["json", "csv"]
+        let render = try m["render"].map { n throws(ConfigError) in try formats(n) } ?? [.json, .csv]
         guard let outboxNode = m["outbox"] else { throw fail(root, "outbox", "is required") }
         let workers = try m["workers"].map { n throws(ConfigError) in try integer(n, "workers", in: 1...256) }
             ?? ProcessInfo.processInfo.activeProcessorCount
@@ -207,12 +208,12 @@ struct ConfigReader {
         if let n = m["limits"] { config.pixelLimits = try limits(n) }
         if let n = m["spool_group"] { config.spoolPermissions = try spoolGroup(n) }
         if let n = m["hl7"] {
-            guard render.contains("hl7") else { throw fail(n, "hl7", "has no effect: 'render' does not list hl7") }
+            guard render.contains(.hl7) else { throw fail(n, "hl7", "has no effect: 'render' does not list hl7") }
             config.hl7 = try hl7(n)
         }
         config.mailOutboxes = try mailOutboxes(outboxNode, render: render)
-        if config.infer == nil, let shown = render.first(where: PipelineConfig.findingFormats.contains) {
-            throw fail(m["render"]!, "render", "format '\(shown)' shows a model's findings: add an 'infer' key with the model")
+        if config.infer == nil, let shown = render.first(where: \.showsFindings) {
+            throw fail(m["render"]!, "render", "format '\(shown.rawValue)' shows a model's findings: add an 'infer' key with the model")
         }
         try refuseOverlaps(config, m, root: root)
         return config
@@ -341,16 +342,16 @@ struct ConfigReader {
         return h
     }
 
-    func formats(_ node: Node) throws(ConfigError) -> [String] {
+    func formats(_ node: Node) throws(ConfigError) -> [RenderFormat] {
         let list = try strings(node, "render")
-        for format in list where !PipelineConfig.availableFormats.contains(format) {
-            if PipelineConfig.plannedFormats.contains(format) {
-                throw fail(node, "render", "format '\(format)' is not available in this build yet (available: \(PipelineConfig.availableFormats.joined(separator: ", ")))")
+        let formats = try list.map { name throws(ConfigError) -> RenderFormat in
+            guard let format = RenderFormat(rawValue: name) else {
+                throw fail(node, "render", "unknown format '\(name)' (available: \(PipelineConfig.availableFormats.joined(separator: ", ")))")
             }
-            throw fail(node, "render", "unknown format '\(format)' (available: \(PipelineConfig.availableFormats.joined(separator: ", ")))")
+            return format
         }
-        guard Set(list).count == list.count else { throw fail(node, "render", "lists a format twice") }
-        return list
+        guard Set(formats).count == formats.count else { throw fail(node, "render", "lists a format twice") }
+        return formats
     }
 
     /// `infer: { model: models/demo.onnx, report: 0.5, urgent: 0.7, critical: 0.9 }`: the model

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Reports
 import Yams
 
 extension PipelineConfig {
@@ -65,7 +66,7 @@ enum MailAttach {
     /// Render formats and the per-study file they mean (under `studies/<key>/`).
     static let studyFiles: [String: String] = ["pdf": "report.pdf", "json": "result.json"]
     /// The render format each named entry needs.
-    static let format: [String: String] = ["csv": "csv", "pdf": "pdf", "json": "json", "quarantine": "csv"]
+    static let format: [String: RenderFormat] = ["csv": .csv, "pdf": .pdf, "json": .json, "quarantine": .csv]
 
     /// A file name (has a dot) matches outputs of that name; a format, its files.
     static func batchNames(_ attach: [String], among outputs: [String]) -> [String] {
@@ -92,7 +93,7 @@ extension ConfigReader {
     }
 
     /// The `smtp:` entries of the outbox list (the other entries are read by `outboxes`).
-    func mailOutboxes(_ node: Node, render: [String]) throws(ConfigError) -> [PipelineConfig.MailOutbox] {
+    func mailOutboxes(_ node: Node, render: [RenderFormat]) throws(ConfigError) -> [PipelineConfig.MailOutbox] {
         let items: [Node]
         if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
         var out: [PipelineConfig.MailOutbox] = []
@@ -121,7 +122,7 @@ extension ConfigReader {
                     throw fail(m["attach"], key + ".attach", "'\(entry)' is not one of csv, pdf, json, quarantine or an output file name such as summary.pdf")
                 }
                 guard render.contains(format) else {
-                    throw fail(m["attach"], key + ".attach", "attaching '\(entry)' needs '\(format)' in render")
+                    throw fail(m["attach"], key + ".attach", "attaching '\(entry)' needs '\(format.rawValue)' in render")
                 }
             }
             let allowPHI = try allowsPHIInSubject(m, key)

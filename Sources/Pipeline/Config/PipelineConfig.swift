@@ -4,6 +4,7 @@ import DICOM
 import Foundation
 import HL7
 import Inference
+import Reports
 
 /// A parsed, checked pipeline file. Paths are absolute (resolved against the file's folder).
 public struct PipelineConfig: Sendable {
@@ -67,7 +68,7 @@ public struct PipelineConfig: Sendable {
     public var validate: Validate
     public var group: Grouping
     public var infer: Infer?
-    public var render: [String]
+    public var render: [RenderFormat]
     public var outboxes: [OutboxLocation]
     public var critical: Critical?
     /// `smtp:` outboxes (digests, per-study mails); see PipelineConfig+Mail.swift.
@@ -96,11 +97,6 @@ public struct PipelineConfig: Sendable {
     /// Sluice's own folders in the spool (mail/ is in PipelineConfig+Mail.swift).
     public var spoolDirectories: [String] { [processingDirectory, archiveDirectory, errorDirectory, workDirectory, mailDirectory] }
 
-    /// The render formats this build can produce. The DICOM and image formats show a model's
-    /// findings: without `infer` they write nothing for a study.
-    public static let availableFormats = ["json", "csv", "pdf", "sr", "encapsulated-pdf", "png", "secondary-capture", "hl7", "fhir"]
-    /// Formats that exist only for a model's findings.
-    static let findingFormats: Set = ["sr", "png", "secondary-capture", "hl7", "fhir"]
-    /// Recognised, but their renderers have not landed yet.
-    static let plannedFormats: [String] = []
+    /// The render formats this build can produce (`RenderFormat`, in the pipeline file's words).
+    public static var availableFormats: [String] { RenderFormat.allCases.map(\.rawValue) }
 }

@@ -79,26 +79,12 @@ extension Engine {
                 }
             }
         }
-        if !notKept.isEmpty {
-            let intro = "Not attached (no longer kept: an earlier digest carried them); the files are in the outbox:"
-            mail.text += "\n\n\(intro)\n" + notKept.map { "  " + $0 }.joined(separator: "\n") + "\n"
-            let items = notKept.map { "<li>\(Self.escapeHTML($0))</li>" }.joined()
-            let block = "<p>\(intro)</p><ul>\(items)</ul>\n"
-            if let end = mail.html.range(of: "</body>", options: .backwards) {
-                mail.html.insert(contentsOf: block, at: end.lowerBound)
-            } else {
-                mail.html += block
-            }
-        }
+        mail.listNotAttached("no longer kept: an earlier digest carried them", notKept)
         let seed = "digest|\(config.name)|\(o.id)|\(kind.rawValue)|\(period.start.timeIntervalSince1970)"
         let message = mail.message(from: o.route.from, to: o.route.to, attachments: attachments, date: clock.now(),
                                    timeZone: o.route.timeZone, messageIDSeed: seed, headers: [MailHeader("X-Sluice-Pipeline", config.name)])
         return DigestDraft(outbox: o.id, kind: kind, period: period, messages: try o.route.sizeLimit.apply(to: message),
                            runs: leaves, notKept: notKept)
-    }
-
-    static func escapeHTML(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// The outcome of one digest send.

@@ -8,10 +8,10 @@ public struct StatusReport: Codable, Sendable {
         public var source: String
         /// Where it was taken from (`local:/path`, `sftp://user@host/path`, `recovered`).
         public var inbox: String
-        public var kind: String
+        public var kind: InboxEntry.Kind
         public var claimedAt: String
         public var run: Int
-        public var state: String
+        public var state: BatchState
         public var files: Int
         public var quarantined: Int
         public var studies: Int
@@ -52,7 +52,7 @@ public struct StatusReport: Codable, Sendable {
                 .mapValues(\.count)
             batches.append(Batch(
                 id: b.id, source: b.sourceName, inbox: b.inbox, kind: b.kind, claimedAt: Timestamps.iso8601(b.claimedAt), run: run.run,
-                state: run.state.rawValue, files: run.files, quarantined: run.quarantined, studies: run.studies,
+                state: run.state, files: run.files, quarantined: run.quarantined, studies: run.studies,
                 bytes: run.bytes, outputs: run.outputDirectory, duplicateOf: b.duplicateOf, error: run.error,
                 deliveries: deliveries, attempts: run.state.isFinal ? 0 : run.attempts))
         }
@@ -60,7 +60,7 @@ public struct StatusReport: Codable, Sendable {
         var queued = 0
         // Inboxes that can count without a connection: status never logs in to a server.
         for inbox in engine.inboxes { queued += inbox.waiting() ?? 0 }
-        let counts = Dictionary(grouping: batches, by: \.state).mapValues(\.count)
+        let counts = Dictionary(grouping: batches, by: \.state.rawValue).mapValues(\.count)
         var files: [File]?
         if let batchID, let run = batches.first?.run {
             files = try ledger.files(batchID: batchID, run: run).map {
@@ -74,7 +74,7 @@ public struct StatusReport: Codable, Sendable {
         }
         return StatusReport(
             pipeline: engine.config.name, ledger: ledgerName, batchAttempts: engine.config.batchAttempts, queued: queued,
-            inProgress: batches.filter { !(BatchState(rawValue: $0.state)?.isFinal ?? true) }.count,
+            inProgress: batches.filter { !$0.state.isFinal }.count,
             counts: counts, batches: batches, files: files,
             mail: batchID == nil ? try MailStatus.make(engine) : nil)
     }
@@ -89,7 +89,7 @@ public struct StatusReport: Codable, Sendable {
         if batches.isEmpty { return out + "no batches yet\n" + (mail?.text ?? "") }
         out += "\n" + pad("BATCH", 24) + pad("STATE", 11) + pad("RUN", 4) + pad("FILES", 7) + pad("QUAR", 6) + pad("STUDIES", 8) + "SOURCE\n"
         for b in batches {
-            out += pad(b.id.escapingControlCharacters, 24) + pad(b.state, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
+            out += pad(b.id.escapingControlCharacters, 24) + pad(b.state.rawValue, 11) + pad(String(b.run), 4) + pad(String(b.files), 7)
                 + pad(String(b.quarantined), 6) + pad(String(b.studies), 8) + b.source.escapingControlCharacters
                 + "  (" + b.inbox.escapingControlCharacters + ")\n"
             if let d = b.duplicateOf {
@@ -105,7 +105,7 @@ public struct StatusReport: Codable, Sendable {
                 out += "    dead letter: \(parked) deliver\(parked == 1 ? "y" : "ies") parked after repeated failures; `sluice retry` tries again\n"
             }
             if let pending = b.deliveries["pending"], pending > 0 { out += "    \(pending) deliver\(pending == 1 ? "y" : "ies") waiting to be retried\n" }
-            if let o = b.outputs, b.state == "archived" { out += "    outputs: \(o.escapingControlCharacters)\n" }
+            if let o = b.outputs, b.state == .archived { out += "    outputs: \(o.escapingControlCharacters)\n" }
         }
         if let files {
             out += "\nFILES\n"

@@ -63,7 +63,7 @@ public struct PipelineServices: Sendable {
     /// Records a claimed batch and its first run.
     func register(id: String, sourceName: String, inbox: String, kind: InboxEntry.Kind) throws {
         try ledger.insertBatch(BatchRecord(
-            id: id, pipeline: config.name, sourceName: sourceName, inbox: inbox, kind: kind.rawValue,
+            id: id, pipeline: config.name, sourceName: sourceName, inbox: inbox, kind: kind,
             claimedAt: clock.now(), fingerprint: nil, duplicateOf: nil,
             inputPath: config.processingDirectory + "/" + id + "/" + sourceName))
         _ = try ledger.startRun(batchID: id, supersedes: nil)

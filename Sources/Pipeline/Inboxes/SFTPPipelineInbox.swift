@@ -54,10 +54,10 @@ struct SFTPPipelineInbox: Inbox {
         let record = RemoteClaimRecord(
             batchID: id, inbox: inbox.id, fingerprint: fingerprint, sourcePath: entry.path,
             remotePath: claimFolder.map { $0 + "/" + entry.name } ?? entry.path, claimFolder: claimFolder,
-            kind: entry.kind.rawValue, marked: entry.hasMarker, step: settings.claim == .rename ? .claiming : .claimed)
+            kind: entry.kind, marked: entry.hasMarker, step: settings.claim == .rename ? .claiming : .claimed)
         do {
             let batch = BatchRecord(
-                id: id, pipeline: config.name, sourceName: entry.name, inbox: inbox.id, kind: entry.kind.rawValue,
+                id: id, pipeline: config.name, sourceName: entry.name, inbox: inbox.id, kind: entry.kind,
                 claimedAt: services.clock.now(), fingerprint: nil, duplicateOf: nil,
                 inputPath: config.processingDirectory + "/" + id + "/" + entry.name)
             guard try ledger.insertRemoteBatch(batch, record) else {
@@ -111,7 +111,7 @@ struct SFTPPipelineInbox: Inbox {
     private func download(_ r: RemoteClaimRecord) async -> String? {
         let local = config.processingDirectory + "/" + r.batchID
         let name = (r.remotePath as NSString).lastPathComponent
-        let kind = InboxEntry.Kind(rawValue: r.kind) ?? .file
+        let kind = r.kind
         let entry = InboxEntry(name: name, path: r.remotePath, kind: kind, totalSize: 0, newestModification: services.clock.now(),
                                fileCount: 0, hasPartialFiles: false, hasMarker: r.marked, markerPath: nil)
         do {
@@ -155,9 +155,9 @@ struct SFTPPipelineInbox: Inbox {
                 log.warning("batch \(r.batchID): claim on \(r.inbox) was interrupted; completing it")
                 let name = (r.sourcePath as NSString).lastPathComponent
                 let entry = InboxEntry(
-                    name: name, path: r.sourcePath, kind: InboxEntry.Kind(rawValue: r.kind) ?? .file, totalSize: 0,
+                    name: name, path: r.sourcePath, kind: r.kind, totalSize: 0,
                     newestModification: services.clock.now(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
-                    markerPath: r.kind == InboxEntry.Kind.folder.rawValue ? nil : config.marker.map { r.sourcePath + "." + $0 })
+                    markerPath: r.kind == .folder ? nil : config.marker.map { r.sourcePath + "." + $0 })
                 do {
                     guard try await claimOnServer(r, entry: entry) else { continue }
                 } catch {
@@ -190,7 +190,7 @@ struct SFTPPipelineInbox: Inbox {
                 if let folder = r.claimFolder { log.warning("batch \(batchID): could not be processed; left on \(r.inbox) in \(folder)") }
             } else if let folder = r.claimFolder, settings.after != .leave {
                 let claim = SFTPInbox.Claim(entry: InboxEntry(
-                    name: (r.remotePath as NSString).lastPathComponent, path: r.remotePath, kind: InboxEntry.Kind(rawValue: r.kind) ?? .file,
+                    name: (r.remotePath as NSString).lastPathComponent, path: r.remotePath, kind: r.kind,
                     totalSize: 0, newestModification: services.clock.now(), fileCount: 0, hasPartialFiles: false, hasMarker: r.marked,
                     markerPath: nil), folder: folder)
                 try await inbox.finish(claim, action: settings.after, archive: settings.archiveFolder)

@@ -15,7 +15,8 @@ public enum BatchState: String, Sendable, CaseIterable, Codable {
 
 public enum BatchEvent: Sendable, Equatable {
     case unpacked, validated, grouped, inferred, rendered, published, archived
-    case hold, release, duplicateFound, failed
+    /// A study is still receiving files: the run waits (`held`) and restarts on a later pass.
+    case hold, duplicateFound, failed
     /// A restarted process begins a run again from its input (only before anything was rendered).
     case restart
 }
@@ -34,7 +35,6 @@ public enum BatchLifecycle {
         case (.unpacked, .validated): return .validated
         case (.validated, .grouped): return .grouped
         case (.validated, .hold), (.grouped, .hold): return .held
-        case (.held, .release): return .claimed
         case (.grouped, .inferred): return .inferred
         case (.inferred, .rendered): return .rendered
         case (.rendered, .published): return .published

@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 
 /// A batch as the ledger knows it.
@@ -7,7 +8,7 @@ public struct BatchRecord: Sendable, Equatable {
     /// The name it had in the inbox (a folder, zip or file name).
     public var sourceName: String
     public var inbox: String
-    public var kind: String
+    public var kind: InboxEntry.Kind
     public var claimedAt: Date
     public var fingerprint: String?
     public var duplicateOf: String?

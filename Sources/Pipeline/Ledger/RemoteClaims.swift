@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 
 /// An inbox entry taken from an SFTP server, step by step. Each step is written before the next
@@ -25,13 +26,13 @@ public struct RemoteClaimRecord: Sendable, Equatable {
     public var remotePath: String
     /// `<processing_folder>/<batch-id>` for renames, nil for ledger claims.
     public var claimFolder: String?
-    public var kind: String
+    public var kind: InboxEntry.Kind
     /// The entry carried the completion marker when it was taken.
     public var marked: Bool
     public var step: Step
 
     public init(batchID: String, inbox: String, fingerprint: String?, sourcePath: String, remotePath: String,
-                claimFolder: String?, kind: String, marked: Bool, step: Step) {
+                claimFolder: String?, kind: InboxEntry.Kind, marked: Bool, step: Step) {
         self.batchID = batchID; self.inbox = inbox; self.fingerprint = fingerprint; self.sourcePath = sourcePath
         self.remotePath = remotePath; self.claimFolder = claimFolder; self.kind = kind; self.marked = marked; self.step = step
     }
@@ -51,7 +52,7 @@ extension SQLiteLedger {
             let now = Clock.wall().timeIntervalSince1970
             try db.queryInTransaction(
                 "INSERT INTO batches(id, pipeline, source_name, inbox, kind, claimed_at, fingerprint, duplicate_of, input_path) VALUES (?,?,?,?,?,?,?,?,?)",
-                [.text(b.id), .text(b.pipeline), .text(b.sourceName), .text(b.inbox), .text(b.kind),
+                [.text(b.id), .text(b.pipeline), .text(b.sourceName), .text(b.inbox), .text(b.kind.rawValue),
                  .double(b.claimedAt.timeIntervalSince1970), .null, .null, .optional(b.inputPath)])
             try db.queryInTransaction(
                 "INSERT INTO runs(batch_id, run, state, supersedes, started_at, updated_at) VALUES (?,1,?,NULL,?,?)",
@@ -65,7 +66,7 @@ extension SQLiteLedger {
                   kind, marked, step, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                 """,
                 [.text(b.id), .text(b.pipeline), .text(r.inbox), .optional(r.fingerprint), .text(r.sourcePath),
-                 .text(r.remotePath), .optional(r.claimFolder), .text(r.kind), .int(r.marked ? 1 : 0),
+                 .text(r.remotePath), .optional(r.claimFolder), .text(r.kind.rawValue), .int(r.marked ? 1 : 0),
                  .text(r.step.rawValue), .double(now)])
             return true
         }
@@ -105,7 +106,7 @@ extension SQLiteLedger {
         RemoteClaimRecord(
             batchID: row["batch_id"]?.text ?? "", inbox: row["inbox"]?.text ?? "", fingerprint: row["fingerprint"]?.text,
             sourcePath: row["source_path"]?.text ?? "", remotePath: row["remote_path"]?.text ?? "",
-            claimFolder: row["claim_folder"]?.text, kind: row["kind"]?.text ?? "file",
+            claimFolder: row["claim_folder"]?.text, kind: row["kind"]?.text.flatMap(InboxEntry.Kind.init(rawValue:)) ?? .file,
             marked: (row["marked"]?.int ?? 0) != 0, step: RemoteClaimRecord.Step(rawValue: row["step"]?.text ?? "") ?? .claimed)
     }
 }

@@ -138,7 +138,7 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
     public func insertBatch(_ b: BatchRecord) throws {
         try db.query(
             "INSERT INTO batches(id, pipeline, source_name, inbox, kind, claimed_at, fingerprint, duplicate_of, input_path) VALUES (?,?,?,?,?,?,?,?,?)",
-            [.text(b.id), .text(b.pipeline), .text(b.sourceName), .text(b.inbox), .text(b.kind),
+            [.text(b.id), .text(b.pipeline), .text(b.sourceName), .text(b.inbox), .text(b.kind.rawValue),
              .double(b.claimedAt.timeIntervalSince1970), .optional(b.fingerprint), .optional(b.duplicateOf),
              .optional(b.inputPath)])
     }
@@ -171,7 +171,7 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
         BatchRecord(
             id: row["id"]?.text ?? "", pipeline: row["pipeline"]?.text ?? "",
             sourceName: row["source_name"]?.text ?? "", inbox: row["inbox"]?.text ?? "",
-            kind: row["kind"]?.text ?? "",
+            kind: row["kind"]?.text.flatMap(InboxEntry.Kind.init(rawValue:)) ?? .file,
             claimedAt: Date(timeIntervalSince1970: row["claimed_at"]?.double ?? 0),
             fingerprint: row["fingerprint"]?.text, duplicateOf: row["duplicate_of"]?.text,
             inputPath: row["input_path"]?.text)

@@ -24,7 +24,7 @@ public struct RenderStage: Stage {
 
     /// The renderers for a pipeline's `render:` list, in that order.
     /// `findingSites`: the model descriptor's per-label Finding Site, for the SR.
-    public static func renderers(for formats: [String], hl7: PipelineConfig.HL7 = .init(),
+    public static func renderers(for formats: [RenderFormat], hl7: PipelineConfig.HL7 = .init(),
                                  findingSites: [String: CodedConcept] = [:]) -> [any Renderer] {
         let pdf = PDFRenderer(), png = KeyImageRenderer()
         var sr = SRRenderer.Options()
@@ -33,23 +33,22 @@ public struct RenderStage: Stage {
         oru.sendingFacility = hl7.sendingFacility
         oru.receivingApplication = hl7.receivingApplication
         oru.receivingFacility = hl7.receivingFacility
-        return formats.compactMap { f -> (any Renderer)? in
+        return formats.map { f -> any Renderer in
             switch f {
-            case "json": JSONRenderer()
-            case "csv": CSVRenderer()
-            case "pdf": pdf
-            case "png": png
-            case "sr": SRRenderer(options: sr)
-            case "encapsulated-pdf": EncapsulatedPDFRenderer(pdfRenderer: pdf)
-            case "secondary-capture":
+            case .json: JSONRenderer()
+            case .csv: CSVRenderer()
+            case .pdf: pdf
+            case .png: png
+            case .sr: SRRenderer(options: sr)
+            case .encapsulatedPDF: EncapsulatedPDFRenderer(pdfRenderer: pdf)
+            case .secondaryCapture:
                 SecondaryCaptureRenderer { study, _ in
                     guard let key = study.keyImage,
                           let shown = study.source?.instances.first(where: { $0.sopInstanceUID == key.sopInstanceUID }) else { return nil }
                     return (try png.rgbImage(key), shown)
                 }
-            case "hl7": HL7ORURenderer(options: oru, embeddingPDFFrom: hl7.embedPDF ? pdf : nil)
-            case "fhir": FHIRRenderer()
-            default: nil
+            case .hl7: HL7ORURenderer(options: oru, embeddingPDFFrom: hl7.embedPDF ? pdf : nil)
+            case .fhir: FHIRRenderer()
             }
         }
     }
@@ -57,13 +56,13 @@ public struct RenderStage: Stage {
     /// Renderers that write DICOM need the source's Patient/Study attributes and references;
     /// the ORU takes the patient's birth date and sex from them.
     static func needsSource(_ renderers: [any Renderer]) -> Bool {
-        renderers.contains { $0.format.hasPrefix("dicom-") || $0.format == "hl7" }
+        renderers.contains { $0.format.writesDICOM || $0.format == .hl7 }
     }
 
     /// Renderers that draw the key image (the DICOM PDF and an ORU with the PDF draw it through
     /// their PDF renderer).
     static func needsKeyImage(_ renderers: [any Renderer]) -> Bool {
-        renderers.contains { ["png", "pdf", "dicom-pdf", "dicom-sc"].contains($0.format) || ($0 as? HL7ORURenderer)?.pdfRenderer != nil }
+        renderers.contains { $0.format.drawsKeyImage || ($0 as? HL7ORURenderer)?.pdfRenderer != nil }
     }
 
     public func run(_ batch: InferredBatch, context: BatchContext) async throws -> RenderedBatch {
@@ -172,8 +171,4 @@ extension OrderSummary {
             accessionNumber: o.accessionNumbers.first, placerOrderNumber: o.placerOrderNumber,
             studyInstanceUID: o.studyInstanceUID, linkedBy: linkedBy, fillerOrderNumber: o.fillerOrderNumber)
     }
-}
-
-public enum SluiceVersion {
-    public static let current = "0.1.0"
 }

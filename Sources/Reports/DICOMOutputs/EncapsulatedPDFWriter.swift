@@ -73,7 +73,7 @@ public struct EncapsulatedPDFWriter: Sendable {
 /// Wraps a PDF renderer: whatever `.pdf` it writes for a study is encapsulated as DICOM. Pure
 /// when the PDF renderer is. Studies the PDF renderer writes no PDF for get none.
 public struct EncapsulatedPDFRenderer: Renderer {
-    public let format = "dicom-pdf"
+    public let format = RenderFormat.encapsulatedPDF
     public let pdfRenderer: any Renderer
     public let writer: EncapsulatedPDFWriter
 

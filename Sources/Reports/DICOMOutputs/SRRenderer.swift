@@ -5,7 +5,7 @@ import Foundation
 /// TID 1500 Measurement Report tree (IHE AI Results). Pure: the same report and source give
 /// the same bytes. A study no model ran on gets no SR.
 public struct SRRenderer: Renderer {
-    public let format = "dicom-sr"
+    public let format = RenderFormat.sr
     public static let fileName = "report-sr.dcm"
     public static let sopClassUID = "1.2.840.10008.5.1.4.1.1.88.34"
 

@@ -103,7 +103,7 @@ public struct SecondaryCaptureWriter: Sendable {
 /// source instance they show, or nil when the study has no key image.
 public struct SecondaryCaptureRenderer: Renderer {
     public typealias KeyImageSource = @Sendable (StudyReport, BatchReport) throws -> (RGBImage, ReferencedInstance)?
-    public let format = "dicom-sc"
+    public let format = RenderFormat.secondaryCapture
     public let keyImage: KeyImageSource
     public let writer: SecondaryCaptureWriter
 

@@ -1,6 +1,7 @@
-/// Bounded retries with exponential backoff: attempt n waits `initialDelay * multiplier^(n-1)`,
-/// capped at `maxDelay`. Bounded so a refusing server never blocks the queue (Mirth #4144);
-/// the engine retries a failed mail again on a later poll.
+/// Bounded retries with exponential backoff, for mail sends and SFTP reconnects alike: attempt n
+/// waits `initialDelay * multiplier^(n-1)`, capped at `maxDelay`. Bounded so a refusing server
+/// never blocks the queue (Mirth #4144): the engine tries a failed delivery again on a later
+/// pass and records the attempts in the ledger, so this only has to ride out short outages.
 public struct RetryPolicy: Sendable, Equatable {
     public var maxAttempts: Int
     public var initialDelay: Duration
@@ -14,6 +15,9 @@ public struct RetryPolicy: Sendable, Equatable {
         self.multiplier = multiplier
         self.maxDelay = maxDelay
     }
+
+    /// SFTP's defaults: five connection attempts, waits doubling from 1 s to 30 s.
+    public static let sftp = RetryPolicy(maxAttempts: 5, initialDelay: .seconds(1), maxDelay: .seconds(30))
 
     /// The wait after failed attempt `attempt` (1-based).
     public func delay(afterAttempt attempt: Int) -> Duration {
