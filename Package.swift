@@ -68,6 +68,8 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        // In-memory adapters (a delivery target) for engine tests of policy.
+        .target(name: "Fakes", dependencies: ["Pipeline", "Delivery"], path: "Tests/Fakes", swiftSettings: strict),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: strict),
         .testTarget(
@@ -83,6 +85,6 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Delivery", "Reports", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SFTPTests", dependencies: ["Delivery", "Pipeline", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "Checksum", "Inference", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Samples", "Reports", "Archive", "Delivery", "DICOM", "Checksum", "Inference", "TestSupport", "Fakes"], swiftSettings: strict),
     ]
 )

@@ -7,17 +7,17 @@ extension Engine {
     /// last alert, then each is marked alerted — so a parked delivery is alerted once, however
     /// many passes see it, and again only if `sluice retry` fails and it is parked anew. A mail
     /// that cannot be sent is tried again on later passes, backing off up to 30 minutes.
-    /// Returns this pass's errors.
-    public func alertDeadLetters() async -> [String] {
-        guard let alerts = config.alerts else { return [] }
+    /// Returns this pass's error, if any.
+    public func alertDeadLetters() async -> PassError? {
+        guard let alerts = config.alerts else { return nil }
         let now = clock.now()
-        guard alertBackoff.mayTry(at: now) else { return [] }
+        guard alertBackoff.mayTry(at: now) else { return nil }
         let letters: [DeadLetter]
         do { letters = try ledger.unalertedDeadLetters(pipeline: config.name) } catch {
             log.error("dead-letter alert: cannot read the ledger: \(error)")
-            return ["dead-letter alert: \(error)"]
+            return PassError(.mail(alerts.route.id), "dead-letter alert: \(error)", cause: error)
         }
-        guard !letters.isEmpty else { return [] }
+        guard !letters.isEmpty else { return nil }
         let route = alerts.route
         let items = letters.map { l in
             let owner = switch l.kind {
@@ -40,11 +40,11 @@ extension Engine {
             try ledger.markAlerted(pipeline: config.name, letters, at: now)
             alertBackoff.succeeded()
             log.warning("\(letters.count) dead letter\(letters.count == 1 ? "" : "s") alerted to \(route.to.count) recipient\(route.to.count == 1 ? "" : "s") (alerts: \(route.id))")
-            return []
+            return nil
         } catch {
             let wait = alertBackoff.failed(at: now)
             log.error("dead-letter alert to \(route.id): \(error); tried again in \(Int(wait / 60)) min or on the next run")
-            return ["dead-letter alert: \(error)"]
+            return PassError(.mail(route.id), "dead-letter alert: \(error)", cause: error)
         }
     }
 }

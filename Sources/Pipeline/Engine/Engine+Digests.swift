@@ -126,8 +126,8 @@ extension Engine {
     /// Run at the end of every pass (so on every poll of the daemon): sends each digest that is
     /// due, or the one waiting to be retried, covering everything rendered since the last one.
     /// Returns the problems for the pass result.
-    public func deliverDueDigests() async -> [String] {
-        var errors: [String] = []
+    public func deliverDueDigests() async -> [PassError] {
+        var errors: [PassError] = []
         for o in config.digestOutboxes {
             guard let schedule = o.digest else { continue }
             do {
@@ -142,12 +142,12 @@ extension Engine {
                         if open?.state == .failed { break }  // parked: waits for `sluice retry`
                         guard let period = open?.period ?? schedule.duePeriod(lastPeriodEnd: end, now: now) else { break }
                         let outcome = await sendDigest(o, period: period, kind: .scheduled, previousAttempts: open?.attempts ?? 0)
-                        if let error = outcome.error { errors.append(error); break }
+                        if let error = outcome.error { errors.append(PassError(.mail(o.id), error)); break }
                     }
                 }
                 if sent == nil { log.debug("digest to \(o.id): another worker is sending it") }
             } catch {
-                errors.append("digest to \(o.id): \(error)")
+                errors.append(PassError(.mail(o.id), "digest to \(o.id): \(error)", cause: error))
                 log.error("digest to \(o.id): \(error)")
             }
         }
@@ -207,7 +207,7 @@ extension Engine {
     }
 
     /// Parked digests back in the queue and the due ones sent, for `sluice retry`.
-    public func retryDigests() async throws -> (reset: Int, errors: [String]) {
+    public func retryDigests() async throws -> (reset: Int, errors: [PassError]) {
         let reset = try ledger.resetFailedDigests(pipeline: config.name)
         guard reset > 0 else { return (0, []) }
         log.info("\(reset) parked digest\(reset == 1 ? "" : "s") back in the queue")

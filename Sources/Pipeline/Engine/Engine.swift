@@ -53,8 +53,27 @@ public final class Engine: Sendable {
     public struct PassResult: Sendable {
         public var finished: [String: BatchState] = [:]
         public var waiting = 0
-        public var errors: [String] = []
+        public var errors: [PassError] = []
         public var quarantined = 0
+    }
+
+    /// Something a pass could not do: where (an inbox, a batch, a mail route), what, and the
+    /// error that caused it. `description` is what the log and the CLI show (no patient data).
+    public struct PassError: Error, Sendable, CustomStringConvertible {
+        public enum Scope: Sendable, Equatable {
+            case inbox(String), batch(String), mail(String)
+        }
+        public let scope: Scope
+        public let message: String
+        public let cause: (any Error)?
+
+        public init(_ scope: Scope, _ message: String, cause: (any Error)? = nil) {
+            self.scope = scope
+            self.message = message
+            self.cause = cause
+        }
+
+        public var description: String { message }
     }
 
     // MARK: Passes
@@ -66,7 +85,7 @@ public final class Engine: Sendable {
         var result = PassResult()
         for refused in config.applySpoolPermissions() { log.warning("spool: cannot set permissions: \(refused)") }
         let orphans = adoptOrphans()
-        for inbox in inboxes where !stop.isSet { result.errors += await inbox.resume(stop: stop) }
+        for inbox in inboxes where !stop.isSet { result.errors += await inbox.resume(stop: stop).map { PassError(.inbox(inbox.id), $0) } }
         // A batch whose last attempts ended without an outcome (a crash, a timeout, an error)
         // goes after the new entries, so one that keeps failing holds nothing up.
         let unfinished = unfinishedBatches()
@@ -76,7 +95,7 @@ public final class Engine: Sendable {
         for inbox in inboxes where !stop.isSet {
             let entries: [InboxEntry]
             do { entries = try await inbox.list() } catch {
-                result.errors.append("\(inbox.id): cannot list: \(error)")
+                result.errors.append(PassError(.inbox(inbox.id), "\(inbox.id): cannot list: \(error)", cause: error))
                 log.error("\(inbox.id): cannot list the inbox: \(error)")
                 continue
             }
@@ -93,10 +112,10 @@ public final class Engine: Sendable {
                     switch try await inbox.claim(entry, as: id) {
                     case .claimed: break
                     case .taken: continue
-                    case .later(let why): result.errors.append(why); continue
+                    case .later(let why): result.errors.append(PassError(.batch(id), why)); continue
                     }
                 } catch {
-                    result.errors.append("\(inbox.id): cannot claim an entry: \(error)")
+                    result.errors.append(PassError(.inbox(inbox.id), "\(inbox.id): cannot claim an entry: \(error)", cause: error))
                     log.error("\(inbox.id): cannot claim an entry: \(error)")
                     continue
                 }
@@ -107,7 +126,7 @@ public final class Engine: Sendable {
             await drive(batchID: id, into: &result)
         }
         if !stop.isSet { result.errors += await deliverDueDigests() }
-        if !stop.isSet { result.errors += await alertDeadLetters() }
+        if !stop.isSet, let error = await alertDeadLetters() { result.errors.append(error) }
         return result
     }
 
@@ -170,15 +189,15 @@ public final class Engine: Sendable {
             result.finished[batchID] = state
             if state.isFinal, let source = try ledger.batch(batchID)?.inbox, let inbox = inboxes.first(where: { $0.id == source }),
                let error = await inbox.finish(batchID: batchID, state: state) {
-                result.errors.append(error)
+                result.errors.append(PassError(.batch(batchID), error))
             }
-            if state == .failed { result.errors.append("batch \(batchID) failed") }
+            if state == .failed { result.errors.append(PassError(.batch(batchID), "batch \(batchID) failed")) }
             if let run = try ledger.latestRun(batchID: batchID) {
                 result.quarantined += run.quarantined
-                if state == .rendered, let error = run.error { result.errors.append(error) }
+                if state == .rendered, let error = run.error { result.errors.append(PassError(.batch(batchID), error)) }
             }
         } catch {
-            result.errors.append("batch \(batchID): \(error)")
+            result.errors.append(PassError(.batch(batchID), "batch \(batchID): \(error)", cause: error))
             log.error("batch \(batchID): \(error)")
             if let run = try? ledger.latestRun(batchID: batchID), !run.state.isFinal {
                 try? ledger.recordError(batchID: batchID, run: run.run, "\(error)")

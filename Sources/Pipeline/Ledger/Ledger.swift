@@ -79,8 +79,14 @@ public struct DeliveryRecord: Sendable, Equatable {
 }
 
 /// Persistent record of every batch, run, file, output and delivery. Every step is written
-/// before the next starts, so a killed process resumes exactly where it stopped.
-public protocol Ledger: Sendable {
+/// before the next starts, so a killed process resumes exactly where it stopped. Split by role,
+/// so that a part of Sluice states which records it uses, and so that a second database (the
+/// PostgreSQL ledger of several workers) implements the roles one by one against the same
+/// conformance tests.
+public typealias Ledger = BatchLedger & DeliveryLedger & MailLedger & DeadLetterLedger & RemoteClaimLedger
+
+/// Batches and their runs: claims, the lifecycle, leases, attempts, and what each stage found.
+public protocol BatchLedger: Sendable {
     func insertBatch(_ batch: BatchRecord) throws
     func batch(_ id: String) throws -> BatchRecord?
     func batches(pipeline: String) throws -> [BatchRecord]
@@ -112,15 +118,20 @@ public protocol Ledger: Sendable {
     func studies(batchID: String, run: Int) throws -> [StudyRecord]
     func replaceOutputs(batchID: String, run: Int, _ outputs: [OutputRecord]) throws
     func outputs(batchID: String, run: Int) throws -> [OutputRecord]
+}
 
+/// Each delivery of a run's outputs (files, alert and study mails), with its attempts.
+public protocol DeliveryLedger: Sendable {
     func delivery(batchID: String, run: Int, outbox: String, name: String) throws -> DeliveryRecord?
     func recordDelivery(batchID: String, run: Int, _ delivery: DeliveryRecord) throws
     func deliveries(batchID: String, run: Int) throws -> [DeliveryRecord]
     /// Parked (failed) deliveries back to pending with a fresh attempt count; returns how many.
     func resetFailedDeliveries(batchID: String, run: Int) throws -> Int
+}
 
-    // Mail (records in MailRecords.swift). Per-run mails (alerts, study mails) are deliveries
-    // like any other; digests span runs, so they keep their own state.
+/// Mail (records in MailRecords.swift). Per-run mails (alerts, study mails) are deliveries
+/// like any other; digests span runs, so they keep their own state, as do the alerts sent.
+public protocol MailLedger: Sendable {
     func recordMailRun(pipeline: String, _ run: MailRunRecord) throws
     func mailRun(batchID: String, run: Int) throws -> MailRunRecord?
     /// Runs rendered in `[from, to)`, oldest first.
@@ -147,13 +158,17 @@ public protocol Ledger: Sendable {
     /// Records a sent alert; a second record for the same key is ignored.
     func recordCriticalAlert(pipeline: String, _ alert: CriticalAlertRecord) throws
     func criticalAlerts(pipeline: String) throws -> [CriticalAlertRecord]
+}
 
-    // Dead letters (DeadLetters.swift): parked deliveries and digests, alerted once each.
+/// Dead letters (DeadLetters.swift): parked deliveries and digests and failed batches, alerted once each.
+public protocol DeadLetterLedger: Sendable {
     /// Parked deliveries of this pipeline's batches and parked digests not yet alerted, oldest first.
     func unalertedDeadLetters(pipeline: String) throws -> [DeadLetter]
     func markAlerted(pipeline: String, _ letters: [DeadLetter], at: Date) throws
+}
 
-    // SFTP inboxes (RemoteClaims.swift): each batch taken from a server, step by step.
+/// SFTP inboxes (RemoteClaims.swift): each batch taken from a server, step by step.
+public protocol RemoteClaimLedger: Sendable {
     /// Batch, first run and claim in one transaction; false when the fingerprint is taken.
     func insertRemoteBatch(_ batch: BatchRecord, _ claim: RemoteClaimRecord) throws -> Bool
     func remoteClaim(batchID: String) throws -> RemoteClaimRecord?
@@ -163,7 +178,7 @@ public protocol Ledger: Sendable {
     func abandonRemoteClaim(batchID: String) throws
 }
 
-extension Ledger {
+extension BatchLedger {
     /// The newest run of a batch.
     public func latestRun(batchID: String) throws -> RunRecord? { try runs(batchID: batchID).last }
 }
