@@ -59,6 +59,7 @@ let package = Package(
                 "CSQLite",
                 .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strict
         ),
         .executableTarget(
