@@ -21,20 +21,8 @@ import TestSupport
                            "179769313486231570000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"]
     static let photometric = ["MONOCHROME1", "MONOCHROME2", "RGB", "PALETTE COLOR", "YBR_FULL", "YBR_FULL_422", "", "X"]
 
-    /// A deterministic generator (SplitMix64), so a failing seed reproduces.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-        mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    }
+    /// TestSupport's SplitMix64 (a failing seed reproduces), with the draws the generator needs.
+    typealias Random = SeededRandom
 
     /// One header: the pixel module and the geometry, each value extreme with some chance, some
     /// written with a VR that lets them exceed their type; pixel data of a plausible or absurd size.
@@ -105,7 +93,7 @@ import TestSupport
         let dir = try TemporaryDirectory("extreme-headers")
         defer { dir.remove() }
         let model = try ImageModel(path: NotAnalysedPipelineTests.repoRoot + "/models/demo.onnx")
-        var r = Random(state: seed)
+        var r = Random(seed: seed)
         var quarantined = 0, instances: [InstanceInfo] = []
         for i in 0..<cases {
             let (ds, syntax) = header(&r, index: i, series: r.below(3))
@@ -160,7 +148,7 @@ import TestSupport
             return ValidateStage.parse(BatchFile(relativePath: "f.dcm", absolutePath: path, size: nil, modified: nil, sha256: ""),
                                        rules: .init()).0
         }
-        var r = Random(state: 1)
+        var r = Random(seed: 1)
         var (ds, _) = Self.header(&r, index: 1, series: 0)
         for tag in [DICOM.Tag.rows, .columns, .samplesPerPixel, .bitsAllocated] { ds.set(tag, .US, ints: [65535]) }
         ds.set(.pixelData, .OW, bytes: [UInt8](repeating: 0, count: 8192))
@@ -198,4 +186,10 @@ enum InstanceInfoFixture {
                      instanceNumber: instanceNumber, rows: 8, columns: 8, frames: 1, framesInPixelData: 1,
                      imagePosition: [], imageOrientation: [], modified: Date())
     }
+}
+
+extension SeededRandom {
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 }
