@@ -1,6 +1,6 @@
 import Checksum
 import CZip
-import Foundation
+public import Foundation
 
 /// Zip batches through libzip: unpacked entry by entry in 256 KiB chunks, never whole in memory.
 public enum ZipArchive {
@@ -18,11 +18,12 @@ public enum ZipArchive {
     /// `hash`: also take each entry's SHA-256 from the bytes as they are written (a batch's
     /// fingerprint needs it; reading every file back would be one more pass over them). Files
     /// are created with `fileMode`, folders with `folderMode` (exactly, whatever the umask): the
-    /// entries are patient data.
+    /// entries are patient data. (Modes as UInt32, Linux's mode_t: so libzip's C module stays
+    /// an internal import of this target.)
     @discardableResult
     public static func extract(_ path: String, into directory: String, limits: ZipLimits = .init(),
                                workers: Int = ProcessInfo.processInfo.activeProcessorCount, hash: Bool = false,
-                               fileMode: mode_t = 0o600, folderMode: mode_t = 0o700) throws -> [Entry] {
+                               fileMode: UInt32 = 0o600, folderMode: UInt32 = 0o700) throws -> [Entry] {
         let name = (path as NSString).lastPathComponent
         var info = stat()
         guard stat(path, &info) == 0 else { throw ZipError(.cannotOpen(String(cString: strerror(errno))), archive: name) }

@@ -1,5 +1,5 @@
 import CCrypto
-import Foundation
+public import Foundation
 
 /// Streaming SHA-256 over OpenSSL's EVP interface (uses SHA-NI/AVX2 where the CPU has them).
 public struct SHA256: ~Copyable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Durable file operations shared by outboxes and the engine.
 public enum FileIO {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// File names as the file system holds them: bytes. Nearly all are UTF-8; one that is not (a
 /// Latin-1 name from a Windows tool) is shown, recorded and processed by an escaped form that

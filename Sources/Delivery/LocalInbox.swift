@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One top-level entry of an inbox as seen by one poll: a folder, a zip or a loose file.
 public struct InboxEntry: Sendable, Equatable {

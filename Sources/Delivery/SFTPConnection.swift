@@ -1,6 +1,6 @@
-import CLibSSH
+public import CLibSSH
 import Checksum
-import Foundation
+public import Foundation
 
 /// One logged-in SFTP session. libssh blocks and a session must stay on one thread, so every
 /// call runs on the connection's own serial queue, never on Swift's cooperative pool; the async

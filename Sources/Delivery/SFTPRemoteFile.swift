@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One remote directory entry as the server reports it. SFTP v3 carries whole-second mtimes,
 /// which is why readiness checks add a second of slack.

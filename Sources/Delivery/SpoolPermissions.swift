@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How Sluice creates its own files and folders in the spool and the ledger: owner-only by
 /// default, since they hold patient data (inputs, unpacked studies, reports, the ledger's

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a node's kernel needs besides its inputs.
 struct RunContext {

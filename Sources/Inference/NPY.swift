@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// NumPy's `.npy` format (version 1–3, little-endian, C order): how `sluice infer --tensor`
 /// takes raw tensors and how parity tests hand tensors between Python and Swift.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SwiftProtobuf
 
 /// A loaded ONNX model: the graph checked against the operators Sluice executes, initializers

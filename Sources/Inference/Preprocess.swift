@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 import Kernels
 
 /// One image ready for a model: `channels × height × width` normalized values, plus what is

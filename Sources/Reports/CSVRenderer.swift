@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `findings.csv` (one row per study, for EDC import), `quarantine.csv`, and
 /// `findings.dictionary.csv` describing each column. RFC 4180: CRLF, quotes doubled, UTF-8;

@@ -1,6 +1,6 @@
 import Checksum
 import Foundation
-import HL7
+public import HL7
 
 /// `studies/<key>/oru.hl7`: the study's findings as one ORU^R01 v2.5.1 message for the RIS
 /// (REFERENCE.md "HL7 v2.5.1 ORU^R01 for AI results"). It names the patient, as the SR does.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `studies/<key>/result.json` per study and `findings.json` per batch (schema: schemas/).
 public struct JSONRenderer: Renderer {

@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 import Kernels
 
 /// The image a study's PNG and PDF show: already windowed to 8-bit gray, so renderers stay

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Kernels
 
 /// `studies/<key>/key-image.png`: the windowed key image scaled into a box (aspect kept), the

@@ -1,5 +1,5 @@
 import CPNG
-import Foundation
+public import Foundation
 
 /// PNG encoding over libpng into memory. Deterministic: fixed zlib level and filters, and
 /// no tIME or text chunks, so the same pixels always give the same bytes.

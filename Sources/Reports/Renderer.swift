@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One output file produced by a renderer, relative to the batch output folder.
 public struct RenderedFile: Sendable, Equatable {

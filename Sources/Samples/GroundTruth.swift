@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `ground-truth.json`: what a correct pipeline run over the samples must find. Public and
 /// Codable so pipeline and inference tests (and the demo model's training script) read it.

@@ -1,6 +1,6 @@
-import Delivery
+public import Delivery
 import Foundation
-import Pipeline
+public import Pipeline
 
 /// A delivery target in memory: what the engine's publish step does, seen without a folder,
 /// a server or a mail relay. It records every delivery that arrived, in order, and fails the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Everything under `roots` (each root included; missing roots skipped), walked without following
 /// links, whose permissions are not exactly `files` for regular files and `folders` for folders,

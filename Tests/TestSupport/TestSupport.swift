@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A fresh folder under the system temp dir, removed when `remove()` is called.
 public struct TemporaryDirectory: Sendable {

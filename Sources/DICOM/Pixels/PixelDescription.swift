@@ -1,4 +1,4 @@
-import Kernels
+public import Kernels
 
 /// Everything the Image Pixel, Modality LUT, VOI LUT and Palette Color LUT modules say about
 /// how to turn Pixel Data bytes into values — plain values, so decoding needs no data set.

@@ -1,6 +1,6 @@
 import Checksum
-import Foundation
-import Reports
+public import Foundation
+public import Reports
 
 /// The immediate mail for one Critical finding, sent to the on-call list at once rather than in
 /// the next digest. The default subject names the pipeline and the study key only (a hash,

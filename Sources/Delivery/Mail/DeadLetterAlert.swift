@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The operations mail for deliveries (and digests) parked as dead letters, and for batches
 /// moved to error/: one mail listing everything since the last alert, so an SFTP server that

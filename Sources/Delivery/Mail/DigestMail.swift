@@ -1,5 +1,5 @@
-import Foundation
-import Reports
+public import Foundation
+public import Reports
 
 /// The scheduled digest: every batch processed in a period, a table of studies by urgency,
 /// counts and quarantined files. The subject carries counts only, never patient data; the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension DigestSchedule {
     /// The digest due at `now`, given the end of the last digest the ledger recorded as sent:

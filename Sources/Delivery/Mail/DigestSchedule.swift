@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A 5-field cron schedule (`minute hour day-of-month month day-of-week`) in a time zone, e.g.
 /// `"0 6 * * *"` in `Europe/Berlin`. Fields take `*`, numbers, ranges `a-b`, lists `a,b`, steps

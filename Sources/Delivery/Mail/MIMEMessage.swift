@@ -1,5 +1,5 @@
 import Checksum
-import Foundation
+public import Foundation
 
 /// One e-mail: a text body, an optional HTML alternative and attachments, rendered as
 /// multipart/mixed ⊃ multipart/alternative. Rendering is a pure function of the fields, so a

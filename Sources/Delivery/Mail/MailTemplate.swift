@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Subject, text and HTML with `{{placeholders}}`, configurable per pipeline. Values filled
 /// into the HTML are escaped, except placeholders named `…_html` (fragments we build escaped).

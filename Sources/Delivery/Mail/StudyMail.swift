@@ -1,5 +1,5 @@
-import Foundation
-import Reports
+public import Foundation
+public import Reports
 
 /// A per-study result mail, for receivers who want each study's reports as they are made
 /// rather than in the digest. Same subject rule: no patient data by default.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An HL7 DTM/TS value: `YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]`, keeping the
 /// precision that was sent (a birth date `19700101` is a day, not midnight).

@@ -1,5 +1,5 @@
-import Delivery
-import Foundation
+public import Delivery
+public import Foundation
 import Reports
 import Yams
 

@@ -1,4 +1,4 @@
-import Delivery
+public import Delivery
 import Foundation
 import Yams
 

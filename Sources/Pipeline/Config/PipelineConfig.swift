@@ -1,10 +1,10 @@
-import Archive
-import Delivery
-import DICOM
+public import Archive
+public import Delivery
+public import DICOM
 import Foundation
-import HL7
-import Inference
-import Reports
+public import HL7
+public import Inference
+public import Reports
 
 /// A parsed, checked pipeline file. Paths are absolute (resolved against the file's folder).
 public struct PipelineConfig: Sendable {

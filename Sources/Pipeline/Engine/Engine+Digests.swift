@@ -1,5 +1,5 @@
-import Delivery
-import Foundation
+public import Delivery
+public import Foundation
 import Reports
 
 /// Digests in the engine. Alerts and study mails belong to one run and are delivery targets

@@ -1,7 +1,7 @@
 import Checksum
 import Delivery
 import Foundation
-import Reports
+public import Reports
 
 /// Drives batches through the stages, recording every step in the ledger before the next, so a
 /// killed process resumes where it stopped and never delivers an output twice.

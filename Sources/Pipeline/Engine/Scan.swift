@@ -1,6 +1,6 @@
 import Archive
-import Foundation
-import Reports
+public import Foundation
+public import Reports
 
 /// `sluice scan`: what is in a drop — patients, studies, series, instances, HL7 messages and
 /// problems — using the same unpack/validate/group stages as a run, without a ledger or outputs.

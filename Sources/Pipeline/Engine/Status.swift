@@ -1,4 +1,4 @@
-import Delivery
+public import Delivery
 import Foundation
 
 /// What `sluice status` reports, read from the ledger (and the inbox for queue depth).

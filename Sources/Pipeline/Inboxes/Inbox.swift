@@ -1,4 +1,4 @@
-import Delivery
+public import Delivery
 import Foundation
 
 /// Where a pipeline's batches come from: a local folder, an SFTP server, and (next) a DICOM

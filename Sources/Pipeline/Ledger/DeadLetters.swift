@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A delivery or digest parked after `delivery_attempts` failures (it waits for `sluice
 /// retry`), or a batch moved to error/ (it cannot be read, or its processing kept killing the

@@ -1,5 +1,5 @@
-import Delivery
-import Foundation
+public import Delivery
+public import Foundation
 
 /// A batch as the ledger knows it.
 public struct BatchRecord: Sendable, Equatable {

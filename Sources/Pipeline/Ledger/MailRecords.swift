@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A rendered run as the mails see it: when it was rendered and its report (JSON of a
 /// `BatchReport` reduced by `MailSnapshot`).

@@ -1,4 +1,4 @@
-import Delivery
+public import Delivery
 import Foundation
 
 /// An inbox entry taken from an SFTP server, step by step. Each step is written before the next

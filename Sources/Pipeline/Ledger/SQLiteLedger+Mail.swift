@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension SQLiteLedger {
     private var now: Double { Clock.wall().timeIntervalSince1970 }

@@ -1,5 +1,5 @@
-import Delivery
-import Foundation
+public import Delivery
+public import Foundation
 
 /// The embedded ledger: one SQLite file in WAL mode, schema versioned by `PRAGMA user_version`.
 public final class SQLiteLedger: Ledger, @unchecked Sendable {

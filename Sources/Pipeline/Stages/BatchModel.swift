@@ -1,5 +1,5 @@
-import Foundation
-import Reports
+public import Foundation
+public import Reports
 
 /// A file of the batch after unpacking.
 public struct BatchFile: Sendable, Equatable {

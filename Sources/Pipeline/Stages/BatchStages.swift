@@ -2,7 +2,7 @@ import Archive
 import Delivery
 import DICOM
 import Foundation
-import Reports
+public import Reports
 
 /// The stages of a batch, in the order the engine runs them:
 ///

@@ -1,7 +1,7 @@
-import DICOM
+public import DICOM
 import Foundation
-import Inference
-import Reports
+public import Inference
+public import Reports
 
 /// The infer stage with a model: every frame of every image of a study through the model (in
 /// batches, preprocessing in parallel), per label the highest probability over the study, tiers

@@ -1,8 +1,8 @@
 import Checksum
-import Delivery
-import DICOM
+public import Delivery
+public import DICOM
 import Foundation
-import Reports
+public import Reports
 
 /// Runs the configured renderers into the run's staging folder and writes `manifest.json` last.
 public struct RenderStage: Stage {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One step of a batch. Stages are typed (each consumes the previous one's output), pure apart
 /// from files under the batch's work folder, and re-runnable: the engine records each finished

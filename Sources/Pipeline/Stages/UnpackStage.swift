@@ -1,6 +1,6 @@
-import Archive
+public import Archive
 import Checksum
-import Delivery
+public import Delivery
 import Foundation
 import Kernels
 

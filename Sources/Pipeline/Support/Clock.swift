@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The engine's time: the wall clock, or a fixed instant from `SLUICE_CLOCK` (ISO 8601) so golden
 /// tests get identical bytes run after run. What is compared with other processes' times —

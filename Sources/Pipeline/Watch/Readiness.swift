@@ -1,5 +1,5 @@
-import Delivery
-import Foundation
+public import Delivery
+public import Foundation
 
 /// Decides when an inbox entry has fully arrived. Pure: the watcher feeds it observations.
 ///

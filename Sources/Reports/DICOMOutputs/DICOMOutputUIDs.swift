@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 
 /// Result UIDs, derived (never random) from the study, the model and its version: a rerun of
 /// the same input with the same model reproduces them, so receivers replace rather than

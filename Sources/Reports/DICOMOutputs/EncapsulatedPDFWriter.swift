@@ -1,5 +1,5 @@
-import DICOM
-import Foundation
+public import DICOM
+public import Foundation
 
 /// Encapsulated PDF (PS3.3 A.45.1) of a study's PDF report, so PACS users see the report
 /// beside the images. The PDF bytes come from the PDF renderer; this type only wraps them.

@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 import Foundation
 
 /// `studies/<key>/report-sr.dcm`: the study's findings as a Comprehensive 3D SR with the

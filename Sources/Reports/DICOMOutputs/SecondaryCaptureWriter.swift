@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 import Foundation
 
 /// 8-bit RGB pixels, row by row, each pixel R,G,B (what the key-image renderer produces).

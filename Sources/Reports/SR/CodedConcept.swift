@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 
 /// A code triplet (PS3.3 Code Sequence Macro, Table 8.8-1). Checked on construction, so a
 /// template can never emit a code item that a validator would reject.

@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 
 /// Relationship Type (0040,A010) of a content item to its parent (PS3.3 C.17.3.2.4).
 public enum SRRelationship: String, Sendable {

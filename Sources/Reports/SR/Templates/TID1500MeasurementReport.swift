@@ -1,4 +1,4 @@
-import DICOM
+public import DICOM
 
 /// TID 1500 Measurement Report: the document root of an AI result SR (IHE AI Results):
 /// language, device observer, procedure reported, and the Imaging Measurements container with
