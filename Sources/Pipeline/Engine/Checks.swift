@@ -21,6 +21,11 @@ public enum Checks {
                 results.append(.ok("model \(d.name) \(d.version) loads (\(d.labels.count) label(s), heatmap \(stage.model.heatmap.rawValue))"))
             } catch { results.append(.failed("\(error)")) }
         }
+        for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
+            + (config.usesMail ? [config.mailDirectory] : []) {
+            results.append(FileIO.isWritableFolder(folder, permissions: config.spoolPermissions)
+                ? .ok("spool \(folder) is writable") : .failed("spool \(folder) is not writable"))
+        }
         if let ledger {
             let services = PipelineServices(config: config, ledger: ledger, log: Log(minimum: .error), clock: Clock())
             for inbox in config.inboxes.map({ $0.makeInbox(services) }) {
@@ -29,11 +34,6 @@ public enum Checks {
             }
         } else {
             results.append(.failed("inboxes and outboxes not checked: they record their work in the ledger, which does not open"))
-        }
-        for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
-            + (config.usesMail ? [config.mailDirectory] : []) {
-            results.append(FileIO.isWritableFolder(folder, permissions: config.spoolPermissions)
-                ? .ok("spool \(folder) is writable") : .failed("spool \(folder) is not writable"))
         }
         // Every delivery target checks itself; mail routes that are no target (digest-only
         // outboxes, alerts:) are logged in to the same way.
@@ -48,20 +48,6 @@ public enum Checks {
         for (role, route) in config.mailRoutes where checked.insert(route.id).inserted {
             results.append(await MailDelivery.check(role, route))
         }
-        results.append(sameFileSystem(config)
-            ? .ok("inbox and spool are on one file system (claims are atomic renames)")
-            : .failed("inbox and spool are not on one file system (claims are atomic renames)"))
         return results
-    }
-
-    /// Claims and archiving are renames: the local inboxes and the spool must share a file system.
-    static func sameFileSystem(_ config: PipelineConfig) -> Bool {
-        var spool = stat()
-        guard stat(config.spool, &spool) == 0 else { return false }
-        for case .local(let path) in config.inboxes {
-            var st = stat()
-            guard stat(path, &st) == 0, st.st_dev == spool.st_dev else { return false }
-        }
-        return true
     }
 }

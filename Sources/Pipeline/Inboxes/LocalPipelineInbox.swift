@@ -35,8 +35,13 @@ struct LocalPipelineInbox: Inbox {
     }
 
     func check() async -> [CheckResult] {
-        [FileIO.isWritableFolder(folder.path)
-            ? .ok("inbox \(folder.path) is a readable, writable folder")
-            : .failed("inbox \(folder.path) is not a readable, writable folder")]
+        let writable = FileIO.isWritableFolder(folder.path)
+        var spool = stat(), inbox = stat()
+        // Claims are renames into the spool: atomic only within one file system.
+        let together = stat(services.config.spool, &spool) == 0 && stat(folder.path, &inbox) == 0 && spool.st_dev == inbox.st_dev
+        return [writable ? .ok("inbox \(folder.path) is a readable, writable folder")
+                         : .failed("inbox \(folder.path) is not a readable, writable folder"),
+                together ? .ok("inbox \(folder.path) and the spool are on one file system (claims are atomic renames)")
+                         : .failed("inbox \(folder.path) and the spool are not on one file system (claims are atomic renames)")]
     }
 }
