@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Inference
 import Delivery
+import Logging
 import Pipeline
+import ServiceLifecycle
+import UnixSignals
 import Reports
 
 extension Sluice {
@@ -29,8 +32,17 @@ extension Sluice {
                     throw Failure.processing("\(result.errors.count) error(s) in this pass; see the log above and `sluice status`")
                 }
             } else {
-                let errors = await Runner.runForever(engine, stop: stop)
-                if errors > 0 { throw Failure.processing("\(errors) error(s) while running; see `sluice status`") }
+                // In a service group, so that listeners added beside the engine share its
+                // lifetime; SIGTERM/SIGINT shut the group down gracefully (a second signal
+                // still exits at once: Signals).
+                let service = EngineService(engine, stop: stop)
+                let group = ServiceGroup(configuration: .init(
+                    services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "sluice")))
+                try await group.run()
+                if service.outcome.errors > 0 {
+                    throw Failure.processing("\(service.outcome.errors) error(s) while running; see `sluice status`")
+                }
             }
         }
     }
