@@ -24,8 +24,8 @@ extension Engine {
         if BatchLifecycle.resumePoint(for: state) == .start {
             // Counted before anything runs: a crash, a timeout or an error leaves it counted.
             let attempt = try ledger.beginAttempt(batchID: batchID, run: run.run)
-            if attempt > config.batchAttempts {
-                let reason = "processing was started \(attempt - 1) times and never finished (the process was killed, timed "
+            if case .giveUp(let started) = config.attempts.verdict(startingAttempt: attempt) {
+                let reason = "processing was started \(started) times and never finished (the process was killed, timed "
                     + "out or failed); it last reached \(state.rawValue)" + (run.error.map { "; last error: \($0)" } ?? "")
                 return try fail(context, batch: batch, reason: reason)
             }

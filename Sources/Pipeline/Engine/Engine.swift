@@ -88,8 +88,8 @@ public final class Engine: Sendable {
         for inbox in inboxes where !stop.isSet { result.errors += await inbox.resume(stop: stop).map { PassError(.inbox(inbox.id), $0) } }
         // A batch whose last attempts ended without an outcome (a crash, a timeout, an error)
         // goes after the new entries, so one that keeps failing holds nothing up.
-        let unfinished = unfinishedBatches()
-        for id in orphans + unfinished.filter({ $0.attempts == 0 }).map(\.id) where !stop.isSet {
+        let order = AttemptPolicy.order(unfinishedBatches())
+        for id in orphans + order.beforeNewEntries where !stop.isSet {
             await drive(batchID: id, into: &result)
         }
         for inbox in inboxes where !stop.isSet {
@@ -122,7 +122,7 @@ public final class Engine: Sendable {
                 await drive(batchID: id, into: &result)
             }
         }
-        for id in unfinished.filter({ $0.attempts > 0 }).map(\.id) where !stop.isSet {
+        for id in order.afterNewEntries where !stop.isSet {
             await drive(batchID: id, into: &result)
         }
         if !stop.isSet { result.errors += await deliverDueDigests() }
@@ -172,7 +172,7 @@ public final class Engine: Sendable {
         return adopted
     }
 
-    /// Runs not yet final, fewest failed attempts first.
+    /// Runs not yet final, with their failed attempts, in ledger order.
     func unfinishedBatches() -> [(id: String, attempts: Int)] {
         let notDownloaded = inboxes.reduce(into: Set<String>()) { $0.formUnion($1.notReady()) }
         let open = ((try? ledger.batches(pipeline: config.name)) ?? []).compactMap { b -> (id: String, attempts: Int)? in
@@ -180,7 +180,7 @@ public final class Engine: Sendable {
                   !notDownloaded.contains(b.id) else { return nil }
             return (b.id, run.attempts)
         }
-        return open.enumerated().sorted { ($0.element.attempts, $0.offset) < ($1.element.attempts, $1.offset) }.map(\.element)
+        return open
     }
 
     func drive(batchID: String, into result: inout PassResult) async {
