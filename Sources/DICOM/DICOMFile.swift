@@ -19,6 +19,11 @@ public struct DICOMFile: Sendable {
     /// or the file has none.
     public let skippedPixelData: SkippedPixelData?
 
+    /// Where encapsulated pixel data that runs into the end of the file was cut (no sequence
+    /// delimiter, or a last fragment shorter than its length): frames reaching it are refused as
+    /// cut, the rest of the file reads as usual. Nil for complete pixel data.
+    public var pixelDataCut: Int? { dataSet.pixelDataCut }
+
     /// The bytes that `pixelData` ranges index into.
     public var storage: ByteStorage { dataSet.storage }
 

@@ -1,0 +1,139 @@
+/// JPEG Lossless, Non-Hierarchical (Process 14), 1.2.840.10008.1.2.4.57, and its first-order
+/// prediction form (Selection Value 1), .70: Huffman-coded differences from one of seven
+/// predictors (H.1.2.1), 2–16 bits, with point transform and restart intervals, one scan per
+/// component or all components interleaved. Shares markers, Huffman tables and the bit stream
+/// with the DCT processes (JPEGCodeStream.swift).
+///
+/// Prediction depends on the sample just decoded, so the row loop is inherently serial; the
+/// work per sample is one table lookup, a few bits and an add.
+struct JPEGLosslessCodec: FrameCodec {
+    var name: String { "JPEG Lossless" }
+
+    func decode(_ codeStream: UnsafeRawBufferPointer, _ d: PixelDescription) throws -> CodecFrame {
+        var parser = try JPEGMarkerParser(codeStream)
+        // All components' planes in one buffer, written through a pointer in the scan loop.
+        var storage: UnsafeMutableBufferPointer<UInt16>?
+        defer { storage?.deallocate() }
+        var filled: [Bool] = []
+        while let (scan, dataStart) = try parser.nextScan() {
+            guard let frame = parser.frame else { throw CodecError("scan before the frame header") }
+            if storage == nil {
+                guard frame.process == 3 || frame.process == 7 else {
+                    if frame.process == 11 || frame.process == 15 {
+                        throw CodecError("arithmetic-coded lossless JPEG (SOF\(frame.process)) is not supported")
+                    }
+                    throw CodecError("a DCT (lossy) JPEG stream (SOF\(frame.process)) in a lossless transfer syntax")
+                }
+                try FrameCodecs.checkGeometry(width: frame.width, height: frame.height, components: frame.components.count,
+                                              precision: frame.precision, d, maxPrecision: 16)
+                guard frame.precision >= 2 else { throw CodecError("sample precision \(frame.precision) (2…16 expected)") }
+                guard frame.components.allSatisfy({ $0.h == 1 && $0.v == 1 }) else {
+                    throw CodecError("subsampled lossless JPEG is not supported")
+                }
+                let planes = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: frame.width * frame.height * frame.components.count)
+                planes.initialize(repeating: 0)
+                storage = planes
+                filled = Array(repeating: false, count: frame.components.count)
+            }
+            guard (0...7).contains(scan.ss), scan.al < frame.precision else {
+                throw CodecError("predictor \(scan.ss) or point transform \(scan.al) out of range")
+            }
+            guard scan.ss != 0 else { throw CodecError("predictor 0 (differential coding) in a non-hierarchical stream") }
+            var tables: [JPEGHuffmanTable] = []
+            for c in scan.components {
+                guard let t = parser.dcTables[c.dc] else { throw CodecError("scan uses a Huffman table that was not defined") }
+                tables.append(t)
+            }
+            var reader = JPEGBitReader(codeStream, from: dataStart)
+            try Self.decodeScan(scan, frame, tables: tables, restartInterval: parser.restartInterval,
+                                planes: storage!, reader: &reader)
+            try reader.checkNotCut()
+            for c in scan.components { filled[c.index] = true }
+            parser.skipEntropyData(from: reader.position)
+        }
+        guard let frame = parser.frame, let planes = storage, filled.contains(true) else { throw CodecError("no scan in the code stream") }
+        guard filled.allSatisfy({ $0 }) else { throw CodecError("a component has no scan") }
+        let n = frame.components.count, pixels = frame.width * frame.height
+        let bytesPerSample = frame.precision <= 8 ? 1 : 2
+        let bytes = [UInt8](unsafeUninitializedCapacity: pixels * n * bytesPerSample) { dst, count in
+            count = pixels * n * bytesPerSample
+            for c in 0..<n {
+                do {
+                    let src = planes.baseAddress! + c * pixels
+                    if bytesPerSample == 1 {
+                        for p in 0..<pixels { dst[p * n + c] = UInt8(truncatingIfNeeded: src[p]) }
+                    } else {
+                        for p in 0..<pixels {
+                            let v = src[p], o = 2 * (p * n + c)
+                            dst[o] = UInt8(truncatingIfNeeded: v)
+                            dst[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                        }
+                    }
+                }
+            }
+        }
+        let pi = parser.conformedPhotometric(d.photometricInterpretation, components: n)
+        return CodecFrame(bytes: bytes, bytesPerSample: bytesPerSample,
+                          photometricInterpretation: pi == "YBR_FULL_422" ? "YBR_FULL" : pi, precision: frame.precision)
+    }
+
+    static func decodeScan(_ scan: JPEGScan, _ f: JPEGFrame, tables: [JPEGHuffmanTable], restartInterval: Int,
+                           planes: UnsafeMutableBufferPointer<UInt16>, reader: inout JPEGBitReader) throws {
+        let width = f.width, height = f.height
+        let predictor = scan.ss, pt = scan.al
+        let initial = 1 << (f.precision - pt - 1)
+        let count = scan.components.count
+        // An MCU is one sample of each component of the scan (all are 1×1 here).
+        let mcusPerInterval = restartInterval > 0 ? restartInterval : Int.max
+        var mcu = 0
+        // Where the current restart interval began: its first sample takes the initial
+        // prediction and the rest of that row predicts from the left (H.1.2.1).
+        var intervalRow = 0, intervalColumn = 0
+        let pointers = scan.components.map { planes.baseAddress! + $0.index * width * height }
+        for y in 0..<height {
+            for x in 0..<width {
+                if mcu > 0 && mcu % mcusPerInterval == 0 {
+                    try reader.restart()
+                    intervalRow = y
+                    intervalColumn = x
+                }
+                mcu += 1
+                for c in 0..<count {
+                    let plane = pointers[c]
+                    let i = y * width + x
+                    let prediction: Int
+                    if y == intervalRow && x == intervalColumn {
+                        prediction = initial
+                    } else if y == intervalRow {
+                        prediction = Int(plane[i - 1])
+                    } else if x == 0 {
+                        prediction = Int(plane[i - width])
+                    } else {
+                        let ra = Int(plane[i - 1]), rb = Int(plane[i - width]), rc = Int(plane[i - width - 1])
+                        switch predictor {
+                        case 1: prediction = ra
+                        case 2: prediction = rb
+                        case 3: prediction = rc
+                        case 4: prediction = ra + rb - rc
+                        case 5: prediction = ra + ((rb - rc) >> 1)
+                        case 6: prediction = rb + ((ra - rc) >> 1)
+                        default: prediction = (ra + rb) >> 1
+                        }
+                    }
+                    let t = try reader.decode(tables[c])
+                    let diff: Int
+                    switch t {
+                    case 0: diff = 0
+                    case 16: diff = 32768
+                    case 1...15: diff = reader.receiveExtend(t)
+                    default: throw CodecError("difference category \(t) out of range")
+                    }
+                    plane[i] = UInt16(truncatingIfNeeded: prediction + diff)
+                }
+            }
+        }
+        if pt > 0 {
+            for p in pointers { for i in 0..<(width * height) { p[i] <<= UInt16(pt) } }
+        }
+    }
+}
