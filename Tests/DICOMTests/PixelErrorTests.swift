@@ -1,3 +1,5 @@
+import Foundation
+import TestSupport
 import Testing
 @testable import DICOM
 
@@ -93,4 +95,24 @@ import Testing
     // Only the delimiter missing: every frame is complete, but the last one reaches the end.
     let noDelimiter = try DICOMFile.parse(bytes: Array(whole.dropLast(8)), name: "nodelim.dcm")
     #expect(try noDelimiter.decodeFrame(0).samples.count == 64)
+}
+
+/// Validation's walk of encapsulated item headers (pread, fragments unread) sees what a full
+/// parse sees: the offset table, every fragment, and a cut at the end of the file.
+@Test func walkingFragmentHeadersAgreesWithTheFullParse() throws {
+    let dir = try TemporaryDirectory("walk")
+    defer { dir.remove() }
+    var ds = Fixtures.ctImage(rows: 4, columns: 4)
+    ds.set(.numberOfFrames, .IS, ints: [3])
+    let fragments: [[UInt8]] = [[1, 2, 3, 4], Array(repeating: 7, count: 5000), [9, 9], [5, 6, 7, 8, 9, 10]]
+    ds.setEncapsulatedPixelData(fragments: fragments, offsetTable: [0, 12, 5020])
+    let bytes = try DICOMWriter.encode(ds, transferSyntax: .jpegLosslessSV1)
+    for (name, data) in [("whole.dcm", bytes), ("cut.dcm", Array(bytes.dropLast(11)))] {
+        let path = dir.file(name)
+        try Data(data).write(to: URL(fileURLWithPath: path))
+        let full = try DICOMFile.open(path: path)
+        let walked = try DICOMFile.open(path: path, stopBeforePixels: true).completingPixelData()
+        #expect(walked.pixelData == full.pixelData, "\(name)")
+        #expect(walked.pixelDataCut == full.pixelDataCut, "\(name)")
+    }
 }

@@ -8,6 +8,10 @@ extension DICOMFile {
     public func decodeFrame(_ index: Int, limits: PixelLimits = .default) throws -> PixelFrame {
         let d = pixelDescription
         do { try d.check(limits) } catch let e as PixelDecodingError { throw PixelDecodingError(e.code, frame: index) }
+        // A header-only parse holds no pixel data: read the file (within the limits) to decode.
+        if walkedFragments != nil || skippedPixelData != nil {
+            return try DICOMFile.open(path: path, maxBytes: limits.maxFileBytes).decodeFrame(index, limits: limits)
+        }
         guard let pixels = pixelData else {
             throw PixelDecodingError(.badAttribute("Pixel Data (7FE0,0010)"), frame: index)
         }
