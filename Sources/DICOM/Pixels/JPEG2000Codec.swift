@@ -1,4 +1,7 @@
 import COpenJPEG
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// JPEG 2000 (1.2.840.10008.1.2.4.90/.91) and High-Throughput JPEG 2000 (.201–.203) through
 /// OpenJPEG, which decodes HTJ2K since 2.5. The header is read first and its geometry checked
@@ -89,5 +92,50 @@ struct JPEG2000Codec: FrameCodec {
                                   precision: precision)
             }
         }
+    }
+}
+
+/// JPEG 2000 encoding through OpenJPEG, for sample files: a raw code stream (as DICOM wants),
+/// grayscale, reversible 5/3 (lossless) or irreversible 9/7 at a compression ratio.
+public enum JPEG2000Encoder {
+    public static func encode(_ samples: [UInt16], rows: Int, columns: Int, precision: Int, lossyRatio: Float? = nil) throws -> [UInt8] {
+        var parameters = opj_cparameters_t()
+        opj_set_default_encoder_parameters(&parameters)
+        parameters.tcp_numlayers = 1
+        parameters.cp_disto_alloc = 1
+        parameters.tcp_rates.0 = lossyRatio ?? 0
+        parameters.irreversible = lossyRatio == nil ? 0 : 1
+        // Resolutions: the smallest must still be at least one pixel.
+        var levels = 1
+        while levels < 6 && (1 << levels) <= min(rows, columns) { levels += 1 }
+        parameters.numresolution = Int32(levels)
+        var component = opj_image_cmptparm_t()
+        component.dx = 1; component.dy = 1
+        component.w = UInt32(columns); component.h = UInt32(rows)
+        component.prec = UInt32(precision); component.sgnd = 0
+        guard let image = opj_image_create(1, &component, OPJ_CLRSPC_GRAY) else { throw CodecError("OpenJPEG could not create an image") }
+        defer { opj_image_destroy(image) }
+        image.pointee.x1 = UInt32(columns); image.pointee.y1 = UInt32(rows)
+        let data = image.pointee.comps[0].data!
+        for i in 0..<(rows * columns) { data[i] = Int32(samples[i]) }
+        guard let codec = opj_create_compress(OPJ_CODEC_J2K) else { throw CodecError("OpenJPEG could not create an encoder") }
+        defer { opj_destroy_codec(codec) }
+        var message = [CChar](repeating: 0, count: 256)
+        var output = sluice_opj_output(data: nil, size: 0, capacity: 0, offset: 0)
+        defer { free(output.data) }
+        try message.withUnsafeMutableBufferPointer { msg in
+            sluice_opj_handlers(codec, msg.baseAddress)
+            guard opj_setup_encoder(codec, &parameters, image) != 0 else { throw CodecError("OpenJPEG refused the encoder setup") }
+            try withUnsafeMutablePointer(to: &output) { out in
+                guard let stream = sluice_opj_output_stream(out) else { throw CodecError("OpenJPEG could not create a stream") }
+                defer { opj_stream_destroy(stream) }
+                guard opj_start_compress(codec, image, stream) != 0, opj_encode(codec, stream) != 0,
+                      opj_end_compress(codec, stream) != 0 else {
+                    throw CodecError("OpenJPEG could not encode: \(String(cString: msg.baseAddress!))")
+                }
+            }
+        }
+        guard let bytes = output.data else { return [] }
+        return Array(UnsafeBufferPointer(start: bytes, count: output.size))
     }
 }

@@ -52,3 +52,35 @@ struct JPEGLSCodec: FrameCodec {
         return out
     }
 }
+
+/// JPEG-LS encoding through CharLS, for sample files (grayscale, lossless or near-lossless).
+public enum JPEGLSEncoder {
+    /// `samples`: rows × columns values of `precision` bits; `near` 0 is lossless.
+    public static func encode(_ samples: [UInt16], rows: Int, columns: Int, precision: Int, near: Int = 0) throws -> [UInt8] {
+        guard let encoder = charls_jpegls_encoder_create() else { throw CodecError("CharLS could not create an encoder") }
+        defer { charls_jpegls_encoder_destroy(encoder) }
+        func check(_ code: charls_jpegls_errc) throws {
+            if code.rawValue != 0 { throw CodecError(String(cString: charls_get_error_message(code))) }
+        }
+        var info = charls_frame_info(width: UInt32(columns), height: UInt32(rows), bits_per_sample: Int32(precision),
+                                     component_count: 1)
+        try check(charls_jpegls_encoder_set_frame_info(encoder, &info))
+        try check(charls_jpegls_encoder_set_near_lossless(encoder, Int32(near)))
+        var size = 0
+        try check(charls_jpegls_encoder_get_estimated_destination_size(encoder, &size))
+        var out = [UInt8](repeating: 0, count: size)
+        var written = 0
+        try out.withUnsafeMutableBytes { dst in
+            try check(charls_jpegls_encoder_set_destination_buffer(encoder, dst.baseAddress!, size))
+            let wide = precision > 8
+            if wide {
+                try samples.withUnsafeBytes { try check(charls_jpegls_encoder_encode_from_buffer(encoder, $0.baseAddress!, $0.count, 0)) }
+            } else {
+                let narrow = samples.map { UInt8(truncatingIfNeeded: $0) }
+                try narrow.withUnsafeBytes { try check(charls_jpegls_encoder_encode_from_buffer(encoder, $0.baseAddress!, $0.count, 0)) }
+            }
+            try check(charls_jpegls_encoder_get_bytes_written(encoder, &written))
+        }
+        return Array(out.prefix(written))
+    }
+}

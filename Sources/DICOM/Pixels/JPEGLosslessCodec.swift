@@ -137,3 +137,91 @@ struct JPEGLosslessCodec: FrameCodec {
         }
     }
 }
+
+/// The lossless process in the other direction, for sample files: one grayscale component,
+/// one scan, any of the seven predictors, a Huffman table fitted to the frame's differences.
+public enum JPEGLosslessEncoder {
+    /// `samples` holds rows × columns values of `precision` bits (2…16).
+    public static func encode(_ samples: [UInt16], rows: Int, columns: Int, precision: Int, predictor: Int = 1) -> [UInt8] {
+        precondition((2...16).contains(precision) && (1...7).contains(predictor) && samples.count >= rows * columns)
+        // Differences and their categories (H.1.2.2: modulo 2^16, 32768 as category 16).
+        var categories = [UInt8](repeating: 0, count: rows * columns)
+        var diffs = [Int32](repeating: 0, count: rows * columns)
+        var counts = [Int](repeating: 0, count: 17)
+        for y in 0..<rows {
+            for x in 0..<columns {
+                let i = y * columns + x
+                let prediction: Int
+                if x == 0 && y == 0 { prediction = 1 << (precision - 1) }
+                else if y == 0 { prediction = Int(samples[i - 1]) }
+                else if x == 0 { prediction = Int(samples[i - columns]) }
+                else {
+                    let ra = Int(samples[i - 1]), rb = Int(samples[i - columns]), rc = Int(samples[i - columns - 1])
+                    switch predictor {
+                    case 1: prediction = ra
+                    case 2: prediction = rb
+                    case 3: prediction = rc
+                    case 4: prediction = ra + rb - rc
+                    case 5: prediction = ra + ((rb - rc) >> 1)
+                    case 6: prediction = rb + ((ra - rc) >> 1)
+                    default: prediction = (ra + rb) >> 1
+                    }
+                }
+                var d = (Int(samples[i]) - prediction) & 0xFFFF
+                if d >= 32768 { d -= 65536 }
+                let category = d == -32768 ? 16 : (d == 0 ? 0 : Int.bitWidth - abs(d).leadingZeroBitCount)
+                categories[i] = UInt8(category)
+                diffs[i] = Int32(d)
+                counts[category] += 1
+            }
+        }
+        // Code lengths by frequency from a fixed set whose Kraft sum stays below 1 (so no code is all ones).
+        let lengthsByRank = [2, 2, 3, 3, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        let ranked = (0...16).sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }
+        var lengthOf = [Int](repeating: 0, count: 17)
+        for (rank, category) in ranked.enumerated() { lengthOf[category] = lengthsByRank[rank] }
+        let symbols = ranked.sorted { lengthOf[$0] != lengthOf[$1] ? lengthOf[$0] < lengthOf[$1] : $0 < $1 }
+        var codeOf = [Int](repeating: 0, count: 17)
+        var code = 0, previous = lengthOf[symbols[0]]
+        for s in symbols {
+            code <<= (lengthOf[s] - previous)
+            previous = lengthOf[s]
+            codeOf[s] = code
+            code += 1
+        }
+        var out: [UInt8] = [0xFF, 0xD8]
+        func segment(_ marker: UInt8, _ body: [UInt8]) {
+            out += [0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body
+        }
+        segment(0xC3, [UInt8(precision), UInt8(rows >> 8), UInt8(rows & 0xFF), UInt8(columns >> 8), UInt8(columns & 0xFF),
+                       1, 1, 0x11, 0])
+        var dht: [UInt8] = [0x00]
+        for length in 1...16 { dht.append(UInt8(symbols.filter { lengthOf[$0] == length }.count)) }
+        dht += symbols.map(UInt8.init)
+        segment(0xC4, dht)
+        segment(0xDA, [1, 1, 0x00, UInt8(predictor), 0, 0])
+        var acc: UInt64 = 0, bits = 0
+        func put(_ value: Int, _ n: Int) {
+            guard n > 0 else { return }
+            acc = acc << UInt64(n) | UInt64(value & ((1 << n) - 1))
+            bits += n
+            while bits >= 8 {
+                let byte = UInt8(truncatingIfNeeded: acc >> UInt64(bits - 8))
+                out.append(byte)
+                if byte == 0xFF { out.append(0) }
+                bits -= 8
+            }
+        }
+        for i in 0..<(rows * columns) {
+            let c = Int(categories[i])
+            put(codeOf[c], lengthOf[c])
+            if c > 0 && c < 16 {
+                let d = Int(diffs[i])
+                put(d > 0 ? d : d - 1, c)
+            }
+        }
+        if bits > 0 { put((1 << (8 - bits)) - 1, 8 - bits) }  // pad with ones (F.1.2.3)
+        out += [0xFF, 0xD9]
+        return out
+    }
+}
