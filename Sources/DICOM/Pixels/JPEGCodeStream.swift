@@ -118,8 +118,13 @@ struct JPEGBitReader {
     }
 
     @inline(__always) mutating func decode(_ t: borrowing JPEGHuffmanTable) throws -> Int {
+        try t.lookup.withUnsafeBufferPointer { try decode(t, lookup: $0.baseAddress!) }
+    }
+
+    /// `lookup` is `t.lookup`'s storage, hoisted out of a hot loop.
+    @inline(__always) mutating func decode(_ t: borrowing JPEGHuffmanTable, lookup: UnsafePointer<UInt16>) throws -> Int {
         if count < 16 { fill() }
-        let entry = t.lookup[Int(buffer >> UInt64(64 - JPEGHuffmanTable.lookBits))]
+        let entry = lookup[Int(buffer >> UInt64(64 - JPEGHuffmanTable.lookBits))]
         if entry != 0 {
             let length = Int(entry >> 8)
             buffer <<= UInt64(length)

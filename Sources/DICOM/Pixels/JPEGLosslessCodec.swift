@@ -77,6 +77,48 @@ struct JPEGLosslessCodec: FrameCodec {
                           photometricInterpretation: pi == "YBR_FULL_422" ? "YBR_FULL" : pi, precision: frame.precision)
     }
 
+    @inline(__always)
+    static func difference(_ reader: inout JPEGBitReader, _ table: borrowing JPEGHuffmanTable,
+                           _ lookup: UnsafePointer<UInt16>) throws -> Int {
+        let t = try reader.decode(table, lookup: lookup)
+        switch t {
+        case 0: return 0
+        case 16: return 32768
+        case 1...15: return reader.receiveExtend(t)
+        default: throw CodecError("difference category \(t) out of range")
+        }
+    }
+
+    static func decodeSingle(_ plane: UnsafeMutablePointer<UInt16>, width: Int, height: Int, predictor: Int, initial: Int,
+                             table: borrowing JPEGHuffmanTable, lookup: UnsafePointer<UInt16>,
+                             reader: inout JPEGBitReader) throws {
+        // First row: the initial value, then the left neighbour.
+        plane[0] = UInt16(truncatingIfNeeded: initial + (try difference(&reader, table, lookup)))
+        for x in 1..<max(width, 1) {
+            plane[x] = UInt16(truncatingIfNeeded: Int(plane[x - 1]) + (try difference(&reader, table, lookup)))
+        }
+        for y in 1..<max(height, 1) {
+            let row = plane + y * width, above = row - width
+            row[0] = UInt16(truncatingIfNeeded: Int(above[0]) + (try difference(&reader, table, lookup)))
+            @inline(__always) func run(_ predict: (Int, Int, Int) -> Int) throws {
+                for x in 1..<width {
+                    let p = predict(Int(row[x - 1]), Int(above[x]), Int(above[x - 1]))
+                    row[x] = UInt16(truncatingIfNeeded: p + (try difference(&reader, table, lookup)))
+                }
+            }
+            guard width > 1 else { continue }
+            switch predictor {
+            case 1: try run { a, _, _ in a }
+            case 2: try run { _, b, _ in b }
+            case 3: try run { _, _, c in c }
+            case 4: try run { a, b, c in a + b - c }
+            case 5: try run { a, b, c in a + ((b - c) >> 1) }
+            case 6: try run { a, b, c in b + ((a - c) >> 1) }
+            default: try run { a, b, _ in (a + b) >> 1 }
+            }
+        }
+    }
+
     static func decodeScan(_ scan: JPEGScan, _ f: JPEGFrame, tables: [JPEGHuffmanTable], restartInterval: Int,
                            planes: UnsafeMutableBufferPointer<UInt16>, reader: inout JPEGBitReader) throws {
         let width = f.width, height = f.height
@@ -90,6 +132,15 @@ struct JPEGLosslessCodec: FrameCodec {
         // prediction and the rest of that row predicts from the left (H.1.2.1).
         var intervalRow = 0, intervalColumn = 0
         let pointers = scan.components.map { planes.baseAddress! + $0.index * width * height }
+        if count == 1 && restartInterval == 0 {
+            // One component, no restarts (nearly every DICOM file): a tight loop per row.
+            try tables[0].lookup.withUnsafeBufferPointer { lookup in
+                try decodeSingle(pointers[0], width: width, height: height, predictor: predictor, initial: initial,
+                                 table: tables[0], lookup: lookup.baseAddress!, reader: &reader)
+            }
+            if pt > 0 { for i in 0..<(width * height) { pointers[0][i] <<= UInt16(pt) } }
+            return
+        }
         for y in 0..<height {
             for x in 0..<width {
                 if mcu > 0 && mcu % mcusPerInterval == 0 {
