@@ -116,3 +116,16 @@ import Testing
         #expect(walked.pixelDataCut == full.pixelDataCut, "\(name)")
     }
 }
+
+/// Found by the fuzzer: a DHT segment declaring more codes of a length than that many bits can
+/// hold indexed past the lookahead table; it is now a codec error.
+@Test func overfullHuffmanTableIsACodecError() {
+    var stream: [UInt8] = [0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x14, 0x00, 0, 5]   // 5 codes of length 2
+    stream += [UInt8](repeating: 0, count: 14) + [1, 2, 3, 4, 5]
+    stream[5] = UInt8(stream.count - 4)
+    stream += [0xFF, 0xD9]
+    let d = PixelDescription(rows: 8, columns: 8, bitsAllocated: 8)
+    #expect {
+        try stream.withUnsafeBytes { _ = try PixelDecoder.decodeFrame(0, encapsulated: $0, transferSyntaxUID: TransferSyntax.jpegBaseline.uid, description: d) }
+    } throws: { "\($0)".hasPrefix("JPEG (frame 0): invalid Huffman table") }
+}

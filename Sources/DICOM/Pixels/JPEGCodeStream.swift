@@ -40,6 +40,9 @@ struct JPEGHuffmanTable {
         var code: Int32 = 0, k: Int32 = 0
         for length in 1...16 {
             let n = Int32(counts[length - 1])
+            // Codes of a length must fit in that many bits (a corrupt table could overflow them
+            // and index past the lookahead table).
+            guard code + n <= (1 << length) else { throw CodecError("invalid Huffman table (too many codes of length \(length))") }
             if n > 0 {
                 valPtr[length] = k
                 minCode[length] = code
@@ -56,8 +59,6 @@ struct JPEGHuffmanTable {
                 k += n
                 maxCode[length] = code - 1
             }
-            // Codes of a length must fit in that many bits (a corrupt table could overflow them).
-            guard code <= (1 << length) else { throw CodecError("invalid Huffman table (too many codes of length \(length))") }
             code <<= 1
         }
         maxCode[17] = Int32.max
