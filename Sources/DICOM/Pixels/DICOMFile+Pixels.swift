@@ -2,8 +2,9 @@ extension DICOMFile {
     /// The pixel module attributes of the top-level data set.
     public var pixelDescription: PixelDescription { PixelDescription(dataSet: dataSet) }
 
-    /// Decodes frame `index` (0-based): native data in any non-encapsulated syntax, RLE
-    /// Lossless and Encapsulated Uncompressed; other encapsulated syntaxes throw `notDecoded`.
+    /// Decodes frame `index` (0-based): native data in any non-encapsulated syntax, Encapsulated
+    /// Uncompressed, and every syntax `FrameCodecs` has a codec for; others (MPEG, HEVC, JPEG XL)
+    /// throw `notDecoded`.
     /// A header asking for more than `limits` is refused before anything is allocated.
     public func decodeFrame(_ index: Int, limits: PixelLimits = .default) throws -> PixelFrame {
         let d = pixelDescription
