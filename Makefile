@@ -3,9 +3,9 @@ SWIFT      ?= swift
 PYTHON     ?= python3
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # C libraries the build links against, and the peers/oracles the tests run.
-BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev libpng-dev libhpdf-dev fonts-dejavu-core fonts-droid-fallback libcurl4-openssl-dev libssh-dev
+BUILD_DEBS := zlib1g-dev libzip-dev libsqlite3-dev libssl-dev libpng-dev libhpdf-dev fonts-dejavu-core fonts-droid-fallback libcurl4-openssl-dev libssh-dev libopenjp2-7-dev libcharls-dev
 TEST_DEBS  := dcmtk dicom3tools zip unzip sqlite3 qpdf poppler-utils openssh-server openssh-client
-TEST_PIPS  := pydicom hl7 hl7apy numpy jsonschema highdicom Pillow aiosmtpd cryptography onnx onnxruntime pyyaml fhir.resources
+TEST_PIPS  := pydicom hl7 hl7apy numpy jsonschema highdicom Pillow aiosmtpd cryptography onnx onnxruntime pyyaml fhir.resources pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pydicom-data
 
 .PHONY: all deps test-deps build release run test bench fuzz clean
 

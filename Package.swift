@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CHaru", path: "Sources/CHaru", providers: [.apt(["libhpdf-dev"])]),
+        .systemLibrary(name: "COpenJPEG", path: "Sources/COpenJPEG", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CCharLS", path: "Sources/CCharLS", providers: [.apt(["libcharls-dev"])]),
         // libcurl is opened with dlopen on the first mail (ccurl.h says why): its headers
         // (libcurl4-openssl-dev) are needed to build, the library only to send.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
@@ -44,7 +46,7 @@ let package = Package(
 
         .target(name: "Checksum", dependencies: ["CCrypto"], swiftSettings: strict),
         .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hot),
-        .target(name: "DICOM", dependencies: ["CZlib", "Checksum", "Kernels"], swiftSettings: strict),
+        .target(name: "DICOM", dependencies: ["CZlib", "COpenJPEG", "CCharLS", "Checksum", "Kernels"], swiftSettings: hot),
         .target(name: "HL7", swiftSettings: strict),
         .target(
             name: "Inference",

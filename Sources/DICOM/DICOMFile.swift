@@ -19,10 +19,20 @@ public struct DICOMFile: Sendable {
     /// or the file has none.
     public let skippedPixelData: SkippedPixelData?
 
+    /// Encapsulated pixel data's item headers read from the file (`completingPixelData`), for a
+    /// header-only parse: its ranges are file offsets, not offsets into `storage`.
+    var walkedFragments: FragmentWalk?
+
+    /// Where encapsulated pixel data that runs into the end of the file was cut (no sequence
+    /// delimiter, or a last fragment shorter than its length): frames reaching it are refused as
+    /// cut, the rest of the file reads as usual. Nil for complete pixel data.
+    public var pixelDataCut: Int? { walkedFragments?.cut ?? dataSet.pixelDataCut }
+
     /// The bytes that `pixelData` ranges index into.
     public var storage: ByteStorage { dataSet.storage }
 
     public var pixelData: PixelData? {
+        if let walkedFragments { return .encapsulated(offsetTable: walkedFragments.offsetTable, fragments: walkedFragments.fragments) }
         guard let e = dataSet.raw(Tag(0x7FE0, 0x0010)) else { return nil }
         if case .fragments(let table, let frags)? = dataSet.nested(e) { return .encapsulated(offsetTable: table, fragments: frags) }
         return .native(e.valueRange)

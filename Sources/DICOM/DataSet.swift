@@ -9,8 +9,13 @@ public final class DataSet: Sendable {
     /// The repertoire for text values: this data set's (0008,0005), else the enclosing one's.
     public let characterSet: SpecificCharacterSet
     private let isSorted: Bool
+    /// Set on a top-level data set whose encapsulated pixel data ran into the end of the file:
+    /// where it was cut (fragments reaching it are incomplete).
+    let pixelDataCut: Int?
 
-    init(storage: ByteStorage, elements: [RawElement], nested: [Nested] = [], littleEndian: Bool, characterSet: SpecificCharacterSet) {
+    init(storage: ByteStorage, elements: [RawElement], nested: [Nested] = [], littleEndian: Bool, characterSet: SpecificCharacterSet,
+         pixelDataCut: Int? = nil) {
+        self.pixelDataCut = pixelDataCut
         self.storage = storage
         self.elements = elements
         nestedValues = nested

@@ -86,7 +86,7 @@ struct BatchWriter {
         }
         var planned = study
         if let encoding { planned.encoding = encoding }
-        var ds = SampleDICOM.dataSet(
+        var ds = try SampleDICOM.dataSet(
             study: planned, institution: institution, index: index, sopInstanceUID: study.sopInstanceUID(index, seed: seed),
             pixels: pixels)
         for tag in dropping { ds.remove(tag) }

@@ -30,6 +30,12 @@ enum SampleDICOM {
         case .explicitLittle: return .explicitVRLittleEndian
         case .implicitLittle: return .implicitVRLittleEndian
         case .rle: return .rleLossless
+        case .jpegLosslessSV1: return .jpegLosslessSV1
+        case .jpegLossless: return .jpegLossless
+        case .jpegLS: return .jpegLSLossless
+        case .jpegLSNearLossless: return .jpegLSNearLossless
+        case .jpeg2000Lossless: return .jpeg2000Lossless
+        case .jpeg2000: return .jpeg2000
         }
     }
 
@@ -48,7 +54,7 @@ enum SampleDICOM {
 
     static func dataSet(
         study: PlannedStudy, institution: String, index: Int, sopInstanceUID: String, pixels: [UInt16]
-    ) -> MutableDataSet {
+    ) throws -> MutableDataSet {
         var ds = MutableDataSet()
         let m = study.modality
         let bits = bitsStored(m)
@@ -108,13 +114,37 @@ enum SampleDICOM {
             bytes[2 * i] = UInt8(truncatingIfNeeded: v)
             bytes[2 * i + 1] = UInt8(truncatingIfNeeded: v >> 8)
         }
-        if study.encoding == .rle {
+        let values = pixels.map { UInt16(truncatingIfNeeded: $0) }
+        let n = study.size
+        switch study.encoding {
+        case .explicitLittle, .implicitLittle:
+            ds.set(.pixelData, .OW, bytes: bytes)
+        case .rle:
             let fragment = bytes.withUnsafeBytes {
-                RLECodec.encode(frame: $0, rows: study.size, columns: study.size, samplesPerPixel: 1, bitsAllocated: 16)
+                RLECodec.encode(frame: $0, rows: n, columns: n, samplesPerPixel: 1, bitsAllocated: 16)
             }
             ds.setEncapsulatedPixelData(fragments: [fragment], offsetTable: nil)
-        } else {
-            ds.set(.pixelData, .OW, bytes: bytes)
+        case .jpegLosslessSV1:
+            ds.setEncapsulatedPixelData(fragments: [JPEGLosslessEncoder.encode(values, rows: n, columns: n, precision: bits)],
+                                        offsetTable: nil)
+        case .jpegLossless:
+            // Process 14 with another predictor than SV1's, (Ra + Rb) / 2.
+            ds.setEncapsulatedPixelData(
+                fragments: [JPEGLosslessEncoder.encode(values, rows: n, columns: n, precision: bits, predictor: 7)], offsetTable: nil)
+        case .jpegLS, .jpegLSNearLossless:
+            let near = study.encoding == .jpegLS ? 0 : 2
+            ds.setEncapsulatedPixelData(
+                fragments: [try JPEGLSEncoder.encode(values, rows: n, columns: n, precision: bits, near: near)], offsetTable: nil)
+        case .jpeg2000Lossless, .jpeg2000:
+            let ratio: Float? = study.encoding == .jpeg2000 ? 10 : nil
+            ds.setEncapsulatedPixelData(
+                fragments: [try JPEG2000Encoder.encode(values, rows: n, columns: n, precision: bits, lossyRatio: ratio)],
+                offsetTable: nil)
+        }
+        if study.encoding.isLossy {
+            ds.set(.lossyImageCompression, .CS, "01")
+            ds.set(Tag(0x0028, 0x2112), .DS, study.encoding == .jpeg2000 ? "10" : "1")
+            ds.set(Tag(0x0028, 0x2114), .CS, study.encoding == .jpeg2000 ? "ISO_15444_1" : "ISO_14495_1")
         }
         return ds
     }

@@ -17,11 +17,15 @@ public struct SampleOptions: Sendable, Equatable {
     /// nil: the spec's mix. Otherwise every study is one of these (in turn for the first ones,
     /// then at random) — e.g. `[.dx, .cr]` for a radiograph training set.
     public var modalities: [SampleModality]?
+    /// Every study compressed, cycling through the encapsulated syntaxes (lossy ones included);
+    /// otherwise only the zip site's first studies are (one of each lossless JPEG family syntax).
+    public var compressed: Bool
 
     public init(
         seed: UInt64 = 20250110, profile: SampleProfile = .full, sites: Int = 3, studiesPerSite: Int = 4,
-        groundTruthPath: String? = nil, modalities: [SampleModality]? = nil
+        groundTruthPath: String? = nil, modalities: [SampleModality]? = nil, compressed: Bool = false
     ) {
+        self.compressed = compressed
         self.seed = seed
         self.profile = profile
         self.sites = sites

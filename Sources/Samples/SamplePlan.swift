@@ -10,6 +10,18 @@ public enum SampleEncoding: String, Sendable, Codable {
     case explicitLittle = "explicit-vr-little-endian"
     case implicitLittle = "implicit-vr-little-endian"
     case rle = "rle-lossless"
+    case jpegLosslessSV1 = "jpeg-lossless-sv1"
+    case jpegLossless = "jpeg-lossless"
+    case jpegLS = "jpeg-ls-lossless"
+    case jpegLSNearLossless = "jpeg-ls-near-lossless"
+    case jpeg2000Lossless = "jpeg2000-lossless"
+    case jpeg2000 = "jpeg2000"
+
+    /// What `--compressed` cycles through: each encapsulated syntax Sluice decodes and can write.
+    static let compressed: [SampleEncoding] = [
+        .jpegLosslessSV1, .jpegLossless, .jpegLS, .jpegLSNearLossless, .jpeg2000Lossless, .jpeg2000, .rle,
+    ]
+    var isLossy: Bool { self == .jpegLSNearLossless || self == .jpeg2000 }
 }
 
 /// The three batch flavours the sites cycle through.
@@ -126,6 +138,18 @@ enum SamplePlanner {
             case .dx, .mr: encoding = .rle
             case .cr, .ct: encoding = .implicitLittle
             }
+        }
+        // The zip site's first studies as a PACS exports them: each lossless JPEG family syntax.
+        if flavor == .zip, j < fixedModalities.count {
+            switch modality {
+            case .dx: encoding = .jpegLosslessSV1
+            case .ct: encoding = .jpegLS
+            case .cr: encoding = .jpeg2000Lossless
+            case .mr: encoding = .jpegLossless
+            }
+        }
+        if options.compressed {
+            encoding = SampleEncoding.compressed[(site + j) % SampleEncoding.compressed.count]
         }
         let profile = options.profile
         let size: Int, fov: Double, slices: Int

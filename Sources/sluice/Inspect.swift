@@ -2,6 +2,7 @@ import ArgumentParser
 import DICOM
 import Foundation
 import HL7
+import Kernels
 import Reports
 
 extension Sluice {
@@ -19,7 +20,13 @@ extension Sluice {
         @Option(help: ArgumentHelp(
             "DICOM only: write one PNG per FILE into DIR (NAME.dcm → DIR/NAME.png) in this one process.",
             valueName: "DIR")) var pngDir: String?
-        @Option(help: "With --png/--png-dir: the frame to write, from 0.") var frame = 0
+        @Option(help: ArgumentHelp(
+            "DICOM only: write the decoded stored values (before any LUT) as a NumPy array, shape (frames, rows, columns[, samples]) — pydicom's pixel_array.",
+            valueName: "OUT.npy")) var pixels: String?
+        @Option(help: ArgumentHelp(
+            "DICOM only: write one .npy per FILE into DIR (NAME.dcm → DIR/NAME.npy), decoding the files in parallel.",
+            valueName: "DIR")) var pixelsDir: String?
+        @Option(help: "With --png/--png-dir/--pixels: the frame to write, from 0 (--pixels: every frame unless given).") var frame: Int?
         @Option(help: "With --png/--png-dir: shrink so the longer side is at most N pixels (default: full size).")
         var maxSide: Int?
 
@@ -27,18 +34,21 @@ extension Sluice {
 
         func validate() throws {
             if files.isEmpty { throw ValidationError("give a file to inspect") }
-            if png != nil && pngDir != nil { throw ValidationError("--png and --png-dir exclude each other") }
-            if files.count > 1 && pngDir == nil { throw ValidationError("several files need --png-dir DIR") }
-            if (png != nil || pngDir != nil) && (json || field != nil) {
-                throw ValidationError("--png/--png-dir exclude --json and --field")
+            let outputs = [png, pngDir, pixels, pixelsDir].compactMap { $0 }
+            if outputs.count > 1 { throw ValidationError("--png, --png-dir, --pixels and --pixels-dir exclude each other") }
+            if files.count > 1 && pngDir == nil && pixelsDir == nil { throw ValidationError("several files need --png-dir DIR or --pixels-dir DIR") }
+            if !outputs.isEmpty && (json || field != nil) {
+                throw ValidationError("--png/--png-dir/--pixels/--pixels-dir exclude --json and --field")
             }
-            if frame < 0 { throw ValidationError("--frame counts from 0") }
+            if let frame, frame < 0 { throw ValidationError("--frame counts from 0") }
             if let maxSide, maxSide < 1 { throw ValidationError("--max-side must be at least 1") }
         }
 
         func run() async throws {
             if let png { return try writePNG(file, to: png) }
             if let pngDir { return try writePNGs(into: pngDir) }
+            if let pixels { return try writeNPY(file, to: pixels) }
+            if let pixelsDir { return try writeNPYs(into: pixelsDir) }
             guard let handle = FileHandle(forReadingAtPath: file) else {
                 throw Failure.processing("\(file): cannot open (no such file or no permission)")
             }
@@ -81,6 +91,7 @@ extension Sluice {
             do {
                 let dicom = try DICOMFile.open(path: path)
                 let frames = dicom.pixelDescription.numberOfFrames
+                let frame = self.frame ?? 0
                 guard frame < frames else {
                     throw Failure.usage("\(path): --frame \(frame): the file has \(frames) frame\(frames == 1 ? "" : "s") (0…\(frames - 1))")
                 }
@@ -91,6 +102,53 @@ extension Sluice {
             } catch let failure as Failure { throw failure } catch { throw Failure.processing("\(path): \(error)") }
             do { try data.write(to: URL(fileURLWithPath: out)) } catch {
                 throw Failure.processing("\(out): cannot write: \(error.localizedDescription)")
+            }
+        }
+
+        /// The stored values of every frame (or `--frame`) as `.npy`.
+        func writeNPY(_ path: String, to out: String) throws {
+            let bytes: [UInt8]
+            do {
+                let dicom = try DICOMFile.open(path: path)
+                let frames = dicom.pixelDescription.numberOfFrames
+                if let frame, frame >= frames {
+                    throw Failure.usage("\(path): --frame \(frame): the file has \(frames) frame\(frames == 1 ? "" : "s") (0…\(frames - 1))")
+                }
+                bytes = try StoredArray.npy(dicom, frames: frame.map { [$0] })
+            } catch let failure as Failure { throw failure } catch { throw Failure.processing("\(path): \(error)") }
+            do { try Data(bytes).write(to: URL(fileURLWithPath: out)) } catch {
+                throw Failure.processing("\(out): cannot write: \(error.localizedDescription)")
+            }
+        }
+
+        /// Every FILE into DIR as `.npy`, decoded on the worker threads (as the pipeline decodes);
+        /// a file that fails is reported and skipped (exit 1).
+        func writeNPYs(into dir: String) throws {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw Failure.processing("\(dir): cannot create: \(error.localizedDescription)")
+            }
+            let names = outputNames(files, ext: "npy")
+            let failures = FailureList()
+            Parallel.forEach(files.count) { i in
+                do { try writeNPY(files[i], to: (dir as NSString).appendingPathComponent(names[i])) } catch let f as Failure {
+                    failures.add(f.message)
+                } catch { failures.add("\(files[i]): \(error)") }
+            }
+            for message in failures.messages { FileHandle.standardError.write(Data("sluice: \(message)\n".utf8)) }
+            if !failures.messages.isEmpty { throw Failure.processing("\(failures.messages.count) of \(files.count) files not converted") }
+        }
+
+        /// NAME.dcm → NAME.EXT, with -2, -3 … for the same name from different folders.
+        func outputNames(_ paths: [String], ext: String) -> [String] {
+            var used = Set<String>()
+            return paths.map { path in
+                let base = (path as NSString).lastPathComponent
+                let e = (base as NSString).pathExtension.lowercased()
+                let stem = e == "dcm" || e == "dicom" ? (base as NSString).deletingPathExtension : base
+                var name = stem + "." + ext, n = 1
+                while used.contains(name) { n += 1; name = "\(stem)-\(n).\(ext)" }
+                used.insert(name)
+                return name
             }
         }
 
@@ -116,4 +174,13 @@ extension Sluice {
             if failed > 0 { throw Failure.processing("\(failed) of \(files.count) files not converted") }
         }
     }
+}
+
+/// Failure messages gathered from worker threads.
+final class FailureList: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var list: [String] = []
+    func add(_ message: String) { lock.lock(); list.append(message); lock.unlock() }
+    var messages: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

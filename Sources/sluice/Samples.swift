@@ -18,6 +18,8 @@ extension Sluice {
         var modalities: String?
         @Option(help: "Where ground-truth.json goes (default: beside DIRECTORY, outside the inbox).")
         var groundTruth: String?
+        @Flag(help: "Write every study compressed, cycling through JPEG Lossless, JPEG-LS, JPEG 2000 (lossless and lossy) and RLE.")
+        var compressed = false
         @Option(help: "Write this completion marker into each batch, as a careful uploader does (empty: none).")
         var marker: String = "READY"
 
@@ -30,7 +32,7 @@ extension Sluice {
         func run() async throws {
             var options = SampleOptions(
                 profile: small ? .small : .full, sites: sites, studiesPerSite: studiesPerSite,
-                groundTruthPath: groundTruth, modalities: try parsedModalities())
+                groundTruthPath: groundTruth, modalities: try parsedModalities(), compressed: compressed)
             if let seed { options.seed = seed }
             let summary = try SampleGenerator.generate(into: directory, options: options)
             if !marker.isEmpty { try SampleMarkers.mark(directory, marker: marker) }

@@ -15,7 +15,12 @@ warnings.simplefilter("ignore")
 from pydicom import dcmread
 from pydicom.data import get_testdata_files
 from pydicom.encaps import generate_frames
-from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_color_lut
+from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_color_lut, pixel_array
+LOSSY = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91",
+         "1.2.840.10008.1.2.4.203"}
+JPEG_DCT = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"}
+from pydicom.pixels.decoders import JPEGBaseline8BitDecoder
+HAVE_PILLOW = "pillow" in JPEGBaseline8BitDecoder.available_plugins
 
 out = sys.argv[1]
 cases = []
@@ -124,7 +129,14 @@ for path in synthetic() + sorted(set(get_testdata_files())):
     if "RedPaletteColorLookupTableData" in ds:
         c["palette"] = [int(x) for x in ds.RedPaletteColorLookupTableDescriptor]
         for ch in ("Red", "Green", "Blue"):
-            open(f"{out}/{i}.{ch}", "wb").write(ds[f"{ch}PaletteColorLookupTableData"].value)
+            value = ds[f"{ch}PaletteColorLookupTableData"].value
+            # Kept as little-endian words, as PaletteLUT holds them (a big endian file stores them swapped).
+            if not ts.is_little_endian and len(value) % 2 == 0:
+                value = np.frombuffer(value, dtype=">u2").astype("<u2").tobytes()
+            open(f"{out}/{i}.{ch}", "wb").write(value)
+    elif "SegmentedRedPaletteColorLookupTableData" in ds:
+        # Our expansion of the segments is what the RGB comparison below checks.
+        c["segmentedPalette"] = True
     if "VOILUTSequence" in ds:
         item = ds.VOILUTSequence[0]
         data = item.LUTData
@@ -139,12 +151,15 @@ for path in synthetic() + sorted(set(get_testdata_files())):
         c["modalityLUT"] = [int(x) for x in item.LUTDescriptor]
         c["modalityLUTData"] = [int(x) for x in item.LUTData]
     if ts.is_encapsulated:
-        if str(ts) == "1.2.840.10008.1.2.5":
+        # pydicom splits the frames (offset tables, fragments split across frames); our codecs
+        # decode them. The lossy syntaxes are compared within 2, the rest exactly.
+        c["lossy"] = str(ts) in LOSSY
+        try:
             frames = list(generate_frames(ds.PixelData, number_of_frames=nf))
-            c["frameLengths"] = [len(f) for f in frames]
-            open(f"{out}/{i}.pix", "wb").write(b"".join(frames))
-        else:
-            open(f"{out}/{i}.pix", "wb").write(b"")
+        except Exception:
+            frames = []
+        c["frameLengths"] = [len(f) for f in frames]
+        open(f"{out}/{i}.pix", "wb").write(b"".join(frames))
     else:
         open(f"{out}/{i}.pix", "wb").write(ds.PixelData)
     try:
@@ -152,22 +167,36 @@ for path in synthetic() + sorted(set(get_testdata_files())):
             # pydicom 3.0 slices unaligned 1-bit frames with a float index; unpack directly.
             arr = np.unpackbits(np.frombuffer(ds.PixelData, np.uint8), bitorder="little")[:nf * c["rows"] * c["columns"]]
             arr = arr.reshape(nf, c["rows"], c["columns"])
+        elif str(ts) in JPEG_DCT and HAVE_PILLOW and ds.BitsStored <= 8:
+            # libjpeg-turbo (through Pillow, 8-bit only) is the JPEG peer whose IDCT and
+            # upsampling ours follows; pydicom's other plugin (pylibjpeg) differs from it by up to 5.
+            arr = pixel_array(ds, decoding_plugin="pillow")
         else:
             arr = ds.pixel_array
     except Exception as e:
         c["pydicomError"] = type(e).__name__
         cases.append(c); continue
     frames = arr.reshape((nf, -1)) if nf > 1 else arr.reshape((1, -1))
-    if c["pi"] in ("YBR_FULL", "YBR_FULL_422") or c["pi"] == "RGB":
+    if c["pi"] in ("YBR_FULL", "YBR_FULL_422", "RGB", "YBR_ICT", "YBR_RCT"):
         c["check"] = "rgb"
+        # pydicom returns YBR_FULL(_422) as RGB (as_rgb), and JPEG 2000 undoes ICT/RCT.
+        asRGB = c["pi"] in ("RGB", "YBR_ICT", "YBR_RCT")
         shift = max(0, c["bs"] - 8)
-        rgb = (arr.astype(np.int64) >> (shift if c["pi"] == "RGB" else 0)).clip(0, 255).astype(np.uint8)
+        rgb = (arr.astype(np.int64) >> (shift if asRGB else 0)).clip(0, 255).astype(np.uint8)
         open(f"{out}/{i}.rgb", "wb").write(rgb.tobytes())
-        if c["pi"] == "RGB":
+        if asRGB:
             open(f"{out}/{i}.samples", "wb").write(arr.astype("<i4").tobytes())
     elif c["pi"] == "PALETTE COLOR":
         c["check"] = "palette"
-        rgb = apply_color_lut(arr, ds)
+        if "RedPaletteColorLookupTableData" in ds and not ts.is_little_endian:
+            # pydicom 3.0's apply_color_lut reads big endian LUT data as little endian (its RGB
+            # for OBXXXX1A_expb.dcm is OBXXXX1A.dcm's divided by 256): apply the LUT directly.
+            first, n = int(c["palette"][1]), int(c["palette"][0]) or 65536
+            idx = np.clip(arr.astype(np.int64) - first, 0, n - 1)
+            rgb = np.stack([np.frombuffer(ds[f"{ch}PaletteColorLookupTableData"].value, dtype=">u2")[idx]
+                            for ch in ("Red", "Green", "Blue")], axis=-1)
+        else:
+            rgb = apply_color_lut(arr, ds)
         if rgb.dtype == np.uint16: rgb = rgb >> 8
         open(f"{out}/{i}.rgb", "wb").write(rgb.astype(np.uint8).tobytes())
         open(f"{out}/{i}.samples", "wb").write(arr.astype("<i4").tobytes())
@@ -258,6 +287,9 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
                 descriptor: desc.map(\.intValue), red: readBytes(dir.file("\(i).Red")) ?? [],
                 green: readBytes(dir.file("\(i).Green")) ?? [], blue: readBytes(dir.file("\(i).Blue")) ?? [])
         }
+        if (c["segmentedPalette"] as? Bool) == true, let path = c["path"] as? String {
+            d.palette = try? DICOMFile.open(path: path).pixelDescription.palette
+        }
         let uid = c["uid"] as? String ?? ""
         let pix = readBytes(dir.file("\(i).pix")) ?? []
         let encapsulated = (c["encapsulated"] as? Bool) ?? false
@@ -278,30 +310,26 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
             }
         }
 
-        // JPEG-family syntaxes are refused by name until their decoders land, whether or not
-        // this machine's pydicom has a plugin (Pillow, pylibjpeg) that decodes them.
-        let notYetDecodable = encapsulated && uid != "1.2.840.10008.1.2.5" && uid != "1.2.840.10008.1.2.1.98"
-        if c["pydicomError"] != nil || notYetDecodable {
-            // pydicom cannot decode it (or we cannot yet): we must refuse, by name for compressed syntaxes.
+        let lossy = (c["lossy"] as? Bool) ?? false
+        if c["pydicomError"] != nil {
+            // pydicom cannot decode it: we must refuse it too, with a pixel decoding error that
+            // names the frame (a corrupt code stream), never a crash or a made-up image.
             if let path = c["path"] as? String {
                 let viaFile = Result { try DICOMFile.open(path: path).decodeFrame(0) }
                 if case .success = viaFile { Issue.record("\(name): decoded via DICOMFile although pydicom could not") }
-                if encapsulated, case .failure(let error) = viaFile {
-                    #expect("\(error)".hasPrefix("compressed with "), "\(name): \(error)")
+                if case .failure(let error) = viaFile {
+                    #expect(error is PixelDecodingError || error is DICOMParseError, "\(name): \(error)")
+                    if encapsulated { #expect("\(error)".contains("(frame 0)"), "\(name): \(error)") }
                 }
             }
-            do {
-                _ = try decode(0)
-                Issue.record("\(name): decoded although it should be refused")
-            } catch let error as PixelDecodingError {
-                if encapsulated && uid != "1.2.840.10008.1.2.5" {
-                    #expect(error.description.hasPrefix("compressed with "), "\(name)")
-                    #expect(error.description.hasSuffix("(\(uid)), not decoded"), "\(name): \(error)")
-                    counts["notDecoded", default: 0] += 1
-                } else {
-                    counts["refused", default: 0] += 1
-                }
+            if !encapsulated || !frameLengths.isEmpty {
+                do {
+                    _ = try decode(0)
+                    Issue.record("\(name): decoded although pydicom could not")
+                } catch is PixelDecodingError {}
             }
+            counts["refused", default: 0] += 1
+            print("  refused like pydicom: \(name) (\(c["pydicomError"] ?? ""))")
             continue
         }
         var frames: [PixelFrame] = []
@@ -311,7 +339,7 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
             Issue.record("\(name): \(error)")
             continue
         }
-        if encapsulated { counts["rle", default: 0] += 1 }
+        if encapsulated { counts[uid == "1.2.840.10008.1.2.5" ? "rle" : "codec-" + (uid.split(separator: ".").last.map(String.init) ?? ""), default: 0] += 1 }
         // The same file through our reader: PixelDescription(dataSet:) and fragment → frame
         // mapping must give exactly the frames decoded from pydicom's attributes above.
         if let path = c["path"] as? String {
@@ -332,7 +360,12 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
         }
         if let expected = readArray(dir.file("\(i).samples"), as: Int32.self) {
             let got = frames.flatMap(\.samples)
-            #expect(got == expected, "\(name): samples differ")
+            if lossy {
+                let worst = zip(got, expected).map { abs(Int($0) - Int($1)) }.max() ?? 0
+                #expect(got.count == expected.count && worst <= 2, "\(name): samples differ by \(worst)")
+            } else {
+                #expect(got == expected, "\(name): samples differ")
+            }
             counts["samples", default: 0] += 1
         }
         switch c["check"] as? String {
@@ -340,10 +373,18 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
             if let expected = readArray(dir.file("\(i).modality"), as: Double.self) {
                 let got = frames.flatMap { PixelDecoder.modalityValues(frame: $0) }
                 #expect(got.count == expected.count)
-                let worst = zip(got, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
-                #expect(worst < 1e-5, "\(name): modality LUT differs by \(worst)")
+                if lossy {
+                    // Within 2 stored values, rescaled.
+                    let worst = zip(got, expected).map { abs(Double($0) - $1) }.max() ?? 0
+                    #expect(worst <= 2 * max(1, abs(d.rescaleSlope)) + 1e-3, "\(name): modality values differ by \(worst)")
+                } else {
+                    let worst = zip(got, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+                    #expect(worst < 1e-5, "\(name): modality LUT differs by \(worst)")
+                }
             }
-            if let expected = readBytes(dir.file("\(i).voi8")) {
+            // Lossy frames are bounded by the samples check: a narrow window can spread a
+            // difference of one stored value over many display levels.
+            if !lossy, let expected = readBytes(dir.file("\(i).voi8")) {
                 let got = try frames.flatMap { try PixelDecoder.render8Bit(frame: $0) }
                 #expect(got.count == expected.count && maxDiff(got, expected) <= 1, "\(name): VOI 8-bit differs by \(maxDiff(got, expected))")
                 counts["voi-" + (c["voiKind"] as? String ?? "?"), default: 0] += 1
@@ -351,7 +392,7 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
         case "rgb", "palette":
             let expected = try #require(readBytes(dir.file("\(i).rgb")))
             let got = try frames.flatMap { try PixelDecoder.rgb8(frame: $0) }
-            #expect(got.count == expected.count && maxDiff(got, expected) <= 1, "\(name): RGB differs by \(maxDiff(got, expected))")
+            #expect(got.count == expected.count && maxDiff(got, expected) <= (lossy ? 2 : 1), "\(name): RGB differs by \(maxDiff(got, expected))")
             counts[c["check"] as! String, default: 0] += 1
         default:
             Issue.record("\(name): no check")
@@ -361,10 +402,16 @@ private func maxDiff(_ a: [UInt8], _ b: [UInt8]) -> Int {
     // The corpus must actually exercise each path (pydicom 3.0 test data + synthetic files).
     #expect(counts["samples", default: 0] >= 60)
     #expect(counts["voi-window", default: 0] >= 44)
-    #expect(counts["voi-lut", default: 0] == 2)
+    #expect(counts["voi-lut", default: 0] >= 2)
     #expect(counts["rgb", default: 0] >= 10)
     #expect(counts["palette", default: 0] >= 1)
     #expect(counts["rle", default: 0] >= 4)
-    #expect(counts["notDecoded", default: 0] >= 25)
+    // Every compressed syntax in pydicom's test data (and pydicom-data's) decodes; only what
+    // pydicom itself cannot decode is refused.
+    for syntax in ["50", "51", "70", "80", "81", "90", "91"] {
+        #expect(counts["codec-" + syntax, default: 0] >= 1, "no \(syntax) file decoded")
+    }
+    // JPEG-lossy.dcm, JPEG2000-embedded-sequence-delimiter.dcm and MR_truncated.dcm.
+    #expect(counts["refused", default: 0] <= 3)
     #expect(counts["viaFile", default: 0] >= 70)     // every file pydicom decodes, through our reader too
 }

@@ -60,7 +60,9 @@ import Testing
         #expect(truth.studies.contains { $0.hasFinding && $0.modality == "CT" })
         #expect(truth.studies.contains { !$0.hasFinding })
         #expect(Set(truth.studies.map(\.photometricInterpretation)) == ["MONOCHROME1", "MONOCHROME2"])
-        #expect(Set(truth.studies.map(\.transferSyntax)) == ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.5"])
+        #expect(Set(truth.studies.map(\.transferSyntax)) == ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.5",
+                                                             "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.57",
+                                                             "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90"])
         let gaps = truth.studies.filter { !$0.completeness.isEmpty }
         #expect(gaps.count == 1)
         #expect(gaps.first?.modality == "CT")

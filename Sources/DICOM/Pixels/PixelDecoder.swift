@@ -10,8 +10,9 @@ public struct PixelFrame: Sendable, Hashable {
     public let samples: [Int32]
 }
 
-/// Pixel Data bytes → frames → modality values / 8-bit display images. JPEG-family codecs are
-/// not implemented; their frames throw `notDecoded` naming the syntax.
+/// Pixel Data bytes → frames → modality values / 8-bit display images. Encapsulated frames go
+/// through the codec of their transfer syntax (`FrameCodec`); syntaxes without one (MPEG, HEVC,
+/// JPEG XL) throw `notDecoded` naming the syntax.
 public enum PixelDecoder {
     /// A frame of native Pixel Data; `data` is the whole (7FE0,0010) value. Explicit VR big
     /// endian files store 16/32-bit words byte-swapped, hence `bigEndian`; there 8-bit samples
@@ -26,39 +27,55 @@ public enum PixelDecoder {
     }
 
     /// A frame of encapsulated Pixel Data: `frameBytes` is that frame's fragments concatenated.
+    /// The codec is chosen by transfer syntax (`FrameCodecs`); a syntax without one throws
+    /// `notDecoded` naming it, a code stream the codec refuses throws `.codec` naming the frame.
     public static func decodeFrame(
         _ index: Int, encapsulated frameBytes: UnsafeRawBufferPointer, transferSyntaxUID uid: String,
         description d: PixelDescription
     ) throws -> PixelFrame {
-        if uid == "1.2.840.10008.1.2.1.98" {
+        let syntax = TransferSyntax(uid: uid)
+        if syntax == .encapsulatedUncompressed {
             // Encapsulated Uncompressed: each frame's fragments hold native little-endian data.
             var single = d
             single.numberOfFrames = 1
             let samples = try NativeUnpack.frame(0, in: frameBytes, single, bigEndian: false)
             return PixelFrame(index: index, description: d, samples: samples)
         }
-        guard uid == "1.2.840.10008.1.2.5" else {
+        guard let codec = FrameCodecs.codec(for: syntax) else {
             throw PixelDecodingError(.notDecoded(name: CompressedSyntaxNames.name(uid), uid: uid), frame: index)
         }
-        try d.validate()
+        do { try d.validate() } catch let e as PixelDecodingError { throw PixelDecodingError(e.code, frame: index) }
         guard index >= 0, index < d.numberOfFrames else {
             throw PixelDecodingError(.frameOutOfRange(count: d.numberOfFrames), frame: index)
         }
-        let bytes: [UInt8]
+        let decoded: CodecFrame
         do {
-            bytes = try RLECodec.decode(
-                fragment: frameBytes, rows: d.rows, columns: d.columns,
-                samplesPerPixel: d.samplesPerPixel, bitsAllocated: d.bitsAllocated)
-        } catch let error as RLEError {
-            throw PixelDecodingError(.rle(error), frame: index)
+            decoded = try codec.decode(frameBytes, d)
+        } catch let error as CodecError {
+            throw PixelDecodingError(.codec(name: codec.name, message: error.message), frame: index)
         }
-        // The codec returns one interleaved little-endian frame, i.e. native layout with
-        // Planar Configuration 0, whatever the data set says.
+        return try frame(index, from: decoded, d)
+    }
+
+    /// A codec's output through the native path: masked to Bits Stored and sign-extended as
+    /// native data is, described with the photometric interpretation the codec left it in.
+    static func frame(_ index: Int, from decoded: CodecFrame, _ d: PixelDescription) throws -> PixelFrame {
         var single = d
         single.numberOfFrames = 1
         single.planarConfiguration = 0
-        let samples = try bytes.withUnsafeBytes { try NativeUnpack.frame(0, in: $0, single, bigEndian: false) }
-        return PixelFrame(index: index, description: d, samples: samples)
+        single.photometricInterpretation = decoded.photometricInterpretation
+        single.bitsAllocated = decoded.bytesPerSample * 8
+        single.bitsStored = min(d.bitsStored, single.bitsAllocated)
+        single.highBit = single.bitsStored - 1
+        let needed = d.pixelsPerFrame * d.samplesPerPixel * decoded.bytesPerSample
+        guard decoded.bytes.count >= needed else {
+            throw PixelDecodingError(.truncated(needed: needed, available: decoded.bytes.count), frame: index)
+        }
+        let samples = try decoded.bytes.withUnsafeBytes { try NativeUnpack.frame(0, in: $0, single, bigEndian: false) }
+        var described = d
+        described.photometricInterpretation = decoded.photometricInterpretation
+        described.planarConfiguration = 0
+        return PixelFrame(index: index, description: described, samples: samples)
     }
 
     /// Modality LUT applied (the LUT Sequence when present, else Rescale Slope/Intercept):

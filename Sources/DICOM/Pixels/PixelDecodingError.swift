@@ -7,10 +7,13 @@ public struct PixelDecodingError: Error, Sendable, Hashable, CustomStringConvert
         /// The pixel data ends before this frame does.
         case truncated(needed: Int, available: Int)
         case frameOutOfRange(count: Int)
+        /// Encapsulated pixel data ends (end of file) inside this frame.
+        case cut
         /// A (0028,xxxx) attribute is missing, zero or inconsistent; names the attribute.
         case badAttribute(String)
         case unsupported(String)
-        case rle(RLEError)
+        /// The codec for the transfer syntax refused the frame's code stream: its name and why.
+        case codec(name: String, message: String)
         /// The header asks for more than `limits:` allows; names the attribute and the limit.
         case overLimit(attribute: String, limit: Int)
     }
@@ -28,10 +31,11 @@ public struct PixelDecodingError: Error, Sendable, Hashable, CustomStringConvert
         case .notDecoded(let name, let uid): return "compressed with \(name) (\(uid)), not decoded"
         case .truncated(let needed, let available):
             return "pixel data too short\(at): frame needs \(needed) bytes, \(available) present"
+        case .cut: return "pixel data cut short\(at): the file ends inside this frame"
         case .frameOutOfRange(let count): return "frame index out of range\(at): \(count) frames"
         case .badAttribute(let name): return "unusable \(name)\(at)"
         case .unsupported(let what): return "unsupported \(what)\(at)"
-        case .rle(let error): return "RLE Lossless\(at): \(error)"
+        case .codec(let name, let message): return "\(name)\(at): \(message)"
         case .overLimit(let attribute, let limit): return "\(attribute) is over the limit of \(limit)\(at) (limits: in the pipeline file)"
         }
     }

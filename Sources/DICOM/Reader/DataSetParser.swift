@@ -67,6 +67,7 @@ struct DataSetParser {
         var pos = start
         var closed = !undefinedItem
         var reachedPixels = false
+        var pixelDataCut: Int?
         while pos < limit {
             let remaining = limit - pos
             if remaining < 8 {
@@ -146,7 +147,12 @@ struct DataSetParser {
                     element.valueCount = max(0, end - valueStart)
                     pos = end
                 } else if vr == .OB || vr == .OW || implicitElement || (group == 0x7FE0) {
-                    let (table, fragments, contentEnd, end) = try parseFragments(from: valueStart, limit: limit, owner: tag)
+                    // Pixel data that runs into the end of the file keeps the fragments read so
+                    // far (the header stays readable; frames reaching the end are refused as cut).
+                    let tolerate = topLevel && !isPrefix && tag.raw == 0x7FE0_0010 && limit == storage.count
+                    let (table, fragments, contentEnd, end) = try parseFragments(from: valueStart, limit: limit, owner: tag,
+                                                                                 tolerateCut: tolerate)
+                    if tolerate && end == limit && contentEnd == limit { pixelDataCut = limit }
                     element.nestedIndex = Int32(nestedValues.count)
                     nestedValues.append(.fragments(table, fragments))
                     element.valueCount = contentEnd - valueStart
@@ -185,7 +191,8 @@ struct DataSetParser {
         if isPrefix && topLevel && !reachedPixels {
             throw fail(.truncatedHeader(needed: 8, remaining: limit - pos), owner, pos)
         }
-        let ds = DataSet(storage: storage, elements: elements, nested: nestedValues, littleEndian: little, characterSet: cs)
+        let ds = DataSet(storage: storage, elements: elements, nested: nestedValues, littleEndian: little, characterSet: cs,
+                         pixelDataCut: pixelDataCut)
         return (ds, pos)
     }
 
@@ -268,20 +275,29 @@ struct DataSetParser {
     /// Encapsulated pixel data (PS3.5 A.4): Basic Offset Table item, then one item per
     /// fragment, then the Sequence Delimitation Item. Returns the table, fragment ranges, the
     /// end of the content (delimiter start) and the position after the delimiter.
-    func parseFragments(from start: Int, limit: Int, owner: Tag) throws -> ([UInt32], [Range<Int>], Int, Int) {
+    /// With `tolerateCut`, data ending without its delimiter, or inside a fragment, returns what
+    /// was read with both positions at `limit` (the last fragment cut at `limit`).
+    func parseFragments(from start: Int, limit: Int, owner: Tag, tolerateCut: Bool = false) throws -> ([UInt32], [Range<Int>], Int, Int) {
         var table: [UInt32] = []
         var fragments: [Range<Int>] = []
         var pos = start
         var first = true
         while true {
             let remaining = limit - pos
-            guard remaining >= 8 else { throw fail(.missingDelimiter, owner, pos) }
+            guard remaining >= 8 else {
+                if tolerateCut && !first { return (table, fragments, limit, limit) }
+                throw fail(.missingDelimiter, owner, pos)
+            }
             let tag = Tag(u16(pos), u16(pos + 2))
             let length = u32(pos + 4)
             if tag == Tag(0xFFFE, 0xE0DD) { return (table, fragments, pos, pos + 8) }
             guard tag == Tag(0xFFFE, 0xE000) else { throw fail(.expectedItem(found: tag), owner, pos) }
             guard length != 0xFFFF_FFFF else { throw fail(.undefinedLengthNotAllowed(.OB), owner, pos) }
             let n = Int(length)
+            if tolerateCut && !first && n > remaining - 8 {
+                fragments.append((pos + 8)..<limit)
+                return (table, fragments, limit, limit)
+            }
             guard n <= remaining - 8 else {
                 throw fail(.lengthExceedsRemaining(length: length, remaining: remaining - 8), owner, pos)
             }

@@ -131,7 +131,7 @@ public struct ValidateStage: Stage {
             // pixel value that seems to run past the end is confirmed on the file as it is now
             // (the size came from the walk): both by a full parse, which throws what it finds.
             if let skipped = dicom.skippedPixelData, skipped.isEncapsulated || skipped.truncation(file: file.absolutePath) != nil {
-                dicom = try DICOMFile.open(path: file.absolutePath, maxBytes: limits.maxFileBytes)
+                dicom = try dicom.completingPixelData(maxBytes: limits.maxFileBytes)
             }
             return instance(dicom, file: file, modified: modified, rules: rules, limits: limits)
         } catch {
