@@ -41,7 +41,7 @@ import TestSupport
         #expect(c.workers == 3)
         #expect(c.zipLimits.maxTotalSize == 2_000_000_000 && c.zipLimits.maxRatio == 50 && c.zipLimits.maxArchiveRatio == 80)
         #expect(c.spoolPermissions == .ownerOnly, "the spool is owner-only unless spool_group says otherwise")
-        guard case .sqlite(let db) = c.ledger, case .local(let inbox) = c.inboxes[0], case .local(let out, _) = c.outboxes[0] else {
+        guard case .sqlite(let db) = c.ledger, case .local(let inbox) = c.inboxes[0], case .local(let out, _) = c.outboxes[0].location else {
             Issue.record("unexpected locations"); return
         }
         let base = (c.file as NSString).deletingLastPathComponent
@@ -130,7 +130,7 @@ import TestSupport
             outbox:
               - { sftp: "sftp://edc@127.0.0.1:2222/pickup", identity: keys/id, passphrase: "env:EDC_PASS", known_hosts: keys/kh, conflict: fail, marker: DONE }
             """)
-        guard case .sftp(let endpoint, let credentials, let conflict, let marker) = ok.outboxes[0] else {
+        guard case .sftp(let endpoint, let credentials, let conflict, let marker) = ok.outboxes[0].location else {
             Issue.record("not an sftp outbox"); return
         }
         #expect(endpoint.host == "127.0.0.1" && endpoint.port == 2222 && endpoint.user == "edc" && endpoint.path == "/pickup")

@@ -23,9 +23,9 @@ extension PipelineConfig {
     /// Every destination of a run's results, in publish order: Critical alerts, file outboxes,
     /// study mails.
     func deliveryTargets(_ services: PipelineServices) -> [any DeliveryTarget] {
-        let files: [any DeliveryTarget] = outboxes.map { location in
-            let (outbox, marker) = location.makeOutbox()
-            return FileOutboxTarget(outbox: outbox, marker: marker)
+        let files: [any DeliveryTarget] = outboxes.map { o in
+            let (outbox, marker) = o.location.makeOutbox()
+            return FileOutboxTarget(outbox: outbox, marker: marker, files: o.files, permissions: spoolPermissions)
         }
         let alerts: [any DeliveryTarget] = critical.map { [CriticalAlertTarget(critical: $0, services: services)] } ?? []
         let mails: [any DeliveryTarget] = mailOutboxes.filter(\.perStudy).map { StudyMailTarget(outbox: $0, services: services) }

@@ -191,7 +191,7 @@ struct ConfigReader {
             group: group,
             infer: try m["infer"].map { n throws(ConfigError) in try infer(n) },
             render: render,
-            outboxes: try outboxes(outboxNode),
+            outboxes: try outboxes(outboxNode, render: render),
             critical: try m["critical"].map { n throws(ConfigError) in try critical(n) },
             workers: workers,
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
@@ -258,30 +258,59 @@ struct ConfigReader {
         return out
     }
 
-    func outboxes(_ node: Node) throws(ConfigError) -> [PipelineConfig.OutboxLocation] {
+    func outboxes(_ node: Node, render: [RenderFormat]) throws(ConfigError) -> [PipelineConfig.FileOutbox] {
         let items: [Node]
         if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
         guard !items.isEmpty else { throw fail(node, "outbox", "needs at least one outbox") }
-        var out: [PipelineConfig.OutboxLocation] = []
+        var out: [PipelineConfig.FileOutbox] = []
         for (i, item) in items.enumerated() {
             let key = items.count > 1 ? "outbox[\(i)]" : "outbox"
-            if case .scalar = item { out.append(.local(path: try path(item, key), marker: nil)); continue }
+            if case .scalar = item { out.append(.init(location: .local(path: try path(item, key), marker: nil))); continue }
             if isMailOutbox(item) { continue }  // read by mailOutboxes(_:render:)
             let m = try mapping(
                 item, key,
-                allowed: ["local", "sftp", "identity", "known_hosts", "password", "passphrase", "marker", "conflict"])
+                allowed: ["local", "sftp", "identity", "known_hosts", "password", "passphrase", "marker", "conflict", "files"])
             let marker = try m["marker"].map { n throws(ConfigError) in try string(n, key + ".marker") }
             let conflict = try m["conflict"].map { n throws(ConfigError) in try conflictPolicy(n, key + ".conflict") } ?? .replace
+            let files = try m["files"].map { n throws(ConfigError) in try outputSelection(n, key + ".files", render: render) }
             if let local = m["local"] {
-                out.append(.local(path: try path(local, key + ".local"), marker: marker))
+                out.append(.init(location: .local(path: try path(local, key + ".local"), marker: marker), files: files))
             } else if m["sftp"] != nil {
                 let (endpoint, credentials) = try sftpLogin(item, m, key)
-                out.append(.sftp(endpoint: endpoint, credentials: credentials, conflict: conflict, marker: marker))
+                out.append(.init(location: .sftp(endpoint: endpoint, credentials: credentials, conflict: conflict, marker: marker),
+                                 files: files))
             } else {
                 throw fail(item, key, "needs 'local: PATH', 'sftp: sftp://user@host/path' or 'smtp: smtp://host:587'")
             }
         }
         return out
+    }
+
+    /// An outbox's `files:`: `render:` formats, or `dicom` for every DICOM object rendered (SR,
+    /// Encapsulated PDF, Secondary Capture). A format the pipeline does not render is an error,
+    /// not an outbox that silently receives nothing.
+    func outputSelection(_ node: Node, _ key: String, render: [RenderFormat]) throws(ConfigError) -> Set<RenderFormat> {
+        var selection = Set<RenderFormat>()
+        for name in try strings(node, key) {
+            if name == "dicom" {
+                let dicom = render.filter(\.writesDICOM)
+                guard !dicom.isEmpty else {
+                    throw fail(node, key, "'dicom' selects DICOM objects, but 'render' lists none (sr, encapsulated-pdf, secondary-capture)")
+                }
+                selection.formUnion(dicom)
+                continue
+            }
+            guard let format = RenderFormat(rawValue: name) else {
+                let known = (["dicom"] + PipelineConfig.availableFormats).joined(separator: ", ")
+                throw fail(node, key, "unknown format '\(name)' (known: \(known))")
+            }
+            guard render.contains(format) else {
+                throw fail(node, key, "'\(name)' is not rendered: add it to 'render' (which lists \(render.map(\.rawValue).joined(separator: ", ")))")
+            }
+            selection.insert(format)
+        }
+        guard !selection.isEmpty else { throw fail(node, key, "lists no format (leave 'files' out for every output)") }
+        return selection
     }
 
     /// A secret's location, never its value: `file:PATH` or `env:NAME`.

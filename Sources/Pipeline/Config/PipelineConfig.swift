@@ -24,6 +24,14 @@ public struct PipelineConfig: Sendable {
         case sftp(endpoint: SFTPEndpoint, credentials: SFTPCredentials, conflict: ConflictPolicy, marker: String?)
     }
 
+    /// A file outbox and what it gets: `files: [sr, encapsulated-pdf]` for a PACS import
+    /// folder, `files: [hl7]` for the RIS, `files: [csv]` for the EDC.
+    public struct FileOutbox: Sendable {
+        public var location: OutboxLocation
+        /// The formats this outbox gets (with a manifest listing just them); nil: every output.
+        public var files: Set<RenderFormat>?
+    }
+
     public struct Validate: Sendable {
         public init() {}
         /// Accepted modalities; empty accepts all.
@@ -69,7 +77,7 @@ public struct PipelineConfig: Sendable {
     public var group: Grouping
     public var infer: Infer?
     public var render: [RenderFormat]
-    public var outboxes: [OutboxLocation]
+    public var outboxes: [FileOutbox]
     public var critical: Critical?
     /// `smtp:` outboxes (digests, per-study mails); see PipelineConfig+Mail.swift.
     public var mailOutboxes: [MailOutbox] = []

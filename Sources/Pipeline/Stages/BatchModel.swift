@@ -141,6 +141,8 @@ public struct OutputFile: Sendable, Equatable {
     public let path: String
     public let sha256: String
     public let size: Int
+    /// The renderer that wrote it; nil for the manifest.
+    public let format: RenderFormat?
 }
 
 public struct RenderedBatch: Sendable {

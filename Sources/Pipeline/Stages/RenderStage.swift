@@ -71,23 +71,24 @@ public struct RenderStage: Stage {
         try? FileManager.default.removeItem(atPath: staging)
         var written: [OutputFile] = []
         var names = Set<String>()
-        func store(_ files: [RenderedFile]) throws {
+        func store(_ files: [RenderedFile], format: RenderFormat?) throws {
             for file in files {
                 guard names.insert(file.name).inserted else {
                     throw BatchFailure(stage: "render", reason: "two renderers produced \(file.name)")
                 }
                 let path = staging + "/" + file.name
                 try FileIO.writeAtomically(file.data, to: path, durable: false, permissions: permissions)
-                written.append(OutputFile(name: file.name, path: path, sha256: SHA256.hex(file.data), size: file.data.count))
+                written.append(OutputFile(name: file.name, path: path, sha256: SHA256.hex(file.data), size: file.data.count,
+                                          format: format))
             }
         }
         for renderer in renderers {
-            for study in report.studies { try store(try renderer.render(study: study, batch: report)) }
-            try store(try renderer.render(batch: report))
+            for study in report.studies { try store(try renderer.render(study: study, batch: report), format: renderer.format) }
+            try store(try renderer.render(batch: report), format: renderer.format)
         }
         written.sort { $0.name < $1.name }
         let manifest = try Manifest.make(report: report, batch: batch.grouped.validated, outputs: written)
-        try store([RenderedFile(name: Manifest.fileName, data: manifest)])
+        try store([RenderedFile(name: Manifest.fileName, data: manifest)], format: nil)
         // Staged outputs must be on disk before the ledger says `rendered`: after that they are
         // delivered as they are, never regenerated.
         try FileIO.syncFileSystem(containing: staging)
