@@ -55,14 +55,89 @@ public struct OrderSummary: Sendable, Codable, Equatable {
     public var fillerOrderNumber: String?
     public var studyInstanceUID: String?
     public var linkedBy: String?
+    /// The procedure, priority, providers and ward the order names.
+    public var context: OrderContext
 
     public init(file: String, messageIndex: Int, messageType: String, accessionNumber: String?,
-                placerOrderNumber: String?, studyInstanceUID: String?, linkedBy: String?, fillerOrderNumber: String? = nil) {
+                placerOrderNumber: String?, studyInstanceUID: String?, linkedBy: String?, fillerOrderNumber: String? = nil,
+                context: OrderContext = .init()) {
         self.file = file; self.messageIndex = messageIndex; self.messageType = messageType
         self.accessionNumber = accessionNumber; self.placerOrderNumber = placerOrderNumber
         self.fillerOrderNumber = fillerOrderNumber
-        self.studyInstanceUID = studyInstanceUID; self.linkedBy = linkedBy
+        self.studyInstanceUID = studyInstanceUID; self.linkedBy = linkedBy; self.context = context
     }
+}
+
+extension OrderSummary {
+    /// Reports stored before orders carried context (a mail run in the ledger) still decode.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            file: try c.decode(String.self, forKey: .file), messageIndex: try c.decode(Int.self, forKey: .messageIndex),
+            messageType: try c.decode(String.self, forKey: .messageType),
+            accessionNumber: try c.decodeIfPresent(String.self, forKey: .accessionNumber),
+            placerOrderNumber: try c.decodeIfPresent(String.self, forKey: .placerOrderNumber),
+            studyInstanceUID: try c.decodeIfPresent(String.self, forKey: .studyInstanceUID),
+            linkedBy: try c.decodeIfPresent(String.self, forKey: .linkedBy),
+            fillerOrderNumber: try c.decodeIfPresent(String.self, forKey: .fillerOrderNumber),
+            context: try c.decodeIfPresent(OrderContext.self, forKey: .context) ?? .init())
+    }
+}
+
+/// An order's clinical context as the reports carry it (from HL7: OBR-4, TQ1-9/ORC-7/OBR-27/
+/// OBR-5, ORC-12/OBR-16, PV1-8, PV1-3).
+public struct OrderContext: Sendable, Codable, Equatable {
+    public struct Coded: Sendable, Codable, Equatable {
+        public var code: String?
+        public var meaning: String?
+        public var scheme: String?
+        public init(code: String?, meaning: String? = nil, scheme: String? = nil) {
+            self.code = code; self.meaning = meaning; self.scheme = scheme
+        }
+    }
+
+    public struct Person: Sendable, Codable, Equatable {
+        public var id: String?
+        public var family: String?
+        public var given: String?
+        public var prefix: String?
+        public init(id: String?, family: String? = nil, given: String? = nil, prefix: String? = nil) {
+            self.id = id; self.family = family; self.given = given; self.prefix = prefix
+        }
+        /// `Dr Ada Lovelace (1234)`, or whichever parts were sent.
+        public var display: String {
+            let name = [prefix, given, family].compactMap { $0 }.joined(separator: " ")
+            switch (name.isEmpty, id) {
+            case (true, let id?): return id
+            case (false, let id?): return "\(name) (\(id))"
+            default: return name
+            }
+        }
+    }
+
+    public var procedure: Coded?
+    /// HL7 table 0027 as sent: `S`, `A`, `R`, `P`, `C`, `T`.
+    public var priority: String?
+    public var orderingProvider: Person?
+    public var referringProvider: Person?
+    public var ward: String?
+    /// The order was cancelled or discontinued (ORC-1 CA/DC/OC/OD, SIU S15/S17).
+    public var cancelled: Bool
+
+    public init(procedure: Coded? = nil, priority: String? = nil, orderingProvider: Person? = nil,
+                referringProvider: Person? = nil, ward: String? = nil, cancelled: Bool = false) {
+        self.procedure = procedure; self.priority = priority; self.orderingProvider = orderingProvider
+        self.referringProvider = referringProvider; self.ward = ward; self.cancelled = cancelled
+    }
+
+    /// Table 0027's name for the priority code (`STAT` for `S`), or the code as sent.
+    public var priorityName: String? {
+        priority.map { Self.priorityNames[$0.uppercased()] ?? $0 }
+    }
+    public static let priorityNames = ["S": "STAT", "A": "ASAP", "R": "Routine", "P": "Pre-op", "C": "Callback", "T": "Timing critical"]
+
+    /// STAT or ASAP: inferred and alerted first.
+    public var isUrgent: Bool { ["S", "A"].contains(priority?.uppercased() ?? "") }
 }
 
 /// Everything the renderers know about one study.

@@ -66,6 +66,8 @@ public struct OrderInfo: Sendable, Equatable {
     public var issuers: [String?] = []
     /// OBR-3/ORC-3 (the filler's number, usually the accession), for the ORU.
     public var fillerOrderNumber: String? = nil
+    /// Procedure, priority, providers, ward, cancellation.
+    public var context = OrderContext()
     /// Messages without order numbers (ADT, SIU) link to every study of their patient.
     public var isPatientLevel: Bool { accessionNumbers.isEmpty && studyInstanceUID == nil && placerOrderNumber == nil }
 }

@@ -170,6 +170,6 @@ extension OrderSummary {
         self.init(
             file: o.file, messageIndex: o.messageIndex, messageType: o.messageType,
             accessionNumber: o.accessionNumbers.first, placerOrderNumber: o.placerOrderNumber,
-            studyInstanceUID: o.studyInstanceUID, linkedBy: linkedBy, fillerOrderNumber: o.fillerOrderNumber)
+            studyInstanceUID: o.studyInstanceUID, linkedBy: linkedBy, fillerOrderNumber: o.fillerOrderNumber, context: o.context)
     }
 }
