@@ -11,6 +11,7 @@ enum Fixtures {
         var modality = "CT"
         var slices = 5
         var skipSlice: Int? = nil
+        var bodyPart: String? = nil
         var seriesUID: String { studyUID + ".1" }
     }
 
@@ -34,6 +35,7 @@ enum Fixtures {
         ds.set(.accessionNumber, .SH, s.accession)
         ds.set(.studyDate, .DA, "20250110")
         ds.set(.modality, .CS, s.modality)
+        if let part = s.bodyPart { ds.set(.bodyPartExamined, .CS, part) }
         ds.set(.institutionName, .LO, "Test Site")
         ds.set(.seriesNumber, .IS, "1")
         ds.set(.instanceNumber, .IS, String(i))

@@ -8,8 +8,12 @@ import TestSupport
 /// model the test builds itself (so it needs no shipped model).
 @Suite(.serialized) struct ResultMessagePipelineTests {
     /// A 1×8×8 → GlobalAveragePool → Gemm graph (a CAM head) whose sigmoid output is ≥ 0.98
-    /// for any image, so every study gets one Critical "Nodule" with a heatmap peak.
-    static func writeTinyModel(in dir: TemporaryDirectory) throws -> String {
+    /// for any image, so every study gets one Critical "Nodule" with a heatmap peak. `name`,
+    /// `label` and `code` make a second model; `probability` fixes the output (weight 0), e.g.
+    /// 0.8 for an Urgent finding.
+    static func writeTinyModel(in dir: TemporaryDirectory, name: String = "tiny", label: String = "Nodule",
+                               code: String = "27925004", probability: Double? = nil) throws -> String {
+        let (w, b) = probability.map { (0.0, log($0 / (1 - $0))) } ?? (1.0, 6.0)
         let made = try runPython("""
             import sys, numpy as np, onnx
             from onnx import helper as h, numpy_helper as nh, TensorProto as T
@@ -17,26 +21,26 @@ import TestSupport
                      h.make_node("Gemm", ["flat", "W", "B"], ["probability"], transB=1)]
             g = h.make_graph(nodes, "tiny", [h.make_tensor_value_info("image", T.FLOAT, ["N", 1, 8, 8])],
                              [h.make_tensor_value_info("probability", T.FLOAT, ["N", 1])],
-                             initializer=[nh.from_array(np.array([[1.0]], np.float32), "W"), nh.from_array(np.array([6.0], np.float32), "B")])
+                             initializer=[nh.from_array(np.array([[\(w)]], np.float32), "W"), nh.from_array(np.array([\(b)], np.float32), "B")])
             onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), sys.argv[1])
-            """, [dir.file("tiny.onnx")])
+            """, [dir.file("\(name).onnx")])
         try #require(made.status == 0, "onnx (pip install onnx): \(made.stderr)")
         try """
-            name: tiny-test-model
+            name: \(name)-test-model
             version: "0.0.1"
-            model: tiny.onnx
+            model: \(name).onnx
             input: { name: image, layout: NCHW, channels: 1, height: 8, width: 8 }
             preprocess: { window: file, mean: 0.5, std: 0.25 }
             output: { name: probability, activation: sigmoid }
             heatmap: cam
             labels:
-              - name: Nodule
-                code: "27925004"
+              - name: \(label)
+                code: "\(code)"
                 scheme: SCT
-                meaning: Nodule
+                meaning: \(label)
                 thresholds: { report: 0.5, urgent: 0.7, critical: 0.9 }
-            """.write(toFile: dir.file("tiny.yaml"), atomically: true, encoding: .utf8)
-        return dir.file("tiny.onnx")
+            """.write(toFile: dir.file("\(name).yaml"), atomically: true, encoding: .utf8)
+        return dir.file("\(name).onnx")
     }
 
     func load(_ yaml: String, in dir: TemporaryDirectory) throws -> PipelineConfig {

@@ -2,8 +2,8 @@ import Checksum
 public import Foundation
 public import Reports
 
-/// The immediate mail for one Critical finding, sent to the on-call list at once rather than in
-/// the next digest. The default subject names the pipeline and the study key only (a hash,
+/// The immediate mail for one Critical (or, on an `urgent:` route, Urgent) finding, sent at once
+/// rather than in the next digest. The default subject names the pipeline and the study key only (a hash,
 /// not patient data); the body gives what on-call staff need to find the study.
 public enum CriticalAlert {
     public static let placeholders: Set<String> = [
@@ -54,6 +54,18 @@ public enum CriticalAlert {
         <p><small>This is an automated, unverified AI result; follow your site's critical-result procedure.</small></p>
         </body></html>
         """)
+
+    /// An `urgent:` route's mail: the same, saying Urgent.
+    public static let urgentTemplate = MailTemplate(
+        subject: "[Sluice] Urgent finding, {{pipeline}}, study {{study_key_short}}",
+        text: defaultTemplate.text.replacingOccurrences(of: "A Critical finding needs attention.", with: "An Urgent finding needs attention.")
+            .replacingOccurrences(of: "critical-result procedure", with: "urgent-result procedure"),
+        html: defaultTemplate.html.replacingOccurrences(of: "<h2 style=\"color:#b00\">Critical finding:", with: "<h2 style=\"color:#b60\">Urgent finding:")
+            .replacingOccurrences(of: "critical-result procedure", with: "urgent-result procedure"))
+
+    public static func defaultTemplate(for urgency: Urgency) -> MailTemplate {
+        urgency == .urgent ? urgentTemplate : defaultTemplate
+    }
 
     /// The ledger key that makes an alert go out once per finding: the study and the finding's
     /// concept, so a rerun that finds the same thing again does not page anyone twice.

@@ -189,7 +189,7 @@ struct ConfigReader {
             spool: spool,
             validate: try m["validate"].map { n throws(ConfigError) in try validate(n) } ?? .init(),
             group: group,
-            infer: try m["infer"].map { n throws(ConfigError) in try infer(n) },
+            infer: try m["infer"].map { n throws(ConfigError) in try inferRoutes(n) } ?? [],
             render: render,
             outboxes: try outboxes(outboxNode, render: render),
             critical: try m["critical"].map { n throws(ConfigError) in try critical(n) },
@@ -212,7 +212,7 @@ struct ConfigReader {
             config.hl7 = try hl7(n)
         }
         config.mailOutboxes = try mailOutboxes(outboxNode, render: render)
-        if config.infer == nil, let shown = render.first(where: \.showsFindings) {
+        if config.infer.isEmpty, let shown = render.first(where: \.showsFindings) {
             throw fail(m["render"]!, "render", "format '\(shown.rawValue)' shows a model's findings: add an 'infer' key with the model")
         }
         try refuseOverlaps(config, m, root: root)
@@ -387,25 +387,61 @@ struct ConfigReader {
     /// (its descriptor beside it, or the descriptor itself) and optional threshold overrides. The
     /// descriptor is read here, so a wrong path or key is a config error; the graph itself is
     /// loaded when the engine starts (and by `sluice check`).
-    func infer(_ node: Node) throws(ConfigError) -> PipelineConfig.Infer {
-        let m = try mapping(node, "infer", allowed: ["model", "report", "urgent", "critical", "heatmaps"])
-        guard let modelNode = m["model"] else { throw fail(node, "infer.model", "is required") }
-        let model = try path(modelNode, "infer.model")
+    /// `infer:` as one model for every study, or a list of `{ match: {…}, model: … }` tried
+    /// in order (routing: chest X-rays to one model, head CT to another).
+    func inferRoutes(_ node: Node) throws(ConfigError) -> [PipelineConfig.Infer] {
+        guard case .sequence(let seq) = node else { return [try infer(node, "infer", routed: false)] }
+        guard !seq.isEmpty else { throw fail(node, "infer", "lists no model") }
+        var routes: [PipelineConfig.Infer] = []
+        for (i, item) in seq.enumerated() {
+            let key = "infer[\(i)]"
+            if let earlier = routes.firstIndex(where: { $0.match == nil }) {
+                throw fail(item, key, "is never used: infer[\(earlier)] has no 'match' and takes every study (put the default last)")
+            }
+            routes.append(try infer(item, key, routed: true))
+        }
+        return routes
+    }
+
+    func infer(_ node: Node, _ key: String, routed: Bool) throws(ConfigError) -> PipelineConfig.Infer {
+        let m = try mapping(node, key, allowed: Set(["model", "report", "urgent", "critical", "heatmaps"]).union(routed ? ["match"] : []))
+        guard let modelNode = m["model"] else { throw fail(node, key + ".model", "is required") }
+        let model = try path(modelNode, key + ".model")
         do { _ = try ModelDescriptor.load(path: model) } catch {
-            throw fail(modelNode, "infer.model", "\(error)")
+            throw fail(modelNode, key + ".model", "\(error)")
         }
         var thresholds = ThresholdOverrides()
-        if let n = m["report"] { thresholds.report = try number(n, "infer.report", in: 0...1) }
-        if let n = m["urgent"] { thresholds.urgent = try number(n, "infer.urgent", in: 0...1) }
-        if let n = m["critical"] { thresholds.critical = try number(n, "infer.critical", in: 0...1) }
+        if let n = m["report"] { thresholds.report = try number(n, key + ".report", in: 0...1) }
+        if let n = m["urgent"] { thresholds.urgent = try number(n, key + ".urgent", in: 0...1) }
+        if let n = m["critical"] { thresholds.critical = try number(n, key + ".critical", in: 0...1) }
         let ordered = [thresholds.report, thresholds.urgent, thresholds.critical].compactMap { $0 }
-        guard ordered == ordered.sorted() else { throw fail(node, "infer", "thresholds must satisfy report ≤ urgent ≤ critical") }
+        guard ordered == ordered.sorted() else { throw fail(node, key, "thresholds must satisfy report ≤ urgent ≤ critical") }
         var heatmaps = true
         if let n = m["heatmaps"] {
-            guard let b = n.bool else { throw fail(n, "infer.heatmaps", "expected true or false") }
+            guard let b = n.bool else { throw fail(n, key + ".heatmaps", "expected true or false") }
             heatmaps = b
         }
-        return PipelineConfig.Infer(model: model, thresholds: thresholds, heatmaps: heatmaps)
+        let match = try m["match"].map { n throws(ConfigError) in
+            try studyMatch(n, key + ".match", fields: Set(StudyMatch.Field.allCases).subtracting([.label]))
+        }
+        return PipelineConfig.Infer(model: model, thresholds: thresholds, heatmaps: heatmaps, match: match)
+    }
+
+    /// `match: { modality: [CR, DX], body_part: CHEST, description: "/head|brain/" }`: each
+    /// value a glob or a /regular expression/, or a list of them (any may match).
+    func studyMatch(_ node: Node, _ key: String, fields: Set<StudyMatch.Field>) throws(ConfigError) -> StudyMatch {
+        let m = try mapping(node, key, allowed: Set(fields.map(\.rawValue)))
+        var rules: [StudyMatch.Field: [ValuePattern]] = [:]
+        for (name, value) in m {
+            let field = StudyMatch.Field(rawValue: name)!
+            rules[field] = try strings(value, key + "." + name).map { text throws(ConfigError) -> ValuePattern in
+                guard let pattern = ValuePattern(text) else {
+                    throw fail(value, key + "." + name, "'\(text)' is not a valid regular expression")
+                }
+                return pattern
+            }
+        }
+        return StudyMatch(rules)
     }
 
     func limits(_ node: Node) throws(ConfigError) -> PixelLimits {

@@ -42,11 +42,16 @@ public struct PipelineConfig: Sendable {
         public var hl7 = HL7Limits()
     }
 
+    /// One model and the studies it reads: `infer:` is one (every study) or a list, tried in
+    /// order, the first whose `match:` fits a study wins; a study no entry matches is reported
+    /// as "no model for this study" (not analysed, never negative).
     public struct Infer: Sendable {
         /// The model's .onnx (descriptor beside it) or its descriptor .yaml, absolute.
         public var model: String
         public var thresholds: ThresholdOverrides
         public var heatmaps: Bool
+        /// nil: every study (the default entry).
+        public var match: StudyMatch? = nil
     }
 
     public enum Grouping: String, Sendable { case study, series, patient }
@@ -75,7 +80,8 @@ public struct PipelineConfig: Sendable {
     public var spoolPermissions = SpoolPermissions.ownerOnly
     public var validate: Validate
     public var group: Grouping
-    public var infer: Infer?
+    /// The model routes, in order; empty: no model.
+    public var infer: [Infer] = []
     public var render: [RenderFormat]
     public var outboxes: [FileOutbox]
     public var critical: Critical?

@@ -14,13 +14,13 @@ public enum Checks {
             ledger = nil
             results.append(.failed("ledger: \(error)"))
         }
-        if config.infer != nil {
-            do {
-                let stage = try Runner.modelStage(config)!
-                let d = stage.model.descriptor
-                results.append(.ok("model \(d.name) \(d.version) loads (\(d.labels.count) label(s), heatmap \(stage.model.heatmap.rawValue))"))
-            } catch { results.append(.failed("\(error)")) }
-        }
+        do {
+            for route in try Runner.inferStage(config)?.routes ?? [] {
+                let (d, model) = (route.model.model.descriptor, route.model.model)
+                let studies = route.match.map { " for \($0)" } ?? ""
+                results.append(.ok("model \(d.name) \(d.version) loads (\(d.labels.count) label(s), heatmap \(model.heatmap.rawValue))\(studies)"))
+            }
+        } catch { results.append(.failed("\(error)")) }
         for folder in [config.processingDirectory, config.archiveDirectory, config.errorDirectory, config.workDirectory]
             + (config.usesMail ? [config.mailDirectory] : []) {
             results.append(FileIO.isWritableFolder(folder, permissions: config.spoolPermissions)

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Inference
 
 /// Opens what a pipeline file names and runs the engine: once (cron) or until a signal.
 public enum Runner {
@@ -15,16 +16,28 @@ public enum Runner {
     public static func engine(_ config: PipelineConfig, log: Log? = nil) throws -> Engine {
         let clock = Clock.fromEnvironment()
         return Engine(config: config, ledger: try openLedger(config), log: log ?? Log.fromEnvironment(clock: clock), clock: clock,
-                      stages: BatchStages(config: config, model: try modelStage(config)))
+                      stages: BatchStages(config: config, models: try inferStage(config)))
     }
 
-    /// The configured model, loaded and checked (operators, descriptor against graph); a model
-    /// that cannot run is a configuration error, found before any batch is claimed.
-    public static func modelStage(_ config: PipelineConfig) throws -> ModelStage? {
-        guard let infer = config.infer else { return nil }
-        do { return try ModelStage(infer, limits: config.pixelLimits) } catch {
-            throw ConfigError(file: config.file, line: nil, key: "infer.model", "\(error)")
+    /// The configured models, loaded and checked (operators, descriptor against graph); a model
+    /// that cannot run is a configuration error, found before any batch is claimed. Routes
+    /// naming the same file share one loaded model.
+    public static func inferStage(_ config: PipelineConfig) throws -> InferStage? {
+        guard !config.infer.isEmpty else { return nil }
+        var loaded: [String: ImageModel] = [:]
+        var routes: [InferStage.Route] = []
+        for (i, infer) in config.infer.enumerated() {
+            let key = config.infer.count > 1 ? "infer[\(i)].model" : "infer.model"
+            do {
+                let model = try loaded[infer.model] ?? ImageModel(path: infer.model)
+                loaded[infer.model] = model
+                routes.append(.init(match: infer.match, model: ModelStage(
+                    model: model, thresholds: infer.thresholds, heatmaps: infer.heatmaps, limits: config.pixelLimits)))
+            } catch {
+                throw ConfigError(file: config.file, line: nil, key: key, "\(error)")
+            }
         }
+        return InferStage(routes: routes)
     }
 
     /// One pass for cron: two looks at the inbox a moment apart (readiness needs an unchanged

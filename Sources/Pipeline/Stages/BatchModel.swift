@@ -51,6 +51,10 @@ public struct InstanceInfo: Sendable, Equatable {
     public var imagePosition: [Double]
     public var imageOrientation: [Double]
     public var modified: Date
+    /// Body Part Examined, Study Description, Station Name: what routing rules match on.
+    public var bodyPart: String? = nil
+    public var studyDescription: String? = nil
+    public var stationName: String? = nil
 }
 
 /// An HL7 order/ADT message reduced to what links it to studies.
@@ -98,6 +102,23 @@ public struct StudyGroup: Sendable {
     public var firstInstance: InstanceInfo { series[0].instances[0] }
     /// The study's modalities, sorted and joined with `/` (a CT with a localizer: `CT/DX`).
     public var modalities: String { Set(series.flatMap { $0.instances.map(\.modality) }).sorted().joined(separator: "/") }
+
+    /// What routing rules see of the study: every value its instances and live orders have.
+    public var facts: StudyFacts {
+        let instances = self.instances
+        func all(_ value: (InstanceInfo) -> String?) -> [String] {
+            var seen = Set<String>()
+            return instances.compactMap(value).filter { seen.insert($0).inserted }
+        }
+        var facts = StudyFacts([
+            .modality: all(\.modality), .bodyPart: all(\.bodyPart), .description: all(\.studyDescription), .station: all(\.stationName),
+        ])
+        facts.add(orders: orders.map(\.0.context))
+        return facts
+    }
+
+    /// The study has a STAT or ASAP order that is not cancelled: it is inferred first.
+    public var isPriority: Bool { orders.contains { $0.0.context.isUrgent && !$0.0.context.cancelled } }
 }
 
 public struct PatientGroup: Sendable {
@@ -126,6 +147,8 @@ public struct InferredBatch: Sendable {
     /// Per study key: which images the model ran on and which it could not read. A study
     /// missing here was not analysed.
     public var analysis: [String: Analysis] = [:]
+    /// Per study key: the model that read it (with several `infer:` routes, studies differ).
+    public var studyModels: [String: (name: String, version: String)] = [:]
 }
 
 /// Which frame a study's key image is and what the model drew on it; the render stage reads

@@ -21,13 +21,17 @@ public struct BatchStages: Sendable {
     public var infer: any Stage<GroupedBatch, InferredBatch>
     public var render: RenderStage
 
-    /// `model` is the configured model (Runner.modelStage); `infer` replaces it (tests script
+    /// `models` is the configured models (Runner.inferStage); `infer` replaces it (tests script
     /// findings). Without either, studies pass through not analysed.
-    public init(config: PipelineConfig, model: ModelStage? = nil, infer: (any Stage<GroupedBatch, InferredBatch>)? = nil,
+    public init(config: PipelineConfig, models: InferStage? = nil, infer: (any Stage<GroupedBatch, InferredBatch>)? = nil,
                 renderers: [any Renderer]? = nil) {
         (unpack, validate, group) = Self.reading(config)
-        self.infer = infer ?? model ?? NoModelStage()
-        let renderers = renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7, findingSites: model?.findingSites ?? [:])
+        self.infer = infer ?? models ?? InferStage()
+        // Each label's Finding Site for the SR; the first model to name a label's site wins.
+        let sites = (models?.routes ?? []).reduce(into: [String: CodedConcept]()) { all, route in
+            all.merge(route.model.findingSites) { first, _ in first }
+        }
+        let renderers = renderers ?? RenderStage.renderers(for: config.render, hl7: config.hl7, findingSites: sites)
         render = RenderStage(pipeline: config.name, renderers: renderers, limits: config.pixelLimits,
                              permissions: config.spoolPermissions)
     }

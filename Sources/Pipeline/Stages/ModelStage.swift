@@ -3,13 +3,13 @@ import Foundation
 public import Inference
 public import Reports
 
-/// The infer stage with a model: every frame of every image of a study through the model (in
-/// batches, preprocessing in parallel), per label the highest probability over the study, tiers
-/// from the thresholds, heatmap peaks in pixel and patient coordinates. An image the model
-/// cannot read (e.g. JPEG pixel data) is recorded as unread in the study's `Analysis`, never a
-/// batch failure and never a negative.
-public struct ModelStage: Stage {
-    public let name = "infer"
+/// One model as the infer stage runs it (InferStage picks the model per study): every frame of
+/// every image of a study through the model (in batches, preprocessing in parallel), per label
+/// the highest probability over the study, tiers from the thresholds, heatmap peaks in pixel
+/// and patient coordinates. An image the model cannot read (a transfer syntax no codec decodes,
+/// a truncated file) is recorded as unread in the study's `Analysis`, never a batch failure and
+/// never a negative.
+public struct ModelStage: Sendable {
     public let model: ImageModel
     public let thresholds: ThresholdOverrides
     public let heatmaps: Bool
@@ -18,13 +18,6 @@ public struct ModelStage: Stage {
     /// Images per model run: bounds memory (prepared inputs) whatever the study size.
     static let chunk = 16
 
-    public init(_ config: PipelineConfig.Infer, limits: PixelLimits = .default) throws {
-        model = try ImageModel(path: config.model)
-        thresholds = config.thresholds
-        heatmaps = config.heatmaps
-        self.limits = limits
-    }
-
     public init(model: ImageModel, thresholds: ThresholdOverrides = .init(), heatmaps: Bool = true, limits: PixelLimits = .default) {
         self.model = model
         self.thresholds = thresholds
@@ -32,22 +25,16 @@ public struct ModelStage: Stage {
         self.limits = limits
     }
 
-    public func run(_ batch: GroupedBatch, context: BatchContext) async throws -> InferredBatch {
-        let paths = Dictionary(batch.validated.unpacked.files.map { ($0.relativePath, $0.absolutePath) }) { a, _ in a }
-        var out = InferredBatch(grouped: batch, findings: [:], modelName: model.descriptor.name,
-                                modelVersion: model.descriptor.version)
-        for study in batch.studies {
-            try Task.checkCancellation()
-            let (findings, analysis) = try await analyze(study, paths: paths, context: context)
-            out.findings[study.key] = findings.map(Self.finding)
-            out.analysis[study.key] = analysis
-            if let top = findings.max(by: { ($0.tier, $0.probability) < ($1.tier, $1.probability) }) {
-                out.keyImages[study.key] = KeyImageSource(
-                    file: top.image.file, frame: top.image.frame, sopInstanceUID: top.image.sopInstanceUID,
-                    heatmap: top.heatmap.map { Heatmap(width: $0.width, height: $0.height, values: $0.values) },
-                    peak: top.heatmap.map { PixelPoint(x: $0.peakColumn, y: $0.peakRow) })
-            }
-            context.log.debug("batch \(context.batchID): \(study.key): \(findings.count) finding(s), \(analysis.status.rawValue)")
+    /// One study through the model: its findings, what was read, and its key image.
+    public func infer(_ study: StudyGroup, paths: [String: String], context: BatchContext) async throws -> InferredStudy {
+        let (findings, analysis) = try await analyze(study, paths: paths, context: context)
+        var out = InferredStudy(key: study.key, findings: findings.map(Self.finding), analysis: analysis,
+                                modelName: model.descriptor.name, modelVersion: model.descriptor.version)
+        if let top = findings.max(by: { ($0.tier, $0.probability) < ($1.tier, $1.probability) }) {
+            out.keyImage = KeyImageSource(
+                file: top.image.file, frame: top.image.frame, sopInstanceUID: top.image.sopInstanceUID,
+                heatmap: top.heatmap.map { Heatmap(width: $0.width, height: $0.height, values: $0.values) },
+                peak: top.heatmap.map { PixelPoint(x: $0.peakColumn, y: $0.peakRow) })
         }
         return out
     }

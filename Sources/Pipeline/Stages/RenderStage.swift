@@ -115,8 +115,10 @@ public struct RenderStage: Stage {
                     },
                     instances: instances.count, files: instances.map(\.file).sorted(), problems: study.problems,
                     orders: study.orders.map { OrderSummary($0.0, linkedBy: $0.linkedBy) },
-                    findings: batch.findings[study.key] ?? [], modelName: batch.modelName,
-                    modelVersion: batch.modelVersion, reportFiles: [],
+                    findings: batch.findings[study.key] ?? [],
+                    modelName: batch.studyModels[study.key]?.name ?? (batch.studyModels.isEmpty ? batch.modelName : nil),
+                    modelVersion: batch.studyModels[study.key]?.version ?? (batch.studyModels.isEmpty ? batch.modelVersion : nil),
+                    reportFiles: [],
                     analysis: batch.analysis[study.key] ?? .noModel("the infer stage recorded nothing for this study"),
                     patientName: first.patientName)
                 var full = report

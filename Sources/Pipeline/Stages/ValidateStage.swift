@@ -190,7 +190,8 @@ public struct ValidateStage: Stage {
             institution: ds.string(.institutionName) ?? "", seriesNumber: ds.int(.seriesNumber),
             instanceNumber: ds.int(.instanceNumber), rows: rows, columns: columns, frames: frames,
             framesInPixelData: framesInPixelData, imagePosition: ds.doubles(.imagePositionPatient),
-            imageOrientation: ds.doubles(.imageOrientationPatient), modified: modified))
+            imageOrientation: ds.doubles(.imageOrientationPatient), modified: modified,
+            bodyPart: ds.string(.bodyPartExamined), studyDescription: ds.string(.studyDescription), stationName: ds.string(.stationName)))
     }
 
     /// The sizes an image header declares, before anything trusts them: each in the range its
