@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Reports
 import Testing
 import TestSupport
 @testable import Pipeline
@@ -62,10 +63,12 @@ import TestSupport
         #expect(mail.digestTemplate.subject == "{{pipeline}}: {{critical}} critical of {{study_count}}")
         #expect(mail.studyTemplate == StudyMail.defaultTemplate)
         #expect(mail.id == "smtp://mail.site.example:587 to study-team@site.example")
-        let critical = try #require(c.critical)
-        #expect(critical.route.endpoint.security == .implicitTLS && critical.route.endpoint.port == 465)
-        #expect(critical.route.to == [MailAddress("on-call@site.example")])
-        #expect(critical.route.endpoint.credentials?.password == .environment("SMTP_PASSWORD"))
+        let critical = try #require(c.alertRoutes.first)
+        let route = try #require(critical.mail)
+        #expect(c.alertRoutes.count == 1 && critical.name == nil && critical.tier == .critical && critical.match == StudyMatch())
+        #expect(route.endpoint.security == .implicitTLS && route.endpoint.port == 465)
+        #expect(route.to == [MailAddress("on-call@site.example")])
+        #expect(route.endpoint.credentials?.password == .environment("SMTP_PASSWORD"))
         #expect(critical.template == CriticalAlert.defaultTemplate)
         #expect(MailAttach.batchNames(mail.attach, among: ["findings.csv", "findings.dictionary.csv", "summary.pdf", "manifest.json"])
                 == ["findings.csv", "summary.pdf", "findings.dictionary.csv"])
@@ -174,10 +177,10 @@ import TestSupport
             critical: { \(route), allow_phi_in_subject: true, subject: "CRITICAL {{patient_id}}" }
             """)
         #expect(allowed.mailOutboxes.first?.studyTemplate.subject == "Result {{accession}} ({{study_date}})")
-        #expect(allowed.critical?.template.subject == "CRITICAL {{patient_id}}")
+        #expect(allowed.alertRoutes.first?.template.subject == "CRITICAL {{patient_id}}")
 
         // The defaults and subjects without patient data need no opt-in; the flag is checked.
-        #expect(try load(Self.head + "critical: { \(route), subject: \"{{pipeline}} {{finding}} {{modality}} {{study_key_short}}\" }\n").critical != nil)
+        #expect(try load(Self.head + "critical: { \(route), subject: \"{{pipeline}} {{finding}} {{modality}} {{study_key_short}}\" }\n").alertRoutes.count == 1)
         #expect(error(Self.head + "critical: { \(route), allow_phi_in_subject: maybe }\n")?.key == "critical.allow_phi_in_subject")
         #expect(error(Self.head + "alerts: { \(route), allow_phi_in_subject: true }\n")?.key == "alerts.allow_phi_in_subject",
                 "operations mail has no patient placeholders to allow")

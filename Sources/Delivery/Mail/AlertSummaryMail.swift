@@ -1,4 +1,5 @@
 public import Foundation
+public import Reports
 
 /// An alert route with `every:` (say, Urgent findings every 30 minutes): one mail listing the
 /// findings that came up since the last one, instead of a page each. Subjects carry counts and
@@ -18,6 +19,12 @@ public enum AlertSummaryMail {
                     studyKey: String, batchID: String, detectedAt: Date) {
             self.finding = finding; self.probability = probability; self.urgency = urgency; self.accession = accession
             self.modality = modality; self.studyKey = studyKey; self.batchID = batchID; self.detectedAt = detectedAt
+        }
+
+        public init(_ finding: Finding, in study: StudyReport, batchID: String, detectedAt: Date) {
+            self.init(finding: finding.label, probability: MailFormatting.percent(finding.probability),
+                      urgency: finding.urgency.rawValue, accession: study.accessionNumber, modality: study.modality,
+                      studyKey: study.studyKey, batchID: batchID, detectedAt: detectedAt)
         }
     }
 

@@ -20,14 +20,20 @@ extension PipelineConfig.InboxLocation {
 }
 
 extension PipelineConfig {
-    /// Every destination of a run's results, in publish order: Critical alerts, file outboxes,
-    /// study mails.
+    /// Every destination of a run's results, in publish order: alert routes (mail, ORU), file
+    /// outboxes, study mails.
     func deliveryTargets(_ services: PipelineServices) -> [any DeliveryTarget] {
         let files: [any DeliveryTarget] = outboxes.map { o in
             let (outbox, marker) = o.location.makeOutbox()
             return FileOutboxTarget(outbox: outbox, marker: marker, files: o.files, permissions: spoolPermissions)
         }
-        let alerts: [any DeliveryTarget] = critical.map { [CriticalAlertTarget(critical: $0, services: services)] } ?? []
+        let alerts: [any DeliveryTarget] = alertRoutes.flatMap { route -> [any DeliveryTarget] in
+            let mail: (any DeliveryTarget)? = route.mail.map { AlertMailTarget(route: route, mail: $0, services: services) }
+            let oru: (any DeliveryTarget)? = route.oru.map {
+                AlertORUTarget(route: route, outbox: $0.location.makeOutbox().outbox, services: services)
+            }
+            return [mail, oru].compactMap { $0 }
+        }
         let mails: [any DeliveryTarget] = mailOutboxes.filter(\.perStudy).map { StudyMailTarget(outbox: $0, services: services) }
         return (alerts + files + mails).sorted { $0.phase < $1.phase }
     }

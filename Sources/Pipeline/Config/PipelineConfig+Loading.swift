@@ -136,7 +136,7 @@ struct ConfigReader {
     func pipeline(_ root: Node) throws(ConfigError) -> PipelineConfig {
         let keys: Set = [
             "name", "ledger", "inbox", "poll", "settle", "marker", "validate", "group", "infer", "render",
-            "outbox", "critical", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7", "limits",
+            "outbox", "critical", "urgent", "alerts", "spool", "workers", "zip", "delivery_attempts", "hl7", "limits",
             "spool_group", "batch_attempts", "batch_timeout",
         ]
         let m = try mapping(root, "", allowed: keys)
@@ -192,7 +192,6 @@ struct ConfigReader {
             infer: try m["infer"].map { n throws(ConfigError) in try inferRoutes(n) } ?? [],
             render: render,
             outboxes: try outboxes(outboxNode, render: render),
-            critical: try m["critical"].map { n throws(ConfigError) in try critical(n) },
             workers: workers,
             zipLimits: try m["zip"].map { n throws(ConfigError) in try zip(n) } ?? ZipLimits())
         if let n = m["delivery_attempts"] { config.deliveryAttempts = try integer(n, "delivery_attempts", in: 1...1000) }
@@ -205,6 +204,8 @@ struct ConfigReader {
             }
         }
         if let n = m["alerts"] { config.alerts = try alerts(n) }
+        config.alertRoutes = try (m["critical"].map { n throws(ConfigError) in try alertRoutes(n, "critical", tier: .critical, render: render) } ?? [])
+            + (m["urgent"].map { n throws(ConfigError) in try alertRoutes(n, "urgent", tier: .urgent, render: render) } ?? [])
         if let n = m["limits"] { config.pixelLimits = try limits(n) }
         if let n = m["spool_group"] { config.spoolPermissions = try spoolGroup(n) }
         if let n = m["hl7"] {
@@ -263,27 +264,29 @@ struct ConfigReader {
         if case .sequence(let seq) = node { items = Array(seq) } else { items = [node] }
         guard !items.isEmpty else { throw fail(node, "outbox", "needs at least one outbox") }
         var out: [PipelineConfig.FileOutbox] = []
-        for (i, item) in items.enumerated() {
-            let key = items.count > 1 ? "outbox[\(i)]" : "outbox"
-            if case .scalar = item { out.append(.init(location: .local(path: try path(item, key), marker: nil))); continue }
-            if isMailOutbox(item) { continue }  // read by mailOutboxes(_:render:)
-            let m = try mapping(
-                item, key,
-                allowed: ["local", "sftp", "identity", "known_hosts", "password", "passphrase", "marker", "conflict", "files"])
-            let marker = try m["marker"].map { n throws(ConfigError) in try string(n, key + ".marker") }
-            let conflict = try m["conflict"].map { n throws(ConfigError) in try conflictPolicy(n, key + ".conflict") } ?? .replace
-            let files = try m["files"].map { n throws(ConfigError) in try outputSelection(n, key + ".files", render: render) }
-            if let local = m["local"] {
-                out.append(.init(location: .local(path: try path(local, key + ".local"), marker: marker), files: files))
-            } else if m["sftp"] != nil {
-                let (endpoint, credentials) = try sftpLogin(item, m, key)
-                out.append(.init(location: .sftp(endpoint: endpoint, credentials: credentials, conflict: conflict, marker: marker),
-                                 files: files))
-            } else {
-                throw fail(item, key, "needs 'local: PATH', 'sftp: sftp://user@host/path' or 'smtp: smtp://host:587'")
-            }
+        for (i, item) in items.enumerated() where !isMailOutbox(item) {  // smtp entries: mailOutboxes(_:render:)
+            out.append(try fileOutbox(item, items.count > 1 ? "outbox[\(i)]" : "outbox", render: render))
         }
         return out
+    }
+
+    /// One file outbox: a path, `{ local: PATH }` or an `sftp:` mapping, with `files:`,
+    /// `marker:`, `conflict:`.
+    func fileOutbox(_ item: Node, _ key: String, render: [RenderFormat]) throws(ConfigError) -> PipelineConfig.FileOutbox {
+        if case .scalar = item { return .init(location: .local(path: try path(item, key), marker: nil)) }
+        let m = try mapping(
+            item, key,
+            allowed: ["local", "sftp", "identity", "known_hosts", "password", "passphrase", "marker", "conflict", "files"])
+        let marker = try m["marker"].map { n throws(ConfigError) in try string(n, key + ".marker") }
+        let conflict = try m["conflict"].map { n throws(ConfigError) in try conflictPolicy(n, key + ".conflict") } ?? .replace
+        let files = try m["files"].map { n throws(ConfigError) in try outputSelection(n, key + ".files", render: render) }
+        if let local = m["local"] {
+            return .init(location: .local(path: try path(local, key + ".local"), marker: marker), files: files)
+        } else if m["sftp"] != nil {
+            let (endpoint, credentials) = try sftpLogin(item, m, key)
+            return .init(location: .sftp(endpoint: endpoint, credentials: credentials, conflict: conflict, marker: marker), files: files)
+        }
+        throw fail(item, key, "needs 'local: PATH', 'sftp: sftp://user@host/path' or 'smtp: smtp://host:587'")
     }
 
     /// An outbox's `files:`: `render:` formats, or `dicom` for every DICOM object rendered (SR,

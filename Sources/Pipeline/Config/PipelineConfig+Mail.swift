@@ -1,6 +1,6 @@
 public import Delivery
 public import Foundation
-import Reports
+public import Reports
 import Yams
 
 extension PipelineConfig {
@@ -31,10 +31,26 @@ extension PipelineConfig {
         public var id: String { route.id }
     }
 
-    /// `critical:`: one mail per Critical finding, sent at once to the on-call list.
-    public struct Critical: Sendable {
-        public var route: MailRoute
+    /// `critical:` and `urgent:`: who hears of a finding of that tier, at once. A mapping is one
+    /// route for every such finding; a list names routes, each with a `match:` (label, and
+    /// modality, ward, priority…), its recipients and/or an `oru:` outbox (the RIS's inbound
+    /// folder gets an ORU with OBX-8 `AA` at once). Each alert goes out once per route, study
+    /// and finding, across restarts and reruns.
+    public struct AlertRoute: Sendable {
+        /// nil for the single-mapping form (its ledger key is the one older versions used).
+        public var name: String?
+        /// `.critical` or `.urgent`: the findings the route announces.
+        public var tier: Urgency
+        public var match: StudyMatch
+        public var mail: MailRoute?
         public var template: MailTemplate
+        /// One mail listing the findings every `every` (AlertSummaryMail) instead of one each.
+        public var every: Duration?
+        public var summaryTemplate: MailTemplate = AlertSummaryMail.defaultTemplate
+        public var oru: FileOutbox?
+
+        /// `critical`, `critical stroke`, `urgent chest`: for logs and `sluice status`.
+        public var label: String { tier.rawValue + (name.map { " " + $0 } ?? "") }
     }
 
     /// `alerts:`: operations mail, e.g. a delivery parked as a dead letter.
@@ -47,11 +63,11 @@ extension PipelineConfig {
     /// every digest has covered the run (the run's work folder is gone by then).
     public var mailDirectory: String { spool + "/mail" }
 
-    public var usesMail: Bool { critical != nil || !mailOutboxes.isEmpty }
+    public var usesMail: Bool { alertRoutes.contains { $0.mail != nil } || !mailOutboxes.isEmpty }
 
     /// Every mail route with its role, for `sluice check`.
     public var mailRoutes: [(role: String, route: MailRoute)] {
-        mailOutboxes.map { ("outbox", $0.route) } + (critical.map { [("critical", $0.route)] } ?? [])
+        mailOutboxes.map { ("outbox", $0.route) } + alertRoutes.compactMap { r in r.mail.map { (r.label, $0) } }
             + (alerts.map { [("alerts", $0.route)] } ?? [])
     }
     public var digestOutboxes: [MailOutbox] { mailOutboxes.filter { $0.digest != nil } }
@@ -141,13 +157,59 @@ extension ConfigReader {
         return out
     }
 
-    func critical(_ node: Node) throws(ConfigError) -> PipelineConfig.Critical {
-        let m = try mapping(node, "critical", allowed: Self.routeKeys.union([Self.allowPHIKey]))
-        let route = try self.route(m, node, "critical")
-        let allowPHI = try allowsPHIInSubject(m, "critical")
-        let template = try template(m["subject"], "critical.subject", base: CriticalAlert.defaultTemplate, known: CriticalAlert.placeholders,
-                                    patientData: allowPHI ? [] : CriticalAlert.patientDataPlaceholders, route: "critical")
-        return PipelineConfig.Critical(route: route, template: template)
+    /// `critical:` or `urgent:` (key), a mapping (one route for every finding of the tier) or a
+    /// list of named routes.
+    func alertRoutes(_ node: Node, _ key: String, tier: Urgency, render: [RenderFormat]) throws(ConfigError) -> [PipelineConfig.AlertRoute] {
+        guard case .sequence(let seq) = node else { return [try alertRoute(node, key, tier: tier, named: false, render: render)] }
+        guard !seq.isEmpty else { throw fail(node, key, "lists no route") }
+        var routes: [PipelineConfig.AlertRoute] = []
+        for (i, item) in seq.enumerated() {
+            let route = try alertRoute(item, "\(key)[\(i)]", tier: tier, named: true, render: render)
+            if routes.contains(where: { $0.name == route.name }) {
+                throw fail(item, "\(key)[\(i)].name", "another \(key) route is named '\(route.name ?? "")' (names key the alerts sent)")
+            }
+            routes.append(route)
+        }
+        return routes
+    }
+
+    func alertRoute(_ node: Node, _ key: String, tier: Urgency, named: Bool, render: [RenderFormat]) throws(ConfigError) -> PipelineConfig.AlertRoute {
+        let m = try mapping(node, key, allowed: Self.routeKeys.union([Self.allowPHIKey, "match", "oru", "every", "summary_subject"])
+            .union(named ? ["name"] : []))
+        var name: String?
+        if named {
+            guard let n = m["name"] else { throw fail(node, key + ".name", "is required: it keys the alerts this route has sent") }
+            let text = try string(n, key + ".name")
+            guard text.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]*$", options: .regularExpression) != nil else {
+                throw fail(n, key + ".name", "use letters, digits, '.', '_' and '-' only")
+            }
+            name = text
+        }
+        let match = try m["match"].map { n throws(ConfigError) in
+            try studyMatch(n, key + ".match", fields: [.label, .modality, .ward, .priority, .procedure, .bodyPart, .description, .station])
+        } ?? StudyMatch()
+        let mail: PipelineConfig.MailRoute? = m["smtp"] == nil ? nil : try self.route(m, node, key)
+        let oru = try m["oru"].map { n throws(ConfigError) in try fileOutbox(n, key + ".oru", render: render) }
+        guard mail != nil || oru != nil else {
+            throw fail(node, key, "sends nothing: give 'smtp:' with 'to:' recipients, 'oru:' with a RIS outbox, or both")
+        }
+        if mail == nil, let extra = m.keys.sorted().first(where: { Self.routeKeys.contains($0) || $0 == "every" }) {
+            throw fail(m[extra], key + "." + extra, "only applies to a route that mails (add 'smtp:')")
+        }
+        let allowPHI = try allowsPHIInSubject(m, key)
+        let template = try template(m["subject"], key + ".subject", base: CriticalAlert.defaultTemplate(for: tier),
+                                    known: CriticalAlert.placeholders,
+                                    patientData: allowPHI ? [] : CriticalAlert.patientDataPlaceholders, route: key)
+        var alertRoute = PipelineConfig.AlertRoute(name: name, tier: tier, match: match, mail: mail, template: template, oru: oru)
+        if let n = m["every"] {
+            let every = try duration(n, key + ".every")
+            guard every >= .seconds(60) else { throw fail(n, key + ".every", "must be at least 1m (leave it out to mail each finding at once)") }
+            alertRoute.every = every
+        }
+        alertRoute.summaryTemplate = try self.template(m["summary_subject"], key + ".summary_subject", base: AlertSummaryMail.defaultTemplate,
+                                                  known: AlertSummaryMail.placeholders,
+                                                  patientData: AlertSummaryMail.patientDataPlaceholders, route: key)
+        return alertRoute
     }
 
     func alerts(_ node: Node) throws(ConfigError) -> PipelineConfig.Alerts {

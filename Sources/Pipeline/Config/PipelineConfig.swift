@@ -84,7 +84,8 @@ public struct PipelineConfig: Sendable {
     public var infer: [Infer] = []
     public var render: [RenderFormat]
     public var outboxes: [FileOutbox]
-    public var critical: Critical?
+    /// `critical:` then `urgent:` routes (PipelineConfig+Mail.swift).
+    public var alertRoutes: [AlertRoute] = []
     /// `smtp:` outboxes (digests, per-study mails); see PipelineConfig+Mail.swift.
     public var mailOutboxes: [MailOutbox] = []
     public var workers: Int

@@ -118,9 +118,12 @@ extension Engine {
         }
 
         for stage in stages.refine { grouped = try await stage.run(grouped, context: c) }
-        let inferred = try await stages.infer.run(grouped, context: c)
+        var inferring = c
+        inferring.studyInferred = { [self] study, inferred, paths in await alertAsInferred(study, inferred, paths: paths, c) }
+        let inferred = try await stages.infer.run(grouped, context: inferring)
         try ledger.replaceStudies(batchID: c.batchID, run: c.run, Self.studyRecords(grouped, findings: inferred.findings))
         _ = try ledger.transition(batchID: c.batchID, run: c.run, on: .inferred, error: nil)
+        FaultInjection.point("inferred")
 
         let renderStart = ContinuousClock.now
         let rendered = try await stages.render.run(inferred, context: c)

@@ -126,6 +126,7 @@ public final class Engine: Sendable {
             await drive(batchID: id, into: &result)
         }
         if !stop.isSet { result.errors += await deliverDueDigests() }
+        if !stop.isSet { result.errors += await sendAlertSummaries() }
         if !stop.isSet, let error = await alertDeadLetters() { result.errors.append(error) }
         return result
     }

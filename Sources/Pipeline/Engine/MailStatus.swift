@@ -69,7 +69,7 @@ public struct MailStatus: Codable, Sendable {
         let alerts = try ledger.criticalAlerts(pipeline: config.name).map {
             Alert(batch: $0.batchID, run: $0.run, study: $0.studyKey, finding: $0.label, outbox: $0.outbox, sentAt: Timestamps.iso8601($0.sentAt))
         }
-        let mailIDs = Set(config.mailOutboxes.map(\.id) + [config.critical?.route.id].compactMap { $0 })
+        let mailIDs = Set(config.mailOutboxes.map(\.id) + config.alertRoutes.compactMap(\.mail?.id))
         var undelivered: [Delivery] = []
         for batch in try ledger.batches(pipeline: config.name) {
             guard let run = try ledger.latestRun(batchID: batch.id) else { continue }

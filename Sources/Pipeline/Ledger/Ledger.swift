@@ -158,6 +158,14 @@ public protocol MailLedger: Sendable {
     /// Records a sent alert; a second record for the same key is ignored.
     func recordCriticalAlert(pipeline: String, _ alert: CriticalAlertRecord) throws
     func criticalAlerts(pipeline: String) throws -> [CriticalAlertRecord]
+    /// A finding for an alert route's next summary mail (`every:`); queued once per route and
+    /// key, whichever run finds it again.
+    func queueAlert(pipeline: String, _ alert: QueuedAlert) throws
+    /// A route's queued findings not yet mailed, oldest first.
+    func queuedAlerts(pipeline: String, route: String) throws -> [QueuedAlert]
+    /// When the route's last summary went out; nil before the first.
+    func lastAlertSummary(pipeline: String, route: String) throws -> Date?
+    func markAlertsSent(pipeline: String, route: String, keys: [String], messageID: String, at: Date) throws
 }
 
 /// Dead letters (DeadLetters.swift): parked deliveries and digests and failed batches, alerted once each.

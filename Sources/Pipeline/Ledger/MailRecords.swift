@@ -1,3 +1,4 @@
+public import Delivery
 public import Foundation
 
 /// A rendered run as the mails see it: when it was rendered and its report (JSON of a
@@ -59,5 +60,25 @@ public struct CriticalAlertRecord: Sendable, Equatable {
     public init(key: String, batchID: String, run: Int, studyKey: String, label: String, outbox: String, messageID: String, sentAt: Date) {
         self.key = key; self.batchID = batchID; self.run = run; self.studyKey = studyKey; self.label = label
         self.outbox = outbox; self.messageID = messageID; self.sentAt = sentAt
+    }
+}
+
+/// A finding waiting for its alert route's summary mail (`every:`).
+public struct QueuedAlert: Sendable, Equatable {
+    /// The route's label (`urgent chest`).
+    public var route: String
+    public var key: String
+    public var batchID: String
+    public var run: Int
+    public var studyKey: String
+    public var label: String
+    /// What the summary lists for it.
+    public var item: AlertSummaryMail.Item
+    public var queuedAt: Date
+
+    public init(route: String, key: String, batchID: String, run: Int, studyKey: String, label: String,
+                item: AlertSummaryMail.Item, queuedAt: Date) {
+        self.route = route; self.key = key; self.batchID = batchID; self.run = run; self.studyKey = studyKey
+        self.label = label; self.item = item; self.queuedAt = queuedAt
     }
 }

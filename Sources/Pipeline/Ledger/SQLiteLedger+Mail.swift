@@ -1,3 +1,4 @@
+import Delivery
 public import Foundation
 
 extension SQLiteLedger {
@@ -156,5 +157,42 @@ extension SQLiteLedger {
             key: r["alert_key"]?.text ?? "", batchID: r["batch_id"]?.text ?? "", run: r["run"]?.int ?? 0,
             studyKey: r["study_key"]?.text ?? "", label: r["label"]?.text ?? "", outbox: r["outbox"]?.text ?? "",
             messageID: r["message_id"]?.text ?? "", sentAt: Date(timeIntervalSince1970: r["sent_at"]?.double ?? 0))
+    }
+
+    // MARK: Alert summaries
+
+    public func queueAlert(pipeline: String, _ a: QueuedAlert) throws {
+        let item = String(decoding: try JSONEncoder().encode(a.item), as: UTF8.self)
+        try db.query(
+            "INSERT INTO alert_queue(pipeline, route, alert_key, batch_id, run, study_key, label, item, queued_at) "
+                + "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(pipeline, route, alert_key) DO NOTHING",
+            [.text(pipeline), .text(a.route), .text(a.key), .text(a.batchID), .int(Int64(a.run)), .text(a.studyKey),
+             .text(a.label), .text(item), .double(a.queuedAt.timeIntervalSince1970)])
+    }
+
+    public func queuedAlerts(pipeline: String, route: String) throws -> [QueuedAlert] {
+        try db.query("SELECT * FROM alert_queue WHERE pipeline = ? AND route = ? AND sent_at IS NULL ORDER BY queued_at, alert_key",
+                     [.text(pipeline), .text(route)]).map { r in
+            QueuedAlert(
+                route: r["route"]?.text ?? "", key: r["alert_key"]?.text ?? "", batchID: r["batch_id"]?.text ?? "",
+                run: r["run"]?.int ?? 0, studyKey: r["study_key"]?.text ?? "", label: r["label"]?.text ?? "",
+                item: try JSONDecoder().decode(AlertSummaryMail.Item.self, from: Data((r["item"]?.text ?? "").utf8)),
+                queuedAt: Date(timeIntervalSince1970: r["queued_at"]?.double ?? 0))
+        }
+    }
+
+    public func lastAlertSummary(pipeline: String, route: String) throws -> Date? {
+        try db.query("SELECT MAX(sent_at) AS last FROM alert_queue WHERE pipeline = ? AND route = ?", [.text(pipeline), .text(route)])
+            .first?["last"]?.double.map { Date(timeIntervalSince1970: $0) }
+    }
+
+    public func markAlertsSent(pipeline: String, route: String, keys: [String], messageID: String, at: Date) throws {
+        try db.transaction {
+            for key in keys {
+                try db.queryInTransaction(
+                    "UPDATE alert_queue SET sent_at = ?, message_id = ? WHERE pipeline = ? AND route = ? AND alert_key = ?",
+                    [.double(at.timeIntervalSince1970), .text(messageID), .text(pipeline), .text(route), .text(key)])
+            }
+        }
     }
 }

@@ -86,6 +86,14 @@ public final class SQLiteLedger: Ledger, @unchecked Sendable {
         ALTER TABLE runs ADD COLUMN alerted_at REAL;
         UPDATE runs SET alerted_at = updated_at WHERE state = 'failed';
         """,
+        // 7: findings waiting for an alert route's summary mail (`every:`), once per route and
+        // finding; sent_at is set when the summary that lists them goes out.
+        """
+        CREATE TABLE alert_queue(
+          pipeline TEXT NOT NULL, route TEXT NOT NULL, alert_key TEXT NOT NULL, batch_id TEXT NOT NULL,
+          run INTEGER NOT NULL, study_key TEXT NOT NULL, label TEXT NOT NULL, item TEXT NOT NULL,
+          queued_at REAL NOT NULL, sent_at REAL, message_id TEXT, PRIMARY KEY(pipeline, route, alert_key));
+        """,
     ]
 
     /// Opens (or creates) the ledger at `path`. It holds patient IDs: the file is made with

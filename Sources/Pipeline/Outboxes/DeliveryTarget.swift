@@ -1,6 +1,6 @@
 public import Delivery
-import Foundation
-import Reports
+public import Foundation
+public import Reports
 
 /// Where a run's results go: files to a folder or an SFTP server, a mail per Critical finding,
 /// a mail per study — and next, a DICOM C-STORE to a PACS. The engine's publish step asks each
@@ -18,6 +18,9 @@ public protocol DeliveryTarget: Sendable {
     var isOrdered: Bool { get }
     /// What this target delivers for one rendered run, in order.
     func deliveries(for run: PublishedRun) throws -> [PlannedDelivery]
+    /// What it delivers for one study as soon as the study is inferred, before the run is
+    /// rendered (alerts); `deliveries(for:)` plans the same ones again if they have not arrived.
+    func deliveries(for study: StudyReport, in context: BatchContext, detectedAt: Date) throws -> [PlannedDelivery]
     /// `sluice check`: reach the destination without delivering anything.
     func check() async -> [CheckResult]
     func close() async
@@ -25,6 +28,7 @@ public protocol DeliveryTarget: Sendable {
 
 extension DeliveryTarget {
     public var isOrdered: Bool { false }
+    public func deliveries(for study: StudyReport, in context: BatchContext, detectedAt: Date) throws -> [PlannedDelivery] { [] }
     public func close() async {}
 }
 

@@ -36,51 +36,6 @@ enum MailDelivery {
     }
 }
 
-/// `critical:`: one mail per Critical finding, first thing in publish. Keyed by
-/// `CriticalAlert.key` (study and finding concept): a restart, a rerun or the same study
-/// dropped again never pages twice.
-struct CriticalAlertTarget: DeliveryTarget {
-    let critical: PipelineConfig.Critical
-    let services: PipelineServices
-
-    var id: String { critical.route.id }
-    var phase: DeliveryPhase { .alerts }
-
-    func deliveries(for run: PublishedRun) throws -> [PlannedDelivery] {
-        guard let (report, renderedAt) = try run.mailReport() else { return [] }
-        let (c, config, ledger, log, clock, route) = (run.context, services.config, services.ledger, services.log, services.clock, critical.route)
-        var planned: [PlannedDelivery] = []
-        for study in report.studies where study.urgency == .critical {
-            for finding in study.findings where finding.urgency == .critical {
-                let key = CriticalAlert.key(study: study, finding: finding)
-                if let sent = try ledger.criticalAlert(pipeline: config.name, key: key) {
-                    if sent.batchID != c.batchID || sent.run != c.run {
-                        log.info("batch \(c.batchID): a critical finding in \(study.studyKey) was alerted by batch \(sent.batchID) run \(sent.run); not sent again")
-                    }
-                    continue
-                }
-                let name = "critical-alert/\(study.studyKey)/\(finding.label)"
-                let template = critical.template
-                planned.append(PlannedDelivery(name: name) {
-                    let mail = CriticalAlert.render(study: study, finding: finding, pipeline: config.name, batchID: c.batchID,
-                                                    detectedAt: renderedAt, template: template, timeZone: route.timeZone)
-                    let message = mail.message(from: route.from, to: route.to, date: clock.now(), timeZone: route.timeZone,
-                                               messageIDSeed: "critical|\(config.name)|\(key)",
-                                               headers: MailDelivery.headers(config, batchID: c.batchID))
-                    let receipt = try await MailDelivery.sender(route).send(message, label: name)
-                    try ledger.recordCriticalAlert(pipeline: config.name, CriticalAlertRecord(
-                        key: key, batchID: c.batchID, run: c.run, studyKey: study.studyKey, label: finding.label,
-                        outbox: route.id, messageID: receipt.messageID, sentAt: clock.now()))
-                    log.warning("batch \(c.batchID): critical finding in \(study.studyKey): alert sent to \(route.to.count) on-call recipient\(route.to.count == 1 ? "" : "s")")
-                })
-            }
-        }
-        return planned
-    }
-
-    func check() async -> [CheckResult] { [await MailDelivery.check("critical", critical.route)] }
-}
-
 /// An smtp outbox with `per_study: true`: one mail per study after the file deliveries (so the
 /// outbox paths a too-large mail names exist). A rerun mails its new results again.
 struct StudyMailTarget: DeliveryTarget {

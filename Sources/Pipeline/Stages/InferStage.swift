@@ -54,7 +54,7 @@ public struct InferStage: Stage {
                 inferred = InferredStudy(key: study.key, analysis: .noModel("no model for this study (no infer route matches\(shown.isEmpty ? "" : " " + shown))"))
             }
             out.record(inferred)
-            await context.studyInferred?(inferred)
+            await context.studyInferred?(study, inferred, paths)
         }
         return out
     }

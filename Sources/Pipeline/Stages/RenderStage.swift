@@ -101,27 +101,11 @@ public struct RenderStage: Stage {
         var studies: [StudyReport] = []
         for patient in batch.grouped.patients {
             for study in patient.studies {
-                let instances = study.instances
-                let first = instances[0]
-                let report = StudyReport(
-                    studyKey: study.key, site: first.institution, patientID: patient.patientID,
-                    issuerOfPatientID: patient.issuer, accessionNumber: first.accessionNumber,
-                    studyInstanceUID: study.studyInstanceUID, studyDate: first.studyDate, modality: study.modalities,
-                    series: study.series.map { s in
-                        SeriesSummary(
-                            seriesInstanceUID: s.seriesInstanceUID, seriesNumber: s.instances.first?.seriesNumber,
-                            modality: s.instances.first?.modality ?? "", instances: s.instances.count,
-                            frames: s.instances.map(\.frames).reduce(0, +), problems: s.problems)
-                    },
-                    instances: instances.count, files: instances.map(\.file).sorted(), problems: study.problems,
-                    orders: study.orders.map { OrderSummary($0.0, linkedBy: $0.linkedBy) },
-                    findings: batch.findings[study.key] ?? [],
-                    modelName: batch.studyModels[study.key]?.name ?? (batch.studyModels.isEmpty ? batch.modelName : nil),
-                    modelVersion: batch.studyModels[study.key]?.version ?? (batch.studyModels.isEmpty ? batch.modelVersion : nil),
-                    reportFiles: [],
+                let model = batch.studyModels[study.key] ?? (batch.studyModels.isEmpty ? batch.modelName.map { ($0, batch.modelVersion ?? "") } : nil)
+                var full = Self.studyReport(
+                    study, patientID: patient.patientID, issuer: patient.issuer, findings: batch.findings[study.key] ?? [],
                     analysis: batch.analysis[study.key] ?? .noModel("the infer stage recorded nothing for this study"),
-                    patientName: first.patientName)
-                var full = report
+                    model: model)
                 if withSource {
                     do { full.source = try Self.source(of: study, paths: paths) } catch {
                         full.problems.append("DICOM outputs: cannot read the source attributes: \(error)")
@@ -139,18 +123,62 @@ public struct RenderStage: Stage {
                 studies.append(full)
             }
         }
-        let supersedes = context.run > 1 ? "\(context.batchID) run \(context.run - 1)" : nil
-        var report = BatchReport(
-            pipeline: pipeline, batchID: context.batchID, run: context.run, supersedes: supersedes,
-            sourceName: context.sourceName, generatedAt: Timestamps.iso8601(context.clock.now()),
-            toolVersion: SluiceVersion.current, modelName: batch.modelName, modelVersion: batch.modelVersion,
-            studies: studies, quarantine: batch.grouped.validated.quarantine,
-            unmatchedOrders: batch.grouped.unmatchedOrders.map { OrderSummary($0, linkedBy: nil) },
-            fileCount: batch.grouped.validated.unpacked.files.count)
+        var report = Self.shell(pipeline: pipeline, context, at: context.clock.now(), studies: studies,
+                                modelName: batch.modelName, modelVersion: batch.modelVersion)
+        report.quarantine = batch.grouped.validated.quarantine
+        report.unmatchedOrders = batch.grouped.unmatchedOrders.map { OrderSummary($0, linkedBy: nil) }
+        report.fileCount = batch.grouped.validated.unpacked.files.count
         for i in report.studies.indices {
             let study = report.studies[i]
             report.studies[i].reportFiles = renderers.flatMap { $0.studyFileNames(study, batch: report) }.sorted()
         }
+        return report
+    }
+
+    /// A batch report holding `studies` (and nothing of the batch's files yet): what an alert
+    /// sent before the batch is rendered shows its one study in.
+    static func shell(pipeline: String, _ context: BatchContext, at time: Date, studies: [StudyReport],
+                      modelName: String?, modelVersion: String?) -> BatchReport {
+        BatchReport(
+            pipeline: pipeline, batchID: context.batchID, run: context.run,
+            supersedes: context.run > 1 ? "\(context.batchID) run \(context.run - 1)" : nil,
+            sourceName: context.sourceName, generatedAt: Timestamps.iso8601(time),
+            toolVersion: SluiceVersion.current, modelName: modelName, modelVersion: modelVersion,
+            studies: studies, quarantine: [], unmatchedOrders: [], fileCount: 0)
+    }
+
+    /// One study as the reports show it, without what needs its files read (source
+    /// attributes, key image) or the other studies (report file names).
+    static func studyReport(_ study: StudyGroup, patientID: String, issuer: String?, findings: [Finding], analysis: Analysis,
+                            model: (name: String, version: String)?) -> StudyReport {
+        let first = study.firstInstance
+        return StudyReport(
+            studyKey: study.key, site: first.institution, patientID: patientID,
+            issuerOfPatientID: issuer, accessionNumber: first.accessionNumber,
+            studyInstanceUID: study.studyInstanceUID, studyDate: first.studyDate, modality: study.modalities,
+            series: study.series.map { s in
+                SeriesSummary(
+                    seriesInstanceUID: s.seriesInstanceUID, seriesNumber: s.instances.first?.seriesNumber,
+                    modality: s.instances.first?.modality ?? "", instances: s.instances.count,
+                    frames: s.instances.map(\.frames).reduce(0, +), problems: s.problems)
+            },
+            instances: study.series.map(\.instances.count).reduce(0, +), files: study.instances.map(\.file).sorted(),
+            problems: study.problems,
+            orders: study.orders.map { OrderSummary($0.0, linkedBy: $0.linkedBy) },
+            findings: findings, modelName: model?.name, modelVersion: model?.version, reportFiles: [],
+            analysis: analysis, patientName: first.patientName)
+    }
+
+    /// `studyReport` for a study just inferred, with the report files it will have: what an
+    /// alert sent before the batch is rendered carries.
+    func earlyReport(_ study: StudyGroup, _ inferred: InferredStudy, context: BatchContext) -> StudyReport {
+        let first = study.firstInstance
+        var report = Self.studyReport(
+            study, patientID: first.patientID, issuer: first.issuerOfPatientID, findings: inferred.findings,
+            analysis: inferred.analysis, model: inferred.modelName.map { ($0, inferred.modelVersion ?? "") })
+        let batch = Self.shell(pipeline: pipeline, context, at: context.clock.now(), studies: [report],
+                               modelName: inferred.modelName, modelVersion: inferred.modelVersion)
+        report.reportFiles = renderers.flatMap { $0.studyFileNames(report, batch: batch) }.sorted()
         return report
     }
 }

@@ -30,9 +30,10 @@ public struct BatchContext: Sendable {
 
     /// Threads (and parallel reads) a stage may use.
     public var workers: Int = 1
-    /// Called by the infer stage as each study is read, before the rest of the batch: the
-    /// engine pages Critical findings from here (Engine+Alerts.swift).
-    public var studyInferred: (@Sendable (InferredStudy) async -> Void)? = nil
+    /// Called by the infer stage as each study is read, before the rest of the batch (with the
+    /// batch's files, relative path to absolute): the engine pages Critical findings from here
+    /// (Engine+Alerts.swift).
+    public var studyInferred: (@Sendable (StudyGroup, InferredStudy, _ paths: [String: String]) async -> Void)? = nil
 
     public init(batchID: String, run: Int, sourceName: String, inputPath: String, workDirectory: String, log: Log,
                 clock: Clock, allowDuplicate: Bool, workers: Int) {
